@@ -1,0 +1,94 @@
+"""Source to resolved declarations: includes, loops, names, types, the dependency graph.
+
+`analyse_text` and `analyse_file` return an `Analysis` and the diagnostics found so
+far; semantic checks that need to evaluate the space run after compilation
+(`hpdsl.compile`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ..diagnostics import Diagnostic, Span
+from ..syntax import parse
+from . import ir
+from ._collect import Collector, read_source
+from ._graph import build_graph, cycle_diagnostics, sampling_order
+from ._resolve import Resolver, default_problem, type_name
+
+__all__ = ["analyse_file", "analyse_text", "default_problem", "ir", "read_source", "type_name"]
+
+
+@contextmanager
+def _deep_recursion() -> Iterator[None]:
+    """Analysis recurses over nested blocks; allow the depths the parser admits."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 20_000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def analyse_text(text: str, path: str = "<string>", base_dir: str | None = None,
+                 real_path: str | None = None) -> tuple[ir.Analysis | None, list[Diagnostic]]:
+    """Analyse source text. The Analysis is None when errors prevent building it."""
+    module, diags = parse(text, path)
+    if module is None:
+        return None, diags
+    try:
+        with _deep_recursion():
+            return _analyse(module, text, base_dir or os.getcwd(), real_path)
+    except RecursionError:
+        return None, [Diagnostic("HPS003", "the space is nested too deeply to analyse",
+                                 Span(path, 1, 1, 1, 2, 0, 1))]
+
+
+def analyse_file(path: str) -> tuple[ir.Analysis | None, list[Diagnostic]]:
+    text, problem = read_source(path)
+    if problem is not None:
+        return None, [problem]
+    assert text is not None
+    return analyse_text(text, path, os.path.dirname(os.path.abspath(path)), path)
+
+
+def _analyse(module, text: str, base_dir: str,  # type: ignore[no-untyped-def]
+             real_path: str | None) -> tuple[ir.Analysis | None, list[Diagnostic]]:
+    collected = Collector(base_dir).module(module, text, real_path)
+    diags = list(collected.diagnostics)
+    resolver = Resolver(collected)
+    decls, constraints, branches = resolver.run()
+    diags += resolver.diags
+    diags += _name_conflicts(decls)
+    analysis = ir.Analysis(module.path, decls, constraints, branches, collected.sources,
+                           types=resolver.types)
+    graph = build_graph(decls)
+    diags += cycle_diagnostics(graph, decls)
+    if any(d.is_error for d in diags):
+        return None, diags
+    analysis.graph = graph
+    analysis.order = sampling_order(graph, decls)
+    return analysis, diags
+
+
+def _name_conflicts(decls: list[ir.Decl]) -> list[Diagnostic]:
+    """A path that is both a value and a container (stage or list) of other values."""
+    leaves: dict[tuple[str | int, ...], ir.Decl] = {}
+    for d in decls:
+        leaves.setdefault(d.path, d)
+    out = []
+    reported: set[tuple[str | int, ...]] = set()
+    for d in decls:
+        for cut in range(1, len(d.path)):
+            prefix = d.path[:cut]
+            if prefix in leaves and prefix not in reported:
+                reported.add(prefix)
+                other = leaves[prefix]
+                kind = "list" if isinstance(d.path[cut], int) else "stage"
+                out.append(Diagnostic("HPS115", f"`{other.name}` is a value and also a {kind} "
+                                      f"holding `{d.name}`", other.span,
+                                      help="rename one of them"))
+    return out

@@ -1,0 +1,385 @@
+"""Pass 1: walk the AST (following includes, unrolling loops) into raw declarations.
+
+Nothing is resolved yet; each raw declaration keeps the scope (stage path and
+loop bindings) its expressions must be resolved in, so that declaration order
+never matters.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..diagnostics import Diagnostic, Span
+from ..syntax import ast, parse
+from ._static import StaticError, static_value
+
+MAX_LOOP_ITEMS = 10_000
+MAX_DECLARATIONS = 100_000
+MAX_INCLUDE_DEPTH = 128
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    stage: tuple[str, ...]
+    loop: tuple[tuple[str, int, int], ...]  # (variable, item, first item), innermost last
+
+    def bindings(self) -> dict[str, int]:
+        return {var: item for var, item, _ in self.loop}
+
+    def start_of(self, var: str) -> int:
+        return next(start for v, _, start in self.loop if v == var)
+
+
+@dataclass(frozen=True, slots=True)
+class RawCond:
+    expr: ast.Expr
+    negated: bool
+    scope: Scope
+
+
+@dataclass(frozen=True, slots=True)
+class LoopCond:
+    """Loop item k is active when `stop >= k` (stop resolved in `scope`)."""
+
+    stop: ast.Expr
+    item: int
+    scope: Scope
+
+
+@dataclass(slots=True)
+class RawDecl:
+    name: str
+    path: tuple[str | int, ...]
+    stmt: ast.Sample | ast.Assign
+    scope: Scope
+    conds: tuple[RawCond | LoopCond, ...]
+    branch: int | None
+
+
+@dataclass(slots=True)
+class RawConstraint:
+    stmt: ast.Constraint
+    scope: Scope
+    conds: tuple[RawCond | LoopCond, ...]
+
+
+@dataclass(slots=True)
+class RawBranch:
+    span: Span
+    conds: tuple[RawCond | LoopCond, ...]
+    parent: int | None
+
+
+@dataclass(slots=True)
+class _PendingLoop:
+    stmt: ast.For
+    scope: Scope
+    conds: tuple[RawCond | LoopCond, ...]
+    branch: int | None
+
+
+@dataclass
+class Collected:
+    decls: list[RawDecl] = field(default_factory=list)
+    constraints: list[RawConstraint] = field(default_factory=list)
+    branches: list[RawBranch] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    list_bases: set[str] = field(default_factory=set)
+
+
+def read_source(path: str) -> tuple[str | None, Diagnostic | None]:
+    """Read a space file as UTF-8, turning every failure into a diagnostic."""
+    span = Span(path, 1, 1, 1, 2, 0, 1)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(64 * 1024 * 1024 + 1)
+    except IsADirectoryError:
+        return None, Diagnostic("HPS002", f"`{path}` is a directory, not a space file", span)
+    except OSError as err:
+        return None, Diagnostic("HPS002", f"cannot read `{path}`: {err.strerror or err}", span)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        prefix = data[: err.start].decode("utf-8", errors="replace")
+        line = prefix.count("\n") + 1
+        col = len(prefix) - (prefix.rfind("\n") + 1) + 1
+        bad = Span(path, line, col, line, col + 1, err.start, err.start + 1)
+        return None, Diagnostic("HPS002", f"not UTF-8 text: invalid byte 0x{data[err.start]:02x} "
+                                f"at offset {err.start}", bad,
+                                help="space files must be UTF-8 encoded text")
+    if "\x00" in text:
+        off = text.index("\x00")
+        prefix = text[:off]
+        line = prefix.count("\n") + 1
+        col = off - (prefix.rfind("\n") + 1) + 1
+        bad = Span(path, line, col, line, col + 1, off, off + 1)
+        return None, Diagnostic("HPS002", "binary data: the file contains a NUL byte", bad,
+                                help="space files must be UTF-8 encoded text")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, None
+
+
+class Collector:
+    def __init__(self, base_dir: str) -> None:
+        self.out = Collected()
+        self.base_dir = base_dir
+        self.include_stack: list[str] = []
+        self.pending: list[_PendingLoop] = []
+        self.too_many = False
+
+    # --- entry points
+    def module(self, module: ast.Module, text: str, real_path: str | None) -> Collected:
+        self.out.sources[module.path] = text
+        if real_path is not None:
+            self.include_stack.append(os.path.realpath(real_path))
+        self.block(module.body, Scope((), ()), (), None, module.path)
+        self._unroll_pending()
+        return self.out
+
+    def error(self, code: str, message: str, span: Span, **kw: object) -> None:
+        self.out.diagnostics.append(Diagnostic(code, message, span, **kw))  # type: ignore[arg-type]
+
+    # --- statements
+    def block(self, body: tuple[ast.Stmt, ...], scope: Scope,
+              conds: tuple[RawCond | LoopCond, ...], branch: int | None, file: str) -> None:
+        for stmt in body:
+            self.stmt(stmt, scope, conds, branch, file)
+
+    def stmt(self, stmt: ast.Stmt, scope: Scope, conds: tuple[RawCond | LoopCond, ...],
+             branch: int | None, file: str) -> None:
+        if isinstance(stmt, ast.Sample | ast.Assign):
+            self.declare(stmt, scope, conds, branch)
+        elif isinstance(stmt, ast.If):
+            self.if_(stmt, scope, conds, branch, file)
+        elif isinstance(stmt, ast.Stage):
+            inner = Scope((*scope.stage, stmt.name), scope.loop)
+            self.block(stmt.body, inner, conds, branch, file)
+        elif isinstance(stmt, ast.For):
+            self.pending.append(_PendingLoop(stmt, scope, conds, branch))
+        elif isinstance(stmt, ast.Constraint):
+            self.out.constraints.append(RawConstraint(stmt, scope, conds))
+        elif isinstance(stmt, ast.Include):
+            self.include(stmt, scope, conds, branch, file)
+
+    def declare(self, stmt: ast.Sample | ast.Assign, scope: Scope,
+                conds: tuple[RawCond | LoopCond, ...], branch: int | None) -> None:
+        if len(self.out.decls) >= MAX_DECLARATIONS:
+            if not self.too_many:
+                self.too_many = True
+                self.error("HPS003", f"more than {MAX_DECLARATIONS} declarations", stmt.span,
+                           help="this limit counts every loop item")
+            return
+        target = stmt.target
+        bindings = scope.bindings()
+        if target.index is None:
+            if scope.loop:
+                var = scope.loop[-1][0]
+                self.error("HPS114", f"`{target.name}` is declared inside a loop without an index",
+                           target.span, label="would be declared once per item",
+                           help=f"declare one item per iteration: `{target.name}[{var}]`")
+                return
+            name = ".".join((*scope.stage, target.name))
+            path: tuple[str | int, ...] = (*scope.stage, target.name)
+        else:
+            if target.index not in bindings:
+                where = "outside a loop" if not bindings else f"with unknown index `{target.index}`"
+                self.error("HPS114", f"`{target.name}[{target.index}]` is declared {where}",
+                           target.span,
+                           help="indexed names are declared inside `for i in a..b { ... }`")
+                return
+            item = bindings[target.index]
+            start = scope.start_of(target.index)
+            base = ".".join((*scope.stage, target.name))
+            self.out.list_bases.add(base)
+            name = f"{base}[{item}]"
+            path = (*scope.stage, target.name, item - start)
+        self.out.decls.append(RawDecl(name, path, stmt, scope, conds, branch))
+
+    def if_(self, stmt: ast.If, scope: Scope, conds: tuple[RawCond | LoopCond, ...],
+            branch: int | None, file: str) -> None:
+        not_earlier: list[RawCond] = []  # negations of the earlier, non-constant branches
+        for br in stmt.branches:
+            static = self._static_condition(br.condition, scope)
+            if static is False:
+                continue  # `if i > 1` on loop item 1: nothing to declare
+            mine = (*conds, *not_earlier)
+            if static is None:
+                mine = (*mine, RawCond(br.condition, False, scope))
+            idx = self._branch(br.span, mine, branch)
+            self.block(br.body, scope, mine, idx, file)
+            if static is True:
+                return  # later branches can never be taken
+            not_earlier.append(RawCond(br.condition, True, scope))
+        if stmt.orelse is not None:
+            mine = (*conds, *not_earlier)
+            idx = self._branch(stmt.span, mine, branch)
+            self.block(stmt.orelse, scope, mine, idx, file)
+
+    def _branch(self, span: Span, conds: tuple[RawCond | LoopCond, ...],
+                parent: int | None) -> int:
+        self.out.branches.append(RawBranch(span, conds, parent))
+        return len(self.out.branches) - 1
+
+    def _static_condition(self, expr: ast.Expr, scope: Scope) -> bool | None:
+        """Fold conditions over loop variables only (`if i > 1`); None if not static."""
+        if not scope.loop:
+            return None
+        try:
+            value = static_value(expr, scope.bindings())
+        except StaticError:
+            return None
+        return bool(value)
+
+    def include(self, stmt: ast.Include, scope: Scope, conds: tuple[RawCond | LoopCond, ...],
+                branch: int | None, file: str) -> None:
+        if not stmt.path.endswith(".hps"):
+            self.error("HPS401", f"`{stmt.path}` is not a space file", stmt.span,
+                       help="only `.hps` files can be included")
+            return
+        if len(self.include_stack) >= MAX_INCLUDE_DEPTH:
+            self.error("HPS003", f"includes nested deeper than {MAX_INCLUDE_DEPTH} files",
+                       stmt.span)
+            return
+        includer_dir = (os.path.dirname(self.include_stack[-1]) if self.include_stack
+                        else self.base_dir)
+        real = os.path.realpath(os.path.join(includer_dir, stmt.path))
+        shown_dir = os.path.dirname(file) if file not in ("<string>",) else ""
+        shown = os.path.normpath(os.path.join(shown_dir, stmt.path))
+        if real in self.include_stack:
+            chain = [Path(p).name for p in self.include_stack[self.include_stack.index(real):]]
+            chain.append(Path(real).name)
+            self.error("HPS402", f"include cycle: {' -> '.join(chain)}", stmt.span,
+                       label="includes a file that is already being included")
+            return
+        text, problem = read_source(real)
+        if problem is not None:
+            if problem.message.startswith("cannot read"):
+                self.error("HPS401", f"cannot include `{stmt.path}`: no such file"
+                           if not os.path.exists(real) else problem.message, stmt.span,
+                           help=f"the path is relative to the including file: looked for {shown}")
+            else:
+                self.out.diagnostics.append(Diagnostic(
+                    problem.code, problem.message,
+                    Span(shown, problem.span.line, problem.span.column, problem.span.end_line,
+                         problem.span.end_column, problem.span.start, problem.span.end)))
+            return
+        assert text is not None
+        module, diags = parse(text, shown)
+        self.out.sources[shown] = text
+        if module is None:
+            self.out.diagnostics.extend(diags)
+            return
+        self.include_stack.append(real)
+        try:
+            self.block(module.body, scope, conds, branch, shown)
+        finally:
+            self.include_stack.pop()
+
+    # --- loops
+    def _unroll_pending(self) -> None:
+        while self.pending:
+            loop = self.pending.pop(0)
+            self._unroll(loop, {d.name: d for d in self.out.decls})
+
+    def _unroll(self, loop: _PendingLoop, known: dict[str, RawDecl]) -> None:
+        stmt, scope = loop.stmt, loop.scope
+        bindings = scope.bindings()
+        if stmt.var in bindings:
+            self.error("HPS113", f"loop variable `{stmt.var}` is already used by an outer loop",
+                       stmt.span)
+            return
+        try:
+            start = static_value(stmt.start, bindings)
+        except StaticError:
+            self.error("HPS113", "the loop must start at an integer constant",
+                       _span_of(stmt.start), help="for example `for i in 1..n_layers`")
+            return
+        if not isinstance(start, int) or isinstance(start, bool):
+            self.error("HPS113", "the loop must start at an integer constant",
+                       _span_of(stmt.start))
+            return
+        stop_cond = True
+        try:
+            stop = static_value(stmt.stop, bindings)
+            stop_cond = False
+            if not isinstance(stop, int) or isinstance(stop, bool):
+                self.error("HPS113", "the loop must end at an integer", _span_of(stmt.stop))
+                return
+            lo_stop, hi_stop = stop, stop
+        except StaticError:
+            bound = self._bound_range(stmt.stop, scope, known)
+            if bound is None:
+                return
+            lo_stop, hi_stop = bound
+        if hi_stop - start + 1 > MAX_LOOP_ITEMS:
+            self.error("HPS003", f"loop of {hi_stop - start + 1} items exceeds the limit of "
+                       f"{MAX_LOOP_ITEMS}", stmt.span)
+            return
+        for item in range(start, hi_stop + 1):
+            conds = loop.conds
+            if stop_cond and item > lo_stop:
+                conds = (*conds, LoopCond(stmt.stop, item, scope))
+            inner = Scope(scope.stage, (*scope.loop, (stmt.var, item, start)))
+            idx = self._branch(stmt.span, conds, loop.branch)
+            self.block(stmt.body, inner, conds, idx, stmt.span.file)
+
+    def _bound_range(self, expr: ast.Expr, scope: Scope,
+                     known: dict[str, RawDecl]) -> tuple[int, int] | None:
+        """The smallest and largest value a loop's end can take, if it is a plain int parameter."""
+        if isinstance(expr, ast.Name):
+            parts: tuple[str, ...] = (expr.name,)
+        elif isinstance(expr, ast.Dotted):
+            parts = expr.parts
+        else:
+            self.error("HPS113", "the loop must end at an integer constant or parameter",
+                       _span_of(expr), help="for example `for i in 1..n_layers`")
+            return None
+        decl = None
+        for depth in range(len(scope.stage), -1, -1):
+            decl = known.get(".".join((*scope.stage[:depth], *parts)))
+            if decl is not None:
+                break
+        shown = ".".join(parts)
+        if decl is None:
+            self.error("HPS113", f"the loop ends at `{shown}`, which is not a parameter "
+                       "declared outside the loop", _span_of(expr))
+            return None
+        values = _int_values(decl.stmt, scope.bindings())
+        if values is None:
+            self.error("HPS113", f"the loop ends at `{shown}`, which is not an integer parameter "
+                       "with constant bounds", _span_of(expr),
+                       help=f"declare it as e.g. `{shown} ~ randint(1, 4)`")
+            return None
+        return values
+
+
+def _int_values(stmt: ast.Sample | ast.Assign, bindings: dict[str, int]) -> tuple[int, int] | None:
+    if isinstance(stmt, ast.Assign):
+        try:
+            v = static_value(stmt.value, bindings)
+        except StaticError:
+            return None
+        return (v, v) if isinstance(v, int) and not isinstance(v, bool) else None
+    dist = stmt.dist
+    try:
+        if dist.name == "randint" and len(dist.args) == 2:
+            lo = static_value(dist.args[0].value, bindings)
+            hi = static_value(dist.args[1].value, bindings)
+            if isinstance(lo, int) and isinstance(hi, int) and lo <= hi:
+                return lo, hi
+        if dist.name in ("choice", "pchoice") and dist.args:
+            vals = [static_value(a.value, bindings) for a in dist.args]
+            if all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+                ints = [int(v) for v in vals]
+                return min(ints), max(ints)
+    except StaticError:
+        return None
+    return None
+
+
+def _span_of(expr: ast.Expr) -> Span:
+    return expr.span

@@ -1,0 +1,765 @@
+"""Pass 2: resolve names, labels and distributions; check types and arguments."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from ..diagnostics import Diagnostic, Severity, Span
+from ..syntax import ast
+from . import ir
+from ._collect import Collected, LoopCond, RawCond, RawDecl, Scope
+from ._static import FUNC_ARITY, FUNCS, StaticError, arith, compare, static_value
+
+NUMERIC = frozenset({"int", "float"})
+_WEIGHT_TOLERANCE = 1e-6
+
+
+class _Label:
+    """A bare word that is not a parameter: a label if the context allows one."""
+
+    __slots__ = ("word", "span")
+
+    def __init__(self, word: str, span: Span) -> None:
+        self.word = word
+        self.span = span
+
+
+def type_name(value: ir.Value) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    return "str"
+
+
+def _option_key(value: ir.Value) -> tuple[str, object]:
+    """Options compare as values, but `true` is not `1` and `"1"` is not `1`."""
+    kind = type_name(value)
+    return ("num" if kind in NUMERIC else kind, value)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    match = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean `{match[0]}`?" if match else None
+
+
+class Resolver:
+    def __init__(self, collected: Collected) -> None:
+        self.c = collected
+        self.diags: list[Diagnostic] = []
+        self.by_name: dict[str, list[RawDecl]] = defaultdict(list)
+        for d in collected.decls:
+            self.by_name[d.name].append(d)
+        self.options: dict[str, list[ir.Value]] = {}
+        self.types: dict[str, frozenset[str]] = {}
+        self.deferred: list[Callable[[], None]] = []
+        self._cond_cache: dict[int, ir.RExpr | None] = {}
+        self._derived_exprs: dict[str, list[ir.RExpr]] = defaultdict(list)
+        self._typing: set[str] = set()
+
+    def error(self, code: str, message: str, span: Span, **kw: object) -> None:
+        self.diags.append(Diagnostic(code, message, span, **kw))  # type: ignore[arg-type]
+
+    def warn(self, code: str, message: str, span: Span, **kw: object) -> None:
+        self.diags.append(Diagnostic(code, message, span, Severity.WARNING,
+                                     **kw))  # type: ignore[arg-type]
+
+    # --- names ---------------------------------------------------------------------
+    def lookup(self, parts: tuple[str, ...], scope: Scope) -> str | None:
+        for depth in range(len(scope.stage), -1, -1):
+            cand = ".".join((*scope.stage[:depth], *parts))
+            if cand in self.by_name:
+                return cand
+        return None
+
+    def _is_list_base(self, parts: tuple[str, ...], scope: Scope) -> str | None:
+        for depth in range(len(scope.stage), -1, -1):
+            cand = ".".join((*scope.stage[:depth], *parts))
+            if cand in self.c.list_bases:
+                return cand
+        return None
+
+    def _visible(self, scope: Scope) -> list[str]:
+        out = list(scope.bindings())
+        for name in self.by_name:
+            out.append(name)
+            for depth in range(len(scope.stage), 0, -1):
+                prefix = ".".join(scope.stage[:depth]) + "."
+                if name.startswith(prefix):
+                    out.append(name[len(prefix):])
+        return out
+
+    # --- pre-pass: what every name can hold ----------------------------------------------
+    def prepass(self) -> None:
+        for name, decls in self.by_name.items():
+            opts: list[ir.Value] = []
+            for d in decls:
+                if isinstance(d.stmt, ast.Sample) and d.stmt.dist.name in ir.CHOICE_DISTS:
+                    for arg in d.stmt.dist.args:
+                        v = self._option_value(arg.value, d.scope)
+                        if v is not None:
+                            opts.append(v)
+            if opts:
+                self.options[name] = opts
+
+    def _option_value(self, expr: ast.Expr, scope: Scope) -> ir.Value | None:
+        if isinstance(expr, ast.Name) and expr.name not in scope.bindings():
+            return expr.name
+        try:
+            return static_value(expr, scope.bindings())
+        except StaticError:
+            return None
+
+    # --- expressions --------------------------------------------------------------------
+    def value(self, e: ast.Expr, scope: Scope) -> ir.RExpr | None:
+        """Resolve an expression whose bare words must all be parameters."""
+        r = self._expr(e, scope)
+        if isinstance(r, _Label):
+            self._unknown(r, scope)
+            return None
+        return r
+
+    def _unknown(self, label: _Label, scope: Scope) -> None:
+        self.error("HPS101", f"unknown name `{label.word}`", label.span,
+                   label="not a parameter, loop variable or label",
+                   help=did_you_mean(label.word, self._visible(scope)))
+
+    def _expr(self, e: ast.Expr, scope: Scope) -> ir.RExpr | _Label | None:
+        if isinstance(e, ast.Number | ast.String | ast.Bool):
+            return ir.Const(e.value, e.span)
+        if isinstance(e, ast.Name):
+            bindings = scope.bindings()
+            if e.name in bindings:
+                return ir.Const(bindings[e.name], e.span)
+            found = self.lookup((e.name,), scope)
+            if found is not None:
+                return ir.Ref(found, e.span)
+            base = self._is_list_base((e.name,), scope)
+            if base is not None:
+                self.error("HPS114", f"`{e.name}` is a list of loop items; refer to one item",
+                           e.span, help=f"for example `{e.name}[i]` or `{e.name}[1]`")
+                return None
+            return _Label(e.name, e.span)
+        if isinstance(e, ast.Dotted):
+            found = self.lookup(e.parts, scope)
+            if found is None:
+                shown = ".".join(e.parts)
+                self.error("HPS101", f"unknown name `{shown}`", e.span,
+                           help=did_you_mean(shown, self.by_name))
+                return None
+            return ir.Ref(found, e.span)
+        if isinstance(e, ast.Index):
+            return self._index(e, scope)
+        if isinstance(e, ast.UnaryOp):
+            inner = self.value(e.operand, scope)
+            if inner is None:
+                return None
+            self._need_numeric(inner, e.span, f"`{e.op}`")
+            if e.op == "+":
+                return inner
+            if isinstance(inner, ir.Const) and not isinstance(inner.value, str | bool):
+                return ir.Const(-inner.value, e.span)
+            return ir.Neg(inner, e.span)
+        if isinstance(e, ast.BinOp):
+            left, right = self.value(e.left, scope), self.value(e.right, scope)
+            if left is None or right is None:
+                return None
+            self._need_numeric(left, e.span, f"`{e.op}`")
+            self._need_numeric(right, e.span, f"`{e.op}`")
+            if isinstance(left, ir.Const) and isinstance(right, ir.Const):
+                try:
+                    return ir.Const(arith(e.op, left.value, right.value), e.span)
+                except StaticError as err:
+                    if "non-number" not in str(err):
+                        self.error("HPS105", f"cannot compute `{e.op}` on these constants: {err}",
+                                   e.span)
+                        return None
+            return ir.Arith(e.op, left, right, e.span)
+        if isinstance(e, ast.Call):
+            return self._call(e, scope)
+        if isinstance(e, ast.Compare):
+            return self._compare(e, scope)
+        if isinstance(e, ast.In):
+            return self._member(e, scope)
+        if isinstance(e, ast.And | ast.Or):
+            ops = [self.cond(o, scope) for o in e.operands]
+            if any(o is None for o in ops):
+                return None
+            node = ir.All if isinstance(e, ast.And) else ir.Any_
+            return node(tuple(o for o in ops if o is not None), e.span)
+        if isinstance(e, ast.Not):
+            inner_c = self.cond(e.operand, scope)
+            return None if inner_c is None else ir.Negation(inner_c, e.span)
+        return None
+
+    def _index(self, e: ast.Index, scope: Scope) -> ir.RExpr | None:
+        try:
+            item = static_value(e.index, scope.bindings())
+        except StaticError:
+            self.error("HPS114", f"the index of `{e.name}[...]` must be a loop variable or a "
+                       "constant", e.index.span, help="for example `units[i]` or `units[i - 1]`")
+            return None
+        if not isinstance(item, int) or isinstance(item, bool):
+            self.error("HPS114", f"the index of `{e.name}[...]` must be an integer", e.index.span)
+            return None
+        found = self.lookup((f"{e.name}[{item}]",), scope)
+        if found is None:
+            base = self._is_list_base((e.name,), scope)
+            if base is None:
+                self.error("HPS101", f"unknown name `{e.name}`", e.span,
+                           help=did_you_mean(e.name, self.c.list_bases))
+            else:
+                items = sorted(int(n[len(base) + 1:-1]) for n in self.by_name
+                               if n.startswith(base + "[") and n.endswith("]"))
+                self.error("HPS114", f"`{e.name}[{item}]` does not exist", e.span,
+                           label=f"items are {items[0]}..{items[-1]}" if items else None)
+            return None
+        return ir.Ref(found, e.span)
+
+    def _call(self, e: ast.Call, scope: Scope) -> ir.RExpr | None:
+        if e.func not in FUNCS:
+            self.error("HPS112", f"unknown function `{e.func}`", e.func_span,
+                       label="not allowed in a space file",
+                       help=did_you_mean(e.func, FUNCS) or
+                       "expressions may use only + - * / // ** min max log exp round")
+            return None
+        lo, hi = FUNC_ARITY[e.func]
+        if len(e.args) < lo or (hi is not None and len(e.args) > hi):
+            want = f"{lo}" if lo == hi else f"at least {lo}"
+            self.error("HPS105", f"`{e.func}` takes {want} argument{'s' if lo != 1 else ''}, "
+                       f"got {len(e.args)}", e.span)
+            return None
+        args = [self.value(a, scope) for a in e.args]
+        if any(a is None for a in args):
+            return None
+        resolved = tuple(a for a in args if a is not None)
+        for a in resolved:
+            self._need_numeric(a, e.span, f"`{e.func}`")
+        if all(isinstance(a, ir.Const) for a in resolved):
+            try:
+                values = [a.value for a in resolved if isinstance(a, ir.Const)]
+                if not any(isinstance(v, str | bool) for v in values):
+                    return ir.Const(FUNCS[e.func](*values), e.span)
+            except (StaticError, ValueError, OverflowError) as err:
+                self.error("HPS105", f"`{e.func}` cannot take these arguments: {err}", e.span)
+                return None
+        return ir.Func(e.func, resolved, e.span)
+
+    def cond(self, e: ast.Expr, scope: Scope) -> ir.RExpr | None:
+        """Resolve a condition: an expression that must be true or false."""
+        r = self._expr(e, scope)
+        if isinstance(r, _Label):
+            self._unknown(r, scope)
+            return None
+        if r is None:
+            return None
+        if isinstance(r, ir.Ref):
+            name = r.name
+            span = r.span
+
+            def check() -> None:
+                t = self.type_of(ir.Ref(name, span))
+                if t and t != frozenset({"bool"}):
+                    self.error("HPS103", f"`{name}` is not true/false and cannot be a condition "
+                               "on its own", span,
+                               help=f"compare it, e.g. `{name} == ...`")
+            self.deferred.append(check)
+        elif isinstance(r, ir.Const) and not isinstance(r.value, bool):
+            self.error("HPS103", "a constant that is not true/false cannot be a condition", r.span)
+            return None
+        elif isinstance(r, ir.Arith | ir.Neg | ir.Func):
+            self.error("HPS103", "an arithmetic expression is not a condition", r.span,
+                       help="compare it with something, e.g. `... > 0`")
+            return None
+        return r
+
+    def _labels_of(self, r: ir.RExpr | _Label | None) -> list[ir.Value] | None:
+        if isinstance(r, ir.Ref) and r.name in self.options:
+            return self.options[r.name]
+        return None
+
+    def _as_label(self, side: ir.RExpr | _Label | None, raw: ast.Expr,
+                  options: list[ir.Value] | None) -> ir.RExpr | _Label | None:
+        """A bare word that names an option of the other side is that option."""
+        if options is None or not isinstance(raw, ast.Name):
+            return side
+        labels = [o for o in options if isinstance(o, str)]
+        if raw.name in labels or (isinstance(side, _Label) and labels):
+            return ir.Const(raw.name, raw.span)
+        return side
+
+    def _check_option(self, ref: ir.Ref, value: ir.Value, span: Span) -> bool:
+        options = self.options.get(ref.name)
+        if options is None:
+            return True
+        keys = {_option_key(o) for o in options}
+        if _option_key(value) in keys:
+            return True
+        kinds = {type_name(o) for o in options}
+        vkind = type_name(value)
+        if vkind == "str" and kinds <= NUMERIC | {"bool"} or vkind != "str" and kinds == {"str"}:
+            self.error("HPS103", f"`{ref.name}` is a {_kinds(kinds)} choice, compared with "
+                       f"the {_kinds({vkind})} {_show(value)}", span,
+                       help=f"options are {', '.join(_show(o) for o in options)}")
+            return False
+        self.error("HPS102", f"{_show(value)} is not an option of `{ref.name}`", span,
+                   label=f"options are {', '.join(_show(o) for o in options)}",
+                   help=did_you_mean(str(value), [str(o) for o in options]))
+        return False
+
+    def _compare(self, e: ast.Compare, scope: Scope) -> ir.RExpr | None:
+        left = self._expr(e.left, scope)
+        right = self._expr(e.right, scope)
+        left = self._as_label(left, e.left, self._labels_of(right))
+        right = self._as_label(right, e.right, self._labels_of(left))
+        for side in (left, right):
+            if isinstance(side, _Label):
+                self._unknown(side, scope)
+                return None
+        if left is None or right is None:
+            return None
+        assert not isinstance(left, _Label) and not isinstance(right, _Label)
+        for ref, other in ((left, right), (right, left)):
+            if isinstance(ref, ir.Ref) and isinstance(other, ir.Const) and e.op in ("==", "!="):
+                if not self._check_option(ref, other.value, other.span):
+                    return None
+        if isinstance(left, ir.Const) and isinstance(right, ir.Const):
+            try:
+                return ir.Const(compare(e.op, left.value, right.value), e.span)
+            except StaticError:
+                pass
+        node = ir.Cmp(e.op, left, right, e.span)
+        op = e.op
+
+        def check() -> None:
+            lt, rt = self.type_of(left), self.type_of(right)
+            if not lt or not rt:
+                return
+            if op in ("<", "<=", ">", ">="):
+                for t, side in ((lt, left), (rt, right)):
+                    if not t <= NUMERIC:
+                        self.error("HPS103", f"`{op}` needs numbers, but {_describe(side)} is "
+                                   f"a {_kinds(t)}", side.span)
+                        return
+            elif not _compatible(lt, rt):
+                self.error("HPS103", f"comparing {_describe(left)} ({_kinds(lt)}) with "
+                           f"{_describe(right)} ({_kinds(rt)})", e.span,
+                           label="these can never be equal")
+        self.deferred.append(check)
+        return node
+
+    def _member(self, e: ast.In, scope: Scope) -> ir.RExpr | None:
+        left = self.value(e.left, scope)
+        if left is None:
+            return None
+        labels = self._labels_of(left)
+        values: list[ir.Value] = []
+        ok = True
+        for raw in e.options:
+            r = self._as_label(self._expr(raw, scope), raw, labels)
+            if isinstance(r, _Label):
+                self._unknown(r, scope)
+                ok = False
+                continue
+            if r is None:
+                ok = False
+                continue
+            if not isinstance(r, ir.Const):
+                self.error("HPS105", "the options of `in {...}` must be constants or labels",
+                           raw.span)
+                ok = False
+                continue
+            if isinstance(left, ir.Ref) and not self._check_option(left, r.value, r.span):
+                ok = False
+                continue
+            values.append(r.value)
+        if not ok:
+            return None
+        if isinstance(left, ir.Ref) and left.name not in self.options:
+            vals = [ir.Const(v, e.span) for v in values]
+
+            def check() -> None:
+                lt = self.type_of(left)
+                for v in vals:
+                    if lt and not _compatible(lt, frozenset({type_name(v.value)})):
+                        self.error("HPS103", f"{_describe(left)} ({_kinds(lt)}) can never be "
+                                   f"{_show(v.value)}", e.span)
+                        return
+            self.deferred.append(check)
+        return ir.Member(left, tuple(values), e.negated, e.span)
+
+    def _need_numeric(self, r: ir.RExpr, span: Span, what: str) -> None:
+        if isinstance(r, ir.Const):
+            if isinstance(r.value, str | bool):
+                self.error("HPS103", f"{what} needs numbers, not {_show(r.value)}", r.span)
+            return
+
+        def check() -> None:
+            t = self.type_of(r)
+            if t and not t <= NUMERIC:
+                self.error("HPS103", f"{what} needs numbers, but {_describe(r)} is a "
+                           f"{_kinds(t)}", r.span)
+        self.deferred.append(check)
+
+    # --- types ------------------------------------------------------------------------
+    def type_of(self, r: ir.RExpr) -> frozenset[str]:
+        if isinstance(r, ir.Const):
+            return frozenset({type_name(r.value)})
+        if isinstance(r, ir.Ref):
+            return self.name_type(r.name)
+        if isinstance(r, ir.Arith):
+            lt, rt = self.type_of(r.left), self.type_of(r.right)
+            if r.op == "/" or "float" in lt or "float" in rt:
+                return frozenset({"float"})
+            return frozenset({"int"})
+        if isinstance(r, ir.Neg):
+            return self.type_of(r.operand)
+        if isinstance(r, ir.Func):
+            if r.func in ("log", "exp"):
+                return frozenset({"float"})
+            if r.func == "round":
+                return frozenset({"int"})
+            out: frozenset[str] = frozenset()
+            for a in r.args:
+                out |= self.type_of(a)
+            return frozenset({"float"}) if "float" in out else frozenset({"int"})
+        return frozenset({"bool"})
+
+    def name_type(self, name: str) -> frozenset[str]:
+        if name in self.types:
+            return self.types[name]
+        if name in self._typing:
+            return frozenset()  # a cycle; reported by the graph pass
+        self._typing.add(name)
+        out: set[str] = set()
+        for d in self.by_name.get(name, []):
+            st = d.stmt
+            if isinstance(st, ast.Sample):
+                kind = st.dist.name
+                if kind in ir.CHOICE_DISTS:
+                    out |= {type_name(v) for v in self.options.get(name, [])}
+                elif kind == "randint" or self._integer_q.get(name):
+                    out.add("int")
+                else:
+                    out.add("float")
+        for r in self._derived_exprs.get(name, []):
+            out |= self.type_of(r)
+        self._typing.discard(name)
+        self.types[name] = frozenset(out)
+        return self.types[name]
+
+    # --- declarations -----------------------------------------------------------------
+    def conditions(self, conds: tuple[RawCond | LoopCond, ...]) -> tuple[ir.RExpr, ...] | None:
+        out: list[ir.RExpr] = []
+        for c in conds:
+            key = id(c)
+            if key not in self._cond_cache:
+                self._cond_cache[key] = self._condition(c)
+            r = self._cond_cache[key]
+            if r is None:
+                return None
+            out.append(r)
+        return tuple(out)
+
+    def _condition(self, c: RawCond | LoopCond) -> ir.RExpr | None:
+        if isinstance(c, LoopCond):
+            stop = self.value(c.stop, c.scope)
+            if stop is None:
+                return None
+            return ir.Cmp(">=", stop, ir.Const(c.item, c.stop.span), c.stop.span)
+        r = self.cond(c.expr, c.scope)
+        if r is None:
+            return None
+        return ir.Negation(r, r.span) if c.negated else r
+
+    _integer_q: dict[str, bool]
+
+    def run(self) -> tuple[list[ir.Decl], list[ir.ConstraintDecl], list[ir.BranchInfo]]:
+        self._integer_q = {}
+        self.prepass()
+        counts = {name: len(ds) for name, ds in self.by_name.items()}
+        seen: dict[str, int] = defaultdict(int)
+        decls: list[ir.Decl] = []
+        for raw in self.c.decls:
+            seen[raw.name] += 1
+            key = raw.name if counts[raw.name] == 1 else f"{raw.name}#{seen[raw.name]}"
+            conds = self.conditions(raw.conds)
+            decl = self._decl(raw, key, conds)
+            if decl is not None:
+                decls.append(decl)
+        constraints = []
+        for rc in self.c.constraints:
+            conds = self.conditions(rc.conds)
+            expr = self.cond(rc.stmt.expr, rc.scope)
+            if conds is None or expr is None:
+                continue
+            text = self.c.sources.get(rc.stmt.span.file, "")
+            src = text[rc.stmt.span.start:rc.stmt.span.end] if text else rc.stmt.kind
+            constraints.append(ir.ConstraintDecl(rc.stmt.kind, expr, conds, rc.stmt.span, src))
+        branches = []
+        for b in self.c.branches:
+            conds = self.conditions(b.conds)
+            branches.append(ir.BranchInfo(conds or (), b.span, b.parent))
+        for check in self.deferred:
+            check()
+        for name in self.by_name:
+            self.name_type(name)
+        return decls, constraints, branches
+
+    def _decl(self, raw: RawDecl, key: str,
+              conds: tuple[ir.RExpr, ...] | None) -> ir.Decl | None:
+        st = raw.stmt
+        if isinstance(st, ast.Assign):
+            value = self.value(st.value, raw.scope)
+            if value is None or conds is None:
+                return None
+            self._derived_exprs[raw.name].append(value)
+            return ir.Decl(key, raw.name, raw.path, conds, st.span, value=value,
+                           branch=raw.branch)
+        dist = self._dist(raw, st)
+        if dist is None or conds is None:
+            return None
+        default = self._default(st, dist, raw.scope)
+        return ir.Decl(key, raw.name, raw.path, conds, st.span, dist=dist, default=default,
+                       branch=raw.branch)
+
+    def _dist(self, raw: RawDecl, st: ast.Sample) -> ir.DistSpec | None:
+        d = st.dist
+        if d.name not in ir.DISTRIBUTIONS:
+            aliases = {"randn": "normal", "uniformint": "randint", "categorical": "choice",
+                       "int": "randint", "loguniform_int": "qloguniform", "bool": "choice"}
+            hint = (f"did you mean `{aliases[d.name]}`?" if d.name in aliases
+                    else did_you_mean(d.name, ir.DISTRIBUTIONS))
+            self.error("HPS104", f"unknown distribution `{d.name}`", d.name_span,
+                       help=hint or "known: " + ", ".join(ir.DISTRIBUTIONS))
+            return None
+        if d.name in ir.CHOICE_DISTS:
+            return self._choice(raw, d)
+        params = ir.DISTRIBUTIONS[d.name]
+        for a in d.args:
+            if a.weight is not None:
+                self.error("HPS105", f"`{d.name}` takes no `weight: value` pairs", a.span,
+                           help="weights belong in `pchoice(0.7: a, 0.3: b)`")
+                return None
+        if len(d.args) != len(params):
+            extra = ""
+            if d.name == "randint" and len(d.args) == 1:
+                extra = "; unlike hyperopt's randint(upper), both bounds are given: randint(0, n - 1)"
+            self.error("HPS105", f"`{d.name}` takes {len(params)} arguments "
+                       f"({', '.join(params)}), got {len(d.args)}", d.span,
+                       help=f"`{d.name}({', '.join(params)})`{extra}")
+            return None
+        args: dict[str, ir.RExpr] = {}
+        for pname, a in zip(params, d.args, strict=True):
+            r = self.value(a.value, raw.scope)
+            if r is None:
+                return None
+            self._need_numeric(r, a.span, f"`{d.name}`")
+            args[pname] = r
+        if not self._check_args(d, args):
+            return None
+        integer = d.name == "randint"
+        if d.name in ir.Q_DISTS:
+            q = args["q"]
+            loc = [args[p] for p in ("low", "high", "mu") if p in args and d.name != "qlognormal"]
+            integer = (isinstance(q, ir.Const) and type_name(q.value) == "int"
+                       and all(isinstance(x, ir.Const) and type_name(x.value) == "int"
+                               for x in loc))
+            self._integer_q[raw.name] = self._integer_q.get(raw.name, False) or integer
+        return ir.DistSpec(d.name, args, integer=integer, span=d.span)
+
+    def _check_args(self, d: ast.Dist, args: dict[str, ir.RExpr]) -> bool:
+        def const(p: str) -> float | None:
+            r = args.get(p)
+            if isinstance(r, ir.Const) and not isinstance(r.value, str | bool):
+                return float(r.value)
+            return None
+
+        def span(p: str) -> Span:
+            return args[p].span
+
+        ok = True
+        lo, hi = const("low"), const("high")
+        if lo is not None and not math.isfinite(lo) or hi is not None and not math.isfinite(hi):
+            self.error("HPS105", "bounds must be finite numbers", d.span)
+            return False
+        if d.name == "randint":
+            for p, v in (("low", lo), ("high", hi)):
+                if v is not None and v != int(v):
+                    self.error("HPS105", f"`randint` bounds must be integers, got {_show(v)}",
+                               span(p))
+                    ok = False
+            if ok and lo is not None and hi is not None and lo > hi:
+                self.error("HPS106", f"empty range: low ({_num(lo)}) is above high ({_num(hi)})",
+                           d.span, help="randint(low, high) includes both ends; swap them")
+                ok = False
+        elif lo is not None and hi is not None and lo >= hi:
+            self.error("HPS106", f"empty range: low ({_num(lo)}) must be below high ({_num(hi)})",
+                       d.span, help="swap the bounds" if lo > hi else
+                       "for a fixed value write `name = value`")
+            ok = False
+        if d.name in ("loguniform", "qloguniform"):
+            for p, v in (("low", lo), ("high", hi)):
+                if v is not None and v <= 0:
+                    self.error("HPS107", f"log-scaled bound {p} must be positive, got {_num(v)}",
+                               span(p), help="bounds are the values themselves (not their logs),"
+                               " e.g. loguniform(1e-5, 1e-1)")
+                    ok = False
+        for p in ("q", "sigma"):
+            v = const(p)
+            if v is not None and (v <= 0 or not math.isfinite(v)):
+                self.error("HPS108", f"`{p}` must be positive, got {_num(v)}", span(p))
+                ok = False
+        q = const("q")
+        if ok and q is not None and lo is not None and hi is not None and d.name in (
+                "quniform", "qloguniform"):
+            if math.floor(hi / q + 1e-9) < math.ceil(lo / q - 1e-9):
+                self.error("HPS106", f"no multiple of q={_num(q)} lies in [{_num(lo)}, {_num(hi)}]",
+                           d.span)
+                ok = False
+        return ok
+
+    def _choice(self, raw: RawDecl, d: ast.Dist) -> ir.DistSpec | None:
+        if not d.args:
+            self.error("HPS105", f"`{d.name}` needs at least one option", d.span)
+            return None
+        options: list[ir.Value] = []
+        weights: list[float] = []
+        seen: dict[tuple[str, object], Span] = {}
+        ok = True
+        for a in d.args:
+            if d.name == "choice" and a.weight is not None:
+                self.error("HPS105", "`choice` options have no weights", a.span,
+                           help="use `pchoice(0.7: a, 0.3: b)` for weighted options")
+                return None
+            if d.name == "pchoice":
+                if a.weight is None:
+                    self.error("HPS105", "every `pchoice` option needs a weight", a.span,
+                               help="write `weight: option`, e.g. `pchoice(0.7: a, 0.3: b)`")
+                    return None
+                try:
+                    w = static_value(a.weight, raw.scope.bindings())
+                except StaticError:
+                    w = None
+                if not isinstance(w, int | float) or isinstance(w, bool) or not math.isfinite(w):
+                    self.error("HPS109", "a weight must be a constant number", a.weight.span)
+                    return None
+                if w < 0:
+                    self.error("HPS109", f"weight {_num(w)} is negative", a.weight.span)
+                    ok = False
+                weights.append(float(w))
+            value = self._option_value(a.value, raw.scope)
+            if value is None:
+                self.error("HPS105", "choice options must be constants or bare-word labels",
+                           a.value.span, help="bounds that depend on parameters belong in "
+                           "numeric distributions such as randint(1, n)")
+                return None
+            if isinstance(value, float) and not math.isfinite(value):
+                self.error("HPS105", "choice options must be finite", a.value.span)
+                return None
+            key = _option_key(value)
+            if key in seen:
+                self.error("HPS110", f"option {_show(value)} is listed twice", a.value.span,
+                           help="remove the repeat; use pchoice to give an option more weight")
+                ok = False
+            seen[key] = a.value.span
+            options.append(value)
+            if isinstance(a.value, ast.Name) and isinstance(value, str):
+                shadow = self.lookup((value,), raw.scope)
+                if shadow is not None:
+                    self.warn("HPS206", f"`{value}` is a label here but also the parameter "
+                              f"`{shadow}`", a.value.span, label="read as a label",
+                              help=f'quote it ("{value}") or rename the parameter')
+        if d.name == "pchoice" and ok and abs(sum(weights) - 1.0) > _WEIGHT_TOLERANCE:
+            self.error("HPS109", f"weights sum to {sum(weights):g}, not 1", d.span,
+                       help="each weight is a probability; make them add up to 1")
+            ok = False
+        if not ok:
+            return None
+        if d.name == "choice":
+            weights = [1.0 / len(options)] * len(options)
+        return ir.DistSpec(d.name, {}, tuple(options), tuple(weights), span=d.span)
+
+    def _default(self, st: ast.Sample, dist: ir.DistSpec, scope: Scope) -> ir.Value | None:
+        if st.default is None:
+            return None
+        e = st.default
+        if isinstance(e, ast.Name) and dist.is_choice and e.name not in scope.bindings():
+            value: ir.Value = e.name
+        else:
+            try:
+                value = static_value(e, scope.bindings())
+            except StaticError:
+                self.error("HPS111", "a default must be a constant", e.span)
+                return None
+        problem = default_problem(dist, value)
+        if problem is not None:
+            self.error("HPS111", f"default {_show(value)} {problem}", e.span)
+            return None
+        return value
+
+
+def default_problem(dist: ir.DistSpec, value: ir.Value) -> str | None:
+    """Why `value` cannot come from `dist` (None if it can, or if bounds are not constant)."""
+    if dist.is_choice:
+        keys = {_option_key(o) for o in dist.options}
+        if _option_key(value) not in keys:
+            return "is not one of the options"
+        return None
+    if isinstance(value, str | bool):
+        return "is not a number"
+    if dist.dependent:
+        return None
+    v = float(value)
+    kind = dist.kind
+    if kind in ir.UNIFORM_DISTS or kind == "randint":
+        lo, hi = dist.const("low"), dist.const("high")
+        if not lo <= v <= hi:
+            return f"is outside [{_num(lo)}, {_num(hi)}]"
+    if kind == "randint" and v != int(v):
+        return "is not an integer"
+    if kind in ("lognormal", "qlognormal") and v <= 0 and kind == "lognormal":
+        return "is not positive"
+    if kind in ir.Q_DISTS:
+        q = dist.const("q")
+        if abs(v / q - round(v / q)) > 1e-9:
+            return f"is not a multiple of q={_num(q)}"
+    return None
+
+
+def _compatible(a: frozenset[str], b: frozenset[str]) -> bool:
+    def norm(t: frozenset[str]) -> set[str]:
+        return {"num" if x in NUMERIC else x for x in t}
+    return bool(norm(a) & norm(b))
+
+
+def _kinds(kinds: Iterable[str]) -> str:
+    names = {"int": "number", "float": "number", "str": "string", "bool": "boolean"}
+    return " or ".join(sorted({names.get(k, k) for k in kinds}))
+
+
+def _describe(r: ir.RExpr) -> str:
+    if isinstance(r, ir.Ref):
+        return f"`{r.name}`"
+    if isinstance(r, ir.Const):
+        return _show(r.value)
+    return "the expression"
+
+
+def _num(v: float) -> str:
+    return f"{v:g}"
+
+
+def _show(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return f"`{v}`"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)

@@ -1,0 +1,230 @@
+"""The resolved form of a space: declarations with their conditions, as analysis leaves it.
+
+Expressions here are resolved: every reference names a declared output name
+(`"units[2]"`, `"preprocess.scaler"`), labels are string constants, loop
+variables are substituted. The compile stage turns these into vectorized code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+from ..diagnostics import Span
+
+Value: TypeAlias = int | float | str | bool
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: Value
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A parameter or derived value, by output name."""
+
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Arith:
+    op: str  # + - * / // **
+    left: RExpr
+    right: RExpr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    operand: RExpr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Func:
+    func: str  # min max log exp round
+    args: tuple[RExpr, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Cmp:
+    op: str  # == != < <= > >=
+    left: RExpr
+    right: RExpr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """`x in {a, b}` / `x not in {...}` with constant options."""
+
+    operand: RExpr
+    options: tuple[Value, ...]
+    negated: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class All:
+    operands: tuple[RExpr, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Any_:
+    operands: tuple[RExpr, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Negation:
+    operand: RExpr
+    span: Span
+
+
+RExpr: TypeAlias = Const | Ref | Arith | Neg | Func | Cmp | Member | All | Any_ | Negation
+
+
+def refs(expr: RExpr) -> set[str]:
+    """Names an expression reads."""
+    out: set[str] = set()
+    stack: list[RExpr] = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, Ref):
+            out.add(e.name)
+        elif isinstance(e, Arith | Cmp):
+            stack += [e.left, e.right]
+        elif isinstance(e, Neg | Negation):
+            stack.append(e.operand)
+        elif isinstance(e, Member):
+            stack.append(e.operand)
+        elif isinstance(e, Func):
+            stack += list(e.args)
+        elif isinstance(e, All | Any_):
+            stack += list(e.operands)
+    return out
+
+
+# --- distributions ---------------------------------------------------------------
+
+LOG_DISTS = frozenset({"loguniform", "qloguniform", "lognormal", "qlognormal"})
+Q_DISTS = frozenset({"quniform", "qloguniform", "qnormal", "qlognormal"})
+NORMAL_DISTS = frozenset({"normal", "lognormal", "qnormal", "qlognormal"})
+UNIFORM_DISTS = frozenset({"uniform", "loguniform", "quniform", "qloguniform"})
+CHOICE_DISTS = frozenset({"choice", "pchoice"})
+DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "uniform": ("low", "high"),
+    "loguniform": ("low", "high"),
+    "quniform": ("low", "high", "q"),
+    "qloguniform": ("low", "high", "q"),
+    "normal": ("mu", "sigma"),
+    "lognormal": ("mu", "sigma"),
+    "qnormal": ("mu", "sigma", "q"),
+    "qlognormal": ("mu", "sigma", "q"),
+    "randint": ("low", "high"),
+    "choice": (),
+    "pchoice": (),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DistSpec:
+    """A resolved distribution. `args` maps argument names (low, high, q, mu, sigma) to
+    expressions; choices carry constant `options` and `weights` instead."""
+
+    kind: str
+    args: dict[str, RExpr]
+    options: tuple[Value, ...] = ()
+    weights: tuple[float, ...] = ()
+    integer: bool = False  # values come back as int
+    span: Span | None = None
+
+    @property
+    def is_choice(self) -> bool:
+        return self.kind in CHOICE_DISTS
+
+    @property
+    def dependent(self) -> bool:
+        """True if some argument refers to another parameter."""
+        return any(not isinstance(a, Const) for a in self.args.values())
+
+    def const(self, arg: str) -> float:
+        node = self.args[arg]
+        assert isinstance(node, Const)
+        return float(node.value)
+
+
+# --- declarations ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Decl:
+    """One declaration of an output name: sampled (`dist`) or derived (`value`).
+
+    `key` is unique across the space: the name itself, or `name#k` when the name is
+    declared k > 1 times (in branches that exclude each other). `path` is where the
+    value goes in the nested output (stage keys as strings, loop items as ints).
+    `conditions` must all hold for the declaration to be active.
+    """
+
+    key: str
+    name: str
+    path: tuple[str | int, ...]
+    conditions: tuple[RExpr, ...]
+    span: Span
+    dist: DistSpec | None = None
+    value: RExpr | None = None
+    default: Value | None = None
+    branch: int | None = None  # index into Analysis.branches of the innermost branch
+
+    @property
+    def sampled(self) -> bool:
+        return self.dist is not None
+
+    def reads(self) -> set[str]:
+        """Names this declaration's value or bounds read (not its conditions)."""
+        out: set[str] = set()
+        if self.dist is not None:
+            for a in self.dist.args.values():
+                out |= refs(a)
+        if self.value is not None:
+            out |= refs(self.value)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ConstraintDecl:
+    kind: str  # "forbid" | "require"
+    expr: RExpr
+    conditions: tuple[RExpr, ...]
+    span: Span
+    source: str = ""  # the constraint as written, for messages
+
+
+@dataclass(frozen=True, slots=True)
+class BranchInfo:
+    """A branch of an `if` (or the body of a loop item): its cumulative conditions."""
+
+    conditions: tuple[RExpr, ...]
+    span: Span
+    parent: int | None
+
+
+@dataclass
+class Analysis:
+    """Everything analysis learned about one space."""
+
+    path: str
+    decls: list[Decl]
+    constraints: list[ConstraintDecl]
+    branches: list[BranchInfo]
+    sources: dict[str, str]
+    types: dict[str, frozenset[str]] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # decl keys, dependencies first
+    graph: object = None  # networkx.DiGraph; typed loosely to keep networkx out of the IR
+    lists: dict[tuple[str | int, ...], int] = field(default_factory=dict)  # loop path -> start

@@ -1,0 +1,67 @@
+"""Resolved expressions back to source text, for messages and `hpdsl show`."""
+
+from __future__ import annotations
+
+from . import ir
+
+_PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "//": 6,
+         "neg": 7, "**": 8, "atom": 9}
+
+
+def value_text(v: ir.Value) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return v if v.isidentifier() else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(v)
+
+
+def expr_text(e: ir.RExpr) -> str:
+    return _text(e)[0]
+
+
+def _wrap(e: ir.RExpr, prec: int) -> str:
+    text, own = _text(e)
+    return f"({text})" if own < prec else text
+
+
+def _text(e: ir.RExpr) -> tuple[str, int]:
+    if isinstance(e, ir.Const):
+        return value_text(e.value), _PREC["atom"]
+    if isinstance(e, ir.Ref):
+        return e.name, _PREC["atom"]
+    if isinstance(e, ir.Arith):
+        p = _PREC[e.op]
+        right_p = p if e.op == "**" else p + 1
+        left_p = p + 1 if e.op == "**" else p
+        return f"{_wrap(e.left, left_p)} {e.op} {_wrap(e.right, right_p)}", p
+    if isinstance(e, ir.Neg):
+        return f"-{_wrap(e.operand, _PREC['neg'])}", _PREC["neg"]
+    if isinstance(e, ir.Func):
+        return f"{e.func}({', '.join(_text(a)[0] for a in e.args)})", _PREC["atom"]
+    if isinstance(e, ir.Cmp):
+        p = _PREC["cmp"]
+        return f"{_wrap(e.left, p + 1)} {e.op} {_wrap(e.right, p + 1)}", p
+    if isinstance(e, ir.Member):
+        opts = ", ".join(value_text(o) for o in e.options)
+        kw = "not in" if e.negated else "in"
+        return f"{_wrap(e.operand, _PREC['cmp'] + 1)} {kw} {{{opts}}}", _PREC["cmp"]
+    if isinstance(e, ir.All):
+        p = _PREC["and"]
+        return " and ".join(_wrap(o, p + 1) for o in e.operands), p
+    if isinstance(e, ir.Any_):
+        p = _PREC["or"]
+        return " or ".join(_wrap(o, p + 1) for o in e.operands), p
+    if isinstance(e, ir.Negation):
+        return f"not {_wrap(e.operand, _PREC['not'])}", _PREC["not"]
+    raise TypeError(type(e).__name__)
+
+
+def dist_text(d: ir.DistSpec) -> str:
+    if d.kind == "choice":
+        return f"choice({', '.join(value_text(o) for o in d.options)})"
+    if d.kind == "pchoice":
+        pairs = ", ".join(f"{w:g}: {value_text(o)}" for w, o in zip(d.weights, d.options,
+                                                                    strict=True))
+        return f"pchoice({pairs})"
+    return f"{d.kind}({', '.join(expr_text(a) for a in d.args.values())})"

@@ -1,0 +1,20 @@
+"""Analysis to a compiled `Space`: vectorized evaluation, semantic checks, encoding."""
+
+from __future__ import annotations
+
+from ..analysis import ir
+from ..diagnostics import Diagnostic
+from ._checks import check
+from ._dims import Dimension
+from ._program import Batch, Program
+from ._space import Parameter, Space
+
+__all__ = ["Batch", "Dimension", "Parameter", "Space", "compile_space"]
+
+
+def compile_space(analysis: ir.Analysis, source: str = "",
+                  run_checks: bool = True) -> tuple[Space, list[Diagnostic]]:
+    """Compile an analysis; returns the space and the semantic diagnostics found."""
+    program = Program(analysis)
+    diags = check(program) if run_checks else []
+    return Space(program, source, analysis.path, [d for d in diags if not d.is_error]), diags

@@ -1,0 +1,289 @@
+"""Semantic checks that need to evaluate the space: dead branches, overlapping
+declarations, references to inactive parameters, over-tight constraints.
+
+Each check enumerates only the declarations its conditions involve, over
+telling points: every value of a small finite distribution; for a continuous
+one its bounds, the constants it is compared with and the midpoints between
+them. Comparisons with constants are therefore decided exactly. When the
+enumeration would be too large, a check falls back to random samples and only
+reports what it can prove.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+import networkx as nx
+import numpy as np
+
+from ..analysis import ir
+from ..analysis.unparse import expr_text
+from ..diagnostics import Diagnostic, Note, Severity, Span
+from ._dims import Dimension
+from ._enumerate import TooLarge, expand, full_domain
+from ._evaluate import compile_conjunction, holds
+from ._program import Batch, Program, Step
+
+ENUMERATION_LIMIT = 200_000
+SAMPLES = 20_000
+SMALL_DOMAIN = 64
+RESTRICTIVE = 0.01
+CHECKS_PER_SPAN = 50
+
+
+class Checker:
+    def __init__(self, program: Program, rng_seed: int = 0) -> None:
+        self.p = program
+        self.graph: nx.DiGraph = program.analysis.graph  # type: ignore[assignment]
+        self.pos = {s.decl.key: i for i, s in enumerate(program.steps)}
+        self.keys_of: dict[str, list[str]] = defaultdict(list)
+        for s in program.steps:
+            self.keys_of[s.name].append(s.decl.key)
+        self.constants = _compared_constants(program)
+        self.rng = np.random.default_rng(rng_seed)
+        self._sample: Batch | None = None
+        self.diags: list[Diagnostic] = []
+
+    # --- infrastructure ------------------------------------------------------------------
+    def involved(self, names: Iterable[str]) -> set[int]:
+        keys: set[str] = set()
+        for n in names:
+            keys.update(self.keys_of.get(n, ()))
+        closure = set(keys)
+        for k in keys:
+            closure |= nx.ancestors(self.graph, k)
+        return {self.pos[k] for k in closure}
+
+    def domain(self, step: Step, dim: Dimension, args: dict[str, np.ndarray], m: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+        size = dim.size
+        if size is not None and size <= SMALL_DOMAIN:
+            return full_domain(step, dim, args, m)
+        points = self.points(step, dim)
+        return np.tile(points, m), np.full(m, len(points), dtype=np.int64)
+
+    def points(self, step: Step, dim: Dimension) -> np.ndarray:
+        if dim.dependent:
+            return np.array([-2.0, 0.0, 2.0] if dim.prior == "normal" else [0.0, 0.5, 1.0])
+        consts = sorted(self.constants.get(step.name, ()))
+        if dim.prior == "normal":
+            lo, hi = dim.mu - 3 * dim.sigma, dim.mu + 3 * dim.sigma
+        else:
+            lo, hi = dim.low, dim.high
+        coords = [lo, hi]
+        for c in consts:
+            if dim.log:
+                if c <= 0:
+                    continue
+                c = math.log(c)
+            if lo <= c <= hi:
+                coords.append(c)
+                if dim.kind == "int":
+                    coords += [c - 1, c + 1, math.floor(c), math.ceil(c)]
+        pts = sorted(set(coords))
+        mids = [(a + b) / 2 for a, b in zip(pts, pts[1:], strict=False)]
+        out = np.array(sorted(set(pts + mids)))
+        out = out[(out >= lo) & (out <= hi)]
+        if dim.kind == "int":
+            out = np.unique(np.round(out))
+        return out
+
+    def enumerate(self, names: Iterable[str]) -> Batch | None:
+        try:
+            return expand(self.p, self.domain, ENUMERATION_LIMIT, self.involved(names))
+        except TooLarge:
+            return None
+
+    def sample(self) -> Batch:
+        if self._sample is None:
+            self._sample = self.p.run(SAMPLES, self.p.sample_coords(self.rng))
+        return self._sample
+
+    def possible(self, names: Iterable[str], predicate: Callable[[Batch], np.ndarray]
+                 ) -> bool | None:
+        """Whether some configuration satisfies the predicate (None: could not decide)."""
+        batch = self.enumerate(names)
+        if batch is not None:
+            return bool(predicate(batch).any())
+        if predicate(self.sample()).any():
+            return True
+        return None
+
+    # --- the checks ------------------------------------------------------------------------
+    def run(self) -> list[Diagnostic]:
+        self.dead_branches()
+        self.overlapping_declarations()
+        self.inactive_references()
+        self.constraints()
+        return self.diags
+
+    def dead_branches(self) -> None:
+        """Report each branch (by source location) whose conditions never hold together.
+
+        A branch inside a loop has one instance per item; it is dead only if every
+        instance is. A branch inside a dead branch is not reported again.
+        """
+        branches = self.p.analysis.branches
+        dead: set[int] = set()
+        by_span: dict[Span, list[int]] = defaultdict(list)
+        for i, b in enumerate(branches):
+            by_span[b.span].append(i)
+        for span, members in by_span.items():
+            verdicts = []
+            for i in members[:CHECKS_PER_SPAN]:
+                b = branches[i]
+                if b.parent is not None and b.parent in dead:
+                    verdicts.append("inherited")
+                    continue
+                ev = compile_conjunction(b.conditions)
+                names: set[str] = set()
+                for c in b.conditions:
+                    names |= ir.refs(c)
+                ok = self.possible(names, lambda batch, ev=ev: holds(ev, batch.env))
+                verdicts.append("dead" if ok is False else "alive")
+                if ok is not False:
+                    break
+            if "alive" in verdicts:
+                continue
+            dead.update(members)
+            if "dead" in verdicts:
+                cond = branches[members[0]].conditions
+                self.diags.append(Diagnostic(
+                    "HPS203", "this branch can never be active", span,
+                    Severity.WARNING, label="its conditions contradict each other",
+                    help=("conditions in force: " + " and ".join(expr_text(c) for c in cond))
+                    if cond else None))
+
+    def overlapping_declarations(self) -> None:
+        for name, keys in self.keys_of.items():
+            if len(keys) < 2:
+                continue
+            steps = [self.p.steps[self.pos[k]] for k in keys]
+            for j in range(1, len(steps)):
+                for i in range(j):
+                    a, b = steps[i], steps[j]
+                    names = set()
+                    for c in (*a.decl.conditions, *b.decl.conditions):
+                        names |= ir.refs(c)
+
+                    def both(batch: Batch, a: Step = a, b: Step = b) -> np.ndarray:
+                        return holds(a.cond, batch.env) & holds(b.cond, batch.env)
+                    if self.possible(names, both):
+                        self.diags.append(Diagnostic(
+                            "HPS201", f"`{name}` is declared twice where both can be active",
+                            b.decl.span, label="second declaration",
+                            help="declare it once, or only in branches that exclude each other",
+                            notes=(Note(a.decl.span, "first declared here"),)))
+                        break
+                else:
+                    continue
+                break
+
+    def inactive_references(self) -> None:
+        per_span: dict[Span, int] = defaultdict(int)
+        reported: set[tuple[Span, str]] = set()
+        for step in self.p.steps:
+            reads = step.decl.reads()
+            if not reads:
+                continue
+            span = step.decl.span
+            per_span[span] += 1
+            if per_span[span] > CHECKS_PER_SPAN:
+                continue
+            names = set(reads)
+            for c in step.decl.conditions:
+                names |= ir.refs(c)
+            for r in sorted(reads):
+                if (span, r) in reported:
+                    continue
+
+                def missing(batch: Batch, step: Step = step, r: str = r) -> np.ndarray:
+                    col = batch.env.columns.get(r)
+                    if col is None:
+                        return np.zeros(batch.env.n, dtype=bool)
+                    return holds(step.cond, batch.env) & ~col.active
+                if self.possible(names, missing):
+                    reported.add((span, r))
+                    self.diags.append(Diagnostic(
+                        "HPS207", f"`{step.name}` uses `{r}`, which can be inactive when "
+                        f"`{step.name}` is active", span, Severity.WARNING,
+                        label=f"`{step.name}` is then inactive too",
+                        help=f"declare `{r}` under the same conditions, or guard `{step.name}`"))
+
+    def constraints(self) -> None:
+        cons = self.p.constraints
+        if not cons:
+            return
+        sample = self.sample()
+        valid = sample.valid
+        passed = int((sample.feasible & valid).sum())
+        total = int(valid.sum()) or 1
+        rate = passed / total
+        if rate >= RESTRICTIVE:
+            return
+        worst = max(cons, key=lambda c: int((c.excluded(sample.env) & valid).sum()))
+        span = worst.decl.span
+        notes = tuple(Note(c.decl.span, f"`{c.decl.source}`") for c in cons if c is not worst)
+        if passed == 0:
+            names: set[str] = set()
+            for c in cons:
+                names |= ir.refs(c.decl.expr)
+                for cond in c.decl.conditions:
+                    names |= ir.refs(cond)
+            batch = self.enumerate(names)
+            if batch is not None and not batch.feasible.any():
+                self.diags.append(Diagnostic(
+                    "HPS204", "the constraints exclude every configuration", span,
+                    label="rejects what the other constraints leave", notes=notes,
+                    help="loosen or remove a `forbid`/`require`"))
+                return
+        self.diags.append(Diagnostic(
+            "HPS205", f"the constraints exclude nearly every configuration "
+            f"({passed} of {total} random samples pass)", span, Severity.WARNING,
+            label="rejects the most samples", notes=notes,
+            help="sampling will be slow; narrow the distributions instead where you can"))
+
+
+def _compared_constants(program: Program) -> dict[str, set[float]]:
+    """Numbers each name is compared with anywhere, for choosing telling points."""
+    out: dict[str, set[float]] = defaultdict(set)
+    exprs: list[ir.RExpr] = []
+    for s in program.steps:
+        exprs += list(s.decl.conditions)
+        if s.decl.value is not None:
+            exprs.append(s.decl.value)
+    for c in program.constraints:
+        exprs.append(c.decl.expr)
+        exprs += list(c.decl.conditions)
+    stack = exprs
+    while stack:
+        e = stack.pop()
+        if isinstance(e, ir.Cmp):
+            for a, b in ((e.left, e.right), (e.right, e.left)):
+                if isinstance(a, ir.Ref) and isinstance(b, ir.Const) and isinstance(
+                        b.value, int | float) and not isinstance(b.value, bool):
+                    out[a.name].add(float(b.value))
+            stack += [e.left, e.right]
+        elif isinstance(e, ir.Member):
+            if isinstance(e.operand, ir.Ref):
+                for o in e.options:
+                    if isinstance(o, int | float) and not isinstance(o, bool):
+                        out[e.operand.name].add(float(o))
+            stack.append(e.operand)
+        elif isinstance(e, ir.All | ir.Any_):
+            stack += list(e.operands)
+        elif isinstance(e, ir.Negation | ir.Neg):
+            stack.append(e.operand)
+        elif isinstance(e, ir.Arith):
+            stack += [e.left, e.right]
+        elif isinstance(e, ir.Func):
+            stack += list(e.args)
+    return out
+
+
+def check(program: Program) -> list[Diagnostic]:
+    return Checker(program).run()
+
+

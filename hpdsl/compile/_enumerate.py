@@ -1,0 +1,171 @@
+"""Enumerate a space (or part of it) row by row: exact sizes, grids, reachability.
+
+Steps run in dependency order; each sampled step multiplies the rows where it
+is active by its domain (inactive rows are kept once, so no configuration is
+counted twice). Domains come from a callback: every value of a finite
+distribution for counting and grids, or a few telling points of a continuous
+one (bounds, the constants it is compared with, midpoints) for the lint checks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection
+
+import numpy as np
+
+from ..errors import HpsError
+from ._dims import Dimension
+from ._evaluate import Column, Env, holds
+from ._program import Batch, Program, Step, realize
+
+
+class TooLarge(HpsError):
+    """Enumeration would need more rows than allowed."""
+
+
+# domain(step, dim, args on the active rows, number of active rows)
+#   -> (the coordinates of every active row, concatenated; how many each row has)
+Domain = Callable[[Step, Dimension, dict[str, np.ndarray], int], tuple[np.ndarray, np.ndarray]]
+
+
+def expand(program: Program, domain: Domain, limit: int,
+           only: Collection[int] | None = None) -> Batch:
+    """All rows reachable through the steps in `only` (all steps if None).
+
+    Steps outside `only` are skipped entirely (their names stay undefined), so
+    `only` must be closed under what its steps read.
+    """
+    env = Env(1)
+    D = len(program.dims)
+    X = np.full((1, D), np.nan)
+    A = np.zeros((1, D), dtype=bool)
+    bad = np.zeros(1, dtype=bool)
+    index: dict[int, np.ndarray] = {}
+    step_active: list[np.ndarray] = [np.zeros(1, dtype=bool)] * len(program.steps)
+    positions = range(len(program.steps)) if only is None else sorted(only)
+    for pos in positions:
+        step = program.steps[pos]
+        active = holds(step.cond, env)
+        if step.value is not None:
+            v, k = step.value(env)
+            values = np.broadcast_to(v, (env.n,))
+            active = active & np.broadcast_to(k, (env.n,))
+            step_active[pos] = active
+            program._store(env, step.name, values, active)
+            continue
+        args = {}
+        for a, ev in step.args.items():
+            v, k = ev(env)
+            args[a] = np.broadcast_to(np.asarray(v, dtype=np.float64), (env.n,))
+            active = active & np.broadcast_to(k, (env.n,))
+        assert step.dim is not None
+        dim = program.dims[step.dim]
+        act_rows = np.flatnonzero(active)
+        coords_flat, counts_active = domain(step, dim, {a: v[act_rows] for a, v in args.items()},
+                                            len(act_rows))
+        counts = np.ones(env.n, dtype=np.int64)
+        counts[act_rows] = counts_active
+        total = int(counts.sum())
+        if total > limit:
+            raise TooLarge(f"more than {limit} rows")
+        rep = np.repeat(np.arange(env.n), counts)
+        env = _repeat_env(env, rep)
+        X, A, bad = X[rep], A[rep], bad[rep]
+        index = {p: i[rep] for p, i in index.items()}
+        step_active = [s[rep] if len(s) == len(counts) else s for s in step_active]
+        new_active = active[rep]
+        x = np.full(total, np.nan)
+        x[new_active] = coords_flat
+        new_args = {a: v[rep] for a, v in args.items()}
+        values, invalid, idx = realize(step, dim, np.nan_to_num(x), new_args)
+        bad |= new_active & invalid
+        X[:, step.dim] = np.where(new_active, x, np.nan)
+        A[:, step.dim] = new_active
+        if idx is not None:
+            index[pos] = idx
+        step_active[pos] = new_active
+        program._store(env, step.name, values, new_active)
+    n = env.n
+    step_active = [s if len(s) == n else np.zeros(n, dtype=bool) for s in step_active]
+    feasible = ~bad
+    for c in program.constraints:
+        names = _constraint_names(c)
+        if all(nm in env.columns for nm in names):
+            feasible &= ~c.excluded(env)
+    return Batch(env, X, A, feasible, ~bad, index, step_active)
+
+
+def _constraint_names(c: object) -> set[str]:
+    from ..analysis import ir
+    decl = c.decl  # type: ignore[attr-defined]
+    out = ir.refs(decl.expr)
+    for cond in decl.conditions:
+        out |= ir.refs(cond)
+    return out
+
+
+def _repeat_env(env: Env, rep: np.ndarray) -> Env:
+    out = Env(len(rep))
+    for name, col in env.columns.items():
+        out.columns[name] = Column(col.values[rep], col.active[rep])
+    return out
+
+
+def full_domain(step: Step, dim: Dimension, args: dict[str, np.ndarray], m: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Every value of a finite distribution; raises TooLarge for continuous ones."""
+    if dim.kind == "categorical":
+        return _tile(np.arange(len(dim.options), dtype=np.float64), m)
+    if dim.kind == "int":
+        return _tile(np.arange(dim.low, dim.high + 1, dtype=np.float64), m)
+    dist = step.decl.dist
+    assert dist is not None
+    if dist.kind == "randint":  # dependent bounds: fractions that hit each integer
+        lo = np.ceil(args["low"] - 1e-9)
+        hi = np.floor(args["high"] + 1e-9)
+        counts = np.where(hi >= lo, hi - lo + 1, 1).astype(np.int64)
+        if counts.sum() > 50_000_000:
+            raise TooLarge("integer range too large")
+        parts = [(np.arange(c) + 0.5) / c for c in counts.tolist()]
+        return (np.concatenate(parts) if parts else np.empty(0)), counts
+    if dist.kind in ("quniform", "qloguniform") and not dim.dependent:
+        q = dist.const("q")
+        lo, hi = dist.const("low"), dist.const("high")
+        ks = np.arange(math.ceil(lo / q - 1e-9), math.floor(hi / q + 1e-9) + 1)
+        if len(ks) > 10_000_000:
+            raise TooLarge("quantized range too large")
+        vals = ks * q
+        coords = np.log(vals) if dim.log else vals
+        return _tile(coords, m)
+    if dist.kind in ("quniform", "qloguniform"):
+        q = args["q"]
+        lo, hi = args["low"], args["high"]
+        kmin = np.ceil(lo / q - 1e-9)
+        kmax = np.floor(hi / q + 1e-9)
+        counts = np.where(kmax >= kmin, kmax - kmin + 1, 1).astype(np.int64)
+        if counts.sum() > 50_000_000:
+            raise TooLarge("quantized range too large")
+        parts = []
+        for a, b, qq, c in zip(lo.tolist(), hi.tolist(), q.tolist(), counts.tolist(),
+                               strict=True):
+            vals = (math.ceil(a / qq - 1e-9) + np.arange(c)) * qq
+            if dim.log:
+                parts.append((np.log(vals) - math.log(a)) / (math.log(b) - math.log(a)))
+            else:
+                parts.append((vals - a) / (b - a) if b > a else np.zeros(c))
+        return (np.concatenate(parts) if parts else np.empty(0)), counts
+    raise TooLarge(f"`{step.name}` is continuous")
+
+
+def _tile(values: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    if rows * len(values) > 50_000_000:
+        raise TooLarge("domain too large")
+    return np.tile(values, rows), np.full(rows, len(values), dtype=np.int64)
+
+
+def is_finite_dim(step: Step, dim: Dimension) -> bool:
+    dist = step.decl.dist
+    assert dist is not None
+    return dim.kind in ("categorical", "int") or dist.kind in (
+        "randint", "quniform", "qloguniform")

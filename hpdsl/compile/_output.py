@@ -1,0 +1,156 @@
+"""Rows of a Batch to the dictionaries users see, and back.
+
+Only active names appear; ints are `int`, choices their option values, stages
+nested dicts and loop items lists. Rows are grouped by which names are active so
+that each group becomes dicts with one `zip` per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from ._program import Batch, Program
+
+Path = tuple[str | int, ...]
+
+
+def _python_values(program: Program, batch: Batch, name: str, rows: np.ndarray) -> np.ndarray:
+    """Object array of the name's values on `rows`, as Python objects of the right type."""
+    out = np.empty(len(rows), dtype=object)
+    positions = program.steps_of[name]
+    for pos in positions:
+        step = program.steps[pos]
+        act = batch.step_active[pos][rows]
+        if len(positions) > 1 and not act.any():
+            continue
+        if pos in batch.index:
+            assert step.decl.dist is not None
+            opts = np.empty(len(step.decl.dist.options), dtype=object)
+            opts[:] = list(step.decl.dist.options)
+            vals = opts[batch.index[pos][rows]]
+        else:
+            col = batch.env.columns[name].values[rows]
+            vals = _convert(col, program.types.get(name, frozenset()), step)
+        if len(positions) == 1:
+            return vals
+        out[act] = vals[act]
+    return out
+
+
+def _convert(col: np.ndarray, types: frozenset[str], step: Any) -> np.ndarray:
+    out = np.empty(len(col), dtype=object)
+    if col.dtype == object:
+        out[:] = list(col)
+        return out
+    dist = step.decl.dist
+    if dist is not None and (dist.integer or dist.kind == "randint"):
+        out[:] = np.nan_to_num(col).astype(np.int64).tolist()
+        return out
+    if dist is None and types == frozenset({"int"}):
+        out[:] = [int(v) if v == v and float(v).is_integer() else v for v in col.tolist()]
+        return out
+    out[:] = col.tolist()
+    return out
+
+
+def configs(program: Program, batch: Batch, rows: np.ndarray) -> list[dict[str, Any]]:
+    names = program.names
+    if not names or len(rows) == 0:
+        return [{} for _ in range(len(rows))]
+    active = np.stack([batch.env.columns[n].active[rows] for n in names], axis=1)
+    packed = np.packbits(active, axis=1)
+    _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    values = {}
+    result: list[dict[str, Any]] = [{}] * len(rows)
+    nested = any(len(p) > 1 for p in program.paths.values())
+    for g, row0 in enumerate(first):
+        members = np.flatnonzero(inverse == g)
+        which = [n for n, a in zip(names, active[row0], strict=True) if a]
+        cols = []
+        for n in which:
+            if n not in values:
+                values[n] = _python_values(program, batch, n, rows)
+            cols.append(values[n][members].tolist())
+        if nested:
+            paths = [program.paths[n] for n in which]
+            dicts = [nest(paths, row) for row in zip(*cols, strict=True)] if cols else [
+                {} for _ in members]
+        else:
+            keys = [program.paths[n][0] for n in which]
+            dicts = [dict(zip(keys, row, strict=True)) for row in zip(*cols, strict=True)] \
+                if cols else [{} for _ in members]
+        for i, d in zip(members.tolist(), dicts, strict=True):
+            result[i] = d
+    return result
+
+
+def nest(paths: list[Path], values: tuple[Any, ...]) -> dict[str, Any]:
+    """Build the nested output: str path parts are dict keys, int parts list positions.
+
+    A list has as many items as its highest active item; an item that is inactive
+    while a later one is active holds None.
+    """
+    root: dict[str, Any] = {}
+    for path, value in zip(paths, values, strict=True):
+        node: Any = root
+        for i, part in enumerate(path[:-1]):
+            fresh: Any = [] if isinstance(path[i + 1], int) else {}
+            if isinstance(part, str):
+                node = node.setdefault(part, fresh)
+            else:
+                while len(node) <= part:
+                    node.append(None)
+                if node[part] is None:
+                    node[part] = fresh
+                node = node[part]
+        last = path[-1]
+        if isinstance(last, str):
+            node[last] = value
+        else:
+            while len(node) <= last:
+                node.append(None)
+            node[last] = value
+    return root
+
+
+def flatten(program: Program, cfg: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A user configuration as {name: value}, and the keys that are not in the space."""
+    by_path = {p: n for n, p in program.paths.items()}
+    prefixes = {p[:i] for p in by_path for i in range(1, len(p))}
+    flat: dict[str, Any] = {}
+    unknown: list[str] = []
+
+    def walk(node: Any, path: Path, shown: str) -> None:
+        if path in by_path:
+            flat[by_path[path]] = node
+            return
+        if path and path not in prefixes:
+            unknown.append(shown)
+            return
+        if isinstance(node, Mapping):
+            for k, v in node.items():
+                if not isinstance(k, str):
+                    unknown.append(f"{shown}[{k!r}]" if shown else repr(k))
+                    continue
+                walk(v, (*path, k), f"{shown}.{k}" if shown else k)
+        elif isinstance(node, list | tuple):
+            for i, v in enumerate(node):
+                if v is None:
+                    continue
+                walk(v, (*path, i), f"{shown}[{i}]")
+        else:
+            unknown.append(shown or "<root>")
+
+    if not isinstance(cfg, Mapping):
+        return {}, ["<root>"]
+    walk(cfg, (), "")
+    return flat, unknown
+
+
+def iter_rows(n: int, chunk: int) -> Iterator[slice]:
+    for start in range(0, n, chunk):
+        yield slice(start, min(n, start + chunk))

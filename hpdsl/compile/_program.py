@@ -1,0 +1,319 @@
+"""The compiled space: steps in dependency order, run over many rows at once.
+
+`Program.run` is the one loop everything else uses: sampling draws coordinates
+from the prior, decoding takes them from a matrix, enumeration from a finite
+grid, defaults from the declared `default` values. Each step evaluates its
+conditions, realizes its value from the coordinate and the bounds in force, and
+the constraints mark rows as excluded at the end.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..analysis import ir
+from ..analysis._resolve import _option_key
+from ._dims import Dimension, decimals_of, dimension_for
+from ._evaluate import Column, Env, Evaluator, compile_conjunction, compile_expr, holds
+
+
+@dataclass
+class Step:
+    decl: ir.Decl
+    cond: Evaluator | None
+    args: dict[str, Evaluator]
+    value: Evaluator | None
+    dim: int | None
+    options: np.ndarray | None  # option values in column dtype (choices only)
+    decimals: int | None  # rounding of quantized values, when q is a decimal constant
+    parts: list[Evaluator]  # each condition on its own, to say which one fails
+
+    @property
+    def name(self) -> str:
+        return self.decl.name
+
+
+@dataclass
+class CompiledConstraint:
+    decl: ir.ConstraintDecl
+    scope: Evaluator | None
+    expr: Evaluator
+
+    def excluded(self, env: Env) -> np.ndarray:
+        applies = holds(self.scope, env)
+        v, k = self.expr(env)
+        v = np.broadcast_to(np.asarray(v, dtype=bool), (env.n,))
+        k = np.broadcast_to(k, (env.n,))
+        if self.decl.kind == "forbid":
+            return applies & v & k
+        return applies & ~v & k
+
+
+@dataclass
+class Batch:
+    """The result of running the program over n rows."""
+
+    env: Env
+    X: np.ndarray  # (n, D) coordinates, NaN where inactive
+    active: np.ndarray  # (n, D) bool
+    feasible: np.ndarray  # (n,) bool: bounds valid and no constraint excludes the row
+    valid: np.ndarray  # (n,) bool: every dependent range is non-empty
+    index: dict[int, np.ndarray]  # step position -> option index (choices only)
+    step_active: list[np.ndarray]  # per step
+
+
+# coords(step, env, active, args) -> coordinate column for that step
+CoordSource = Callable[[Step, Env, np.ndarray, dict[str, np.ndarray]], np.ndarray]
+
+
+def _column_dtype(values: tuple[ir.Value, ...]) -> np.ndarray:
+    if all(isinstance(v, bool) for v in values):
+        return np.array(values, dtype=bool)
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return np.array(values, dtype=np.float64)
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = list(values)
+    return arr
+
+
+class Program:
+    def __init__(self, analysis: ir.Analysis) -> None:
+        self.analysis = analysis
+        by_key = {d.key: d for d in analysis.decls}
+        self.steps: list[Step] = []
+        self.dims: list[Dimension] = []
+        for key in analysis.order:
+            decl = by_key[key]
+            dim = None
+            options = None
+            args: dict[str, Evaluator] = {}
+            decimals = None
+            if decl.dist is not None:
+                dim = len(self.dims)
+                self.dims.append(dimension_for(decl))
+                args = {a: compile_expr(e) for a, e in decl.dist.args.items()}
+                if decl.dist.is_choice:
+                    options = _column_dtype(decl.dist.options)
+                q = decl.dist.args.get("q")
+                if isinstance(q, ir.Const):
+                    decimals = decimals_of(float(q.value))
+            self.steps.append(Step(
+                decl, compile_conjunction(decl.conditions), args,
+                compile_expr(decl.value) if decl.value is not None else None,
+                dim, options, decimals, [compile_expr(c) for c in decl.conditions]))
+        self.constraints = [
+            CompiledConstraint(c, compile_conjunction(c.conditions), compile_expr(c.expr))
+            for c in analysis.constraints
+        ]
+        # output names in source order, and the declarations of each
+        self.names: list[str] = list(dict.fromkeys(d.name for d in analysis.decls))
+        self.paths: dict[str, tuple[str | int, ...]] = {}
+        for d in analysis.decls:
+            self.paths.setdefault(d.name, d.path)
+        self.steps_of: dict[str, list[int]] = {}
+        for i, s in enumerate(self.steps):
+            self.steps_of.setdefault(s.name, []).append(i)
+        self.types = analysis.types
+
+    # --- running ------------------------------------------------------------------------
+    def run(self, n: int, coords: CoordSource) -> Batch:
+        env = Env(n)
+        D = len(self.dims)
+        X = np.full((n, D), np.nan)
+        A = np.zeros((n, D), dtype=bool)
+        bad = np.zeros(n, dtype=bool)
+        index: dict[int, np.ndarray] = {}
+        step_active: list[np.ndarray] = []
+        for pos, step in enumerate(self.steps):
+            active = holds(step.cond, env)
+            if step.value is not None:
+                v, k = step.value(env)
+                values = np.broadcast_to(v, (n,))
+                active &= np.broadcast_to(k, (n,))
+            else:
+                argvals: dict[str, np.ndarray] = {}
+                for a, ev in step.args.items():
+                    v, k = ev(env)
+                    argvals[a] = np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))
+                    active &= np.broadcast_to(k, (n,))
+                x = np.asarray(coords(step, env, active, argvals), dtype=np.float64)
+                values, invalid, idx = realize(step, self.dims[step.dim or 0], x, argvals)
+                bad |= active & invalid
+                assert step.dim is not None
+                X[:, step.dim] = np.where(active, x, np.nan)
+                A[:, step.dim] = active
+                if idx is not None:
+                    index[pos] = idx
+            step_active.append(active)
+            self._store(env, step.name, values, active)
+        feasible = ~bad
+        for c in self.constraints:
+            feasible &= ~c.excluded(env)
+        return Batch(env, X, A, feasible, ~bad, index, step_active)
+
+    @staticmethod
+    def _store(env: Env, name: str, values: np.ndarray, active: np.ndarray) -> None:
+        old = env.columns.get(name)
+        if old is None:
+            env.columns[name] = Column(values, active)
+            return
+        if old.values.dtype != values.dtype:
+            merged = np.where(active, values.astype(object), old.values.astype(object))
+        else:
+            merged = np.where(active, values, old.values)
+        env.columns[name] = Column(merged, old.active | active)
+
+    def sample_coords(self, rng: np.random.Generator) -> CoordSource:
+        from ._dims import sample_prior
+
+        def draw(step: Step, env: Env, active: np.ndarray, args: dict[str, np.ndarray]
+                 ) -> np.ndarray:
+            assert step.dim is not None
+            return sample_prior(self.dims[step.dim], rng, env.n)
+        return draw
+
+    def matrix_coords(self, X: np.ndarray) -> CoordSource:
+        def take(step: Step, env: Env, active: np.ndarray, args: dict[str, np.ndarray]
+                 ) -> np.ndarray:
+            assert step.dim is not None
+            return X[:, step.dim]
+        return take
+
+
+def _quantize(v: np.ndarray, q: np.ndarray, lo: np.ndarray | None, hi: np.ndarray | None,
+              decimals: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Round to multiples of q, kept inside [lo, hi]; also rows with no multiple in range."""
+    with np.errstate(all="ignore"):
+        k = np.round(v / q)
+        empty = np.zeros(np.shape(v), dtype=bool)
+        if lo is not None and hi is not None:
+            kmin = np.ceil(lo / q - 1e-9)
+            kmax = np.floor(hi / q + 1e-9)
+            empty = kmax < kmin
+            k = np.clip(k, kmin, np.maximum(kmin, kmax))
+        out = k * q
+    if decimals is not None and decimals <= 15:
+        out = np.round(out, decimals)
+    return out, empty
+
+
+def realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarray]
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Values from coordinates: (values, invalid rows, option index or None)."""
+    dist = step.decl.dist
+    assert dist is not None
+    kind = dist.kind
+    n = x.shape[0]
+    invalid = np.zeros(n, dtype=bool)
+    if dist.is_choice:
+        assert step.options is not None
+        idx = np.clip(np.nan_to_num(np.round(x), nan=0.0), 0, len(step.options) - 1)
+        idx = idx.astype(np.int64)
+        return step.options[idx], invalid, idx
+    with np.errstate(all="ignore"):
+        if kind == "randint":
+            lo, hi = args["low"], args["high"]
+            if dim.dependent:
+                lo_i, hi_i = np.ceil(lo - 1e-9), np.floor(hi + 1e-9)
+                u = np.clip(x, 0.0, 1.0)
+                v = np.minimum(lo_i + np.floor(u * (hi_i - lo_i + 1)), hi_i)
+                invalid = ~(hi_i >= lo_i) | ~np.isfinite(lo_i) | ~np.isfinite(hi_i)
+                return v, invalid, None
+            return np.clip(np.round(x), lo, hi), invalid, None
+        if kind in ir.UNIFORM_DISTS:
+            lo, hi = args["low"], args["high"]
+            log = kind in ir.LOG_DISTS
+            if dim.dependent:
+                u = np.clip(x, 0.0, 1.0)
+                if log:
+                    invalid = ~(lo > 0) | ~(hi > lo)
+                    llo, lhi = np.log(np.where(lo > 0, lo, 1.0)), np.log(np.where(hi > 0, hi, 1.0))
+                    v = np.exp(llo + u * (lhi - llo))
+                else:
+                    invalid = ~(hi > lo)
+                    v = lo + u * (hi - lo)
+                invalid |= ~np.isfinite(lo) | ~np.isfinite(hi)
+            else:
+                c = np.clip(x, dim.low, dim.high)
+                v = np.exp(c) if log else c
+                v = np.clip(v, lo, hi)
+            if "q" in args:
+                q = args["q"]
+                v, empty = _quantize(v, q, lo, hi, step.decimals)
+                invalid |= empty | ~(q > 0)
+            return v, invalid, None
+        # the normal family
+        mu, sigma = args["mu"], args["sigma"]
+        z = mu + sigma * x if dim.dependent else x
+        if dim.dependent:
+            invalid = ~(sigma > 0) | ~np.isfinite(mu) | ~np.isfinite(sigma)
+        v = np.exp(z) if kind in ir.LOG_DISTS else z
+        if "q" in args:
+            q = args["q"]
+            v, _ = _quantize(v, q, None, None, step.decimals)
+            invalid |= ~(q > 0)
+        invalid |= ~np.isfinite(v)
+        return v, invalid, None
+
+
+# --- single configurations: values to coordinates ----------------------------------------
+
+
+def value_problem(step: Step, dim: Dimension, value: object, args: dict[str, float]
+                  ) -> tuple[str | None, float]:
+    """Check one value against its distribution; return (problem, coordinate)."""
+    dist = step.decl.dist
+    assert dist is not None
+    if dist.is_choice:
+        if not isinstance(value, int | float | str | bool):
+            return f"{value!r} is not one of the options", math.nan
+        key = _option_key(value)
+        for i, o in enumerate(dist.options):
+            if _option_key(o) == key:
+                return None, float(i)
+        shown = ", ".join(repr(o) for o in dist.options)
+        return f"{value!r} is not one of the options ({shown})", math.nan
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"{value!r} is not a number", math.nan
+    v = float(value)
+    if not math.isfinite(v):
+        return f"{value!r} is not a finite number", math.nan
+    kind = dist.kind
+    tol = 1e-9 * max(1.0, abs(v))
+    if (dist.integer or kind == "randint") and v != round(v):
+        return f"{value!r} is not an integer", math.nan
+    if "q" in args:
+        q = args["q"]
+        if abs(v / q - round(v / q)) > 1e-6:
+            return f"{value!r} is not a multiple of {q:g}", math.nan
+    if kind in ir.UNIFORM_DISTS or kind == "randint":
+        lo, hi = args["low"], args["high"]
+        if "q" in args:
+            q = args["q"]
+            lo_q, hi_q = math.ceil(lo / q - 1e-9) * q, math.floor(hi / q + 1e-9) * q
+            if not lo_q - tol <= v <= hi_q + tol:
+                return f"{value!r} is outside [{lo:g}, {hi:g}]", math.nan
+        elif not lo - tol <= v <= hi + tol:
+            return f"{value!r} is outside [{lo:g}, {hi:g}]", math.nan
+        log = kind in ir.LOG_DISTS
+        if not dim.dependent:
+            return None, (math.log(v) if log else v)
+        if kind == "randint":
+            return None, (v - lo + 0.5) / (hi - lo + 1)
+        if log:
+            return None, (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo))
+        return None, (v - lo) / (hi - lo)
+    # the normal family
+    if kind in ir.LOG_DISTS:
+        if v < 0 or (v == 0 and kind == "lognormal"):
+            return f"{value!r} is not positive", math.nan
+        z = math.log(max(v, (args.get("q", 0.0) or 0.0) / 4) or 1e-300)
+    else:
+        z = v
+    if dim.dependent:
+        return None, (z - args["mu"]) / args["sigma"]
+    return None, z

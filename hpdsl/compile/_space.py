@@ -1,0 +1,430 @@
+"""`Space`: the compiled search space that users and search algorithms hold."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, overload
+
+import networkx as nx
+import numpy as np
+
+from ..analysis import ir
+from ..analysis.unparse import dist_text, expr_text, value_text
+from ..diagnostics import Diagnostic
+from ..errors import ConfigurationError, HpsError, SamplingError
+from ._dims import Dimension, center
+from ._enumerate import TooLarge, expand, full_domain, is_finite_dim
+from ._evaluate import Env, holds
+from ._output import configs, flatten
+from ._program import Batch, Program, Step, value_problem
+
+MAX_DRAWS_FLOOR = 200_000
+MAX_DRAWS_PER_CONFIG = 2_000
+COUNT_LIMIT = 5_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """One declaration, as `hpdsl show` lists it."""
+
+    key: str
+    name: str
+    kind: str  # "sampled" | "derived"
+    distribution: str  # e.g. "loguniform(0.001, 1000)", or the derived expression
+    condition: str  # "" when always active
+    default: ir.Value | None
+    dimension: Dimension | None
+
+
+def _rng(seed: np.random.Generator | int | None) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
+
+
+class Space:
+    """A compiled search space.
+
+    Sample it (`sample`), check configurations (`validate`, `in`), count it
+    (`size`), enumerate it (`grid`), and move between configurations and the
+    coordinate vectors search algorithms work in (`encode`, `decode`).
+    """
+
+    def __init__(self, program: Program, source: str, path: str,
+                 warnings: list[Diagnostic] | None = None) -> None:
+        self._program = program
+        self.source = source
+        self.path = path
+        self.warnings: list[Diagnostic] = list(warnings or [])
+        self.dimensions: tuple[Dimension, ...] = tuple(program.dims)
+
+    # --- description --------------------------------------------------------------------
+    @property
+    def graph(self) -> nx.DiGraph:
+        """Declarations as nodes; edges "condition" and "depends" from source to user."""
+        return self._program.analysis.graph  # type: ignore[return-value]
+
+    @property
+    def names(self) -> list[str]:
+        """Output names in source order (`"preprocess.scaler"`, `"units[2]"`)."""
+        return list(self._program.names)
+
+    @property
+    def parameters(self) -> list[Parameter]:
+        out = []
+        for step in sorted(self._program.steps, key=lambda s: (s.decl.span.file,
+                                                                s.decl.span.start)):
+            d = step.decl
+            cond = " and ".join(expr_text(c) for c in d.conditions)
+            if d.dist is not None:
+                out.append(Parameter(d.key, d.name, "sampled", dist_text(d.dist), cond,
+                                     d.default, self._program.dims[step.dim or 0]))
+            else:
+                assert d.value is not None
+                out.append(Parameter(d.key, d.name, "derived", expr_text(d.value), cond,
+                                     None, None))
+        return out
+
+    @property
+    def constraints(self) -> list[str]:
+        return [c.decl.source for c in self._program.constraints]
+
+    def __repr__(self) -> str:
+        return (f"<Space {self.path!r}: {len(self.dimensions)} sampled, "
+                f"{len(self._program.steps) - len(self.dimensions)} derived, "
+                f"{len(self._program.constraints)} constraints>")
+
+    # --- sampling ----------------------------------------------------------------------
+    @overload
+    def sample(self, rng: np.random.Generator | int | None = None) -> dict[str, Any]: ...
+
+    @overload
+    def sample(self, rng: np.random.Generator | int | None, n: int) -> list[dict[str, Any]]: ...
+
+    def sample(self, rng: np.random.Generator | int | None = None,
+               n: int | None = None) -> dict[str, Any] | list[dict[str, Any]]:
+        """One configuration, or a list of `n`, drawn from the declared distributions.
+
+        Configurations that a `forbid`/`require` excludes are never returned.
+        """
+        count = 1 if n is None else int(n)
+        if count < 0:
+            raise ConfigurationError("n must be >= 0")
+        batch, rows = self.sample_batch(_rng(rng), count)
+        out = configs(self._program, batch, rows)
+        return out[0] if n is None else out
+
+    def sample_batch(self, rng: np.random.Generator, n: int) -> tuple[Batch, np.ndarray]:
+        """`n` feasible rows drawn from the prior, as a Batch and the row indices to use."""
+        program = self._program
+        if n == 0:
+            batch = program.run(0, program.sample_coords(rng))
+            return batch, np.empty(0, dtype=np.int64)
+        max_draws = max(MAX_DRAWS_FLOOR, MAX_DRAWS_PER_CONFIG * n)
+        draws = accepted = 0
+        parts: list[Batch] = []
+        want = n
+        while accepted < n:
+            rate = accepted / draws if draws else 1.0
+            m = int(min(max(64 if draws else want, math.ceil((n - accepted) / max(rate, 1e-4)
+                                                               * 1.2)), 1_000_000))
+            if not draws:
+                m = n
+            batch = program.run(m, program.sample_coords(rng))
+            draws += m
+            ok = int(batch.feasible.sum())
+            if ok:
+                parts.append(batch)
+                accepted += ok
+            if accepted < n and draws >= max_draws:
+                raise SamplingError(
+                    f"the constraints rejected {draws - accepted} of {draws} sampled "
+                    f"configurations; only {accepted} of the {n} requested passed. "
+                    "Loosen the `forbid`/`require` constraints or narrow the distributions.")
+        if len(parts) == 1:
+            rows = np.flatnonzero(parts[0].feasible)[:n]
+            return parts[0], rows
+        merged = _concat([_take(b, np.flatnonzero(b.feasible)) for b in parts])
+        return merged, np.arange(n)
+
+    def decode(self, X: np.ndarray) -> tuple[list[dict[str, Any]], np.ndarray]:
+        """Configurations from coordinate rows (n, D), and which rows are feasible.
+
+        Coordinates of inactive parameters are ignored; every row gets a configuration,
+        and `feasible[i]` says whether the constraints (and dependent bounds) allow it.
+        """
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        if X.shape[1] != len(self.dimensions):
+            raise ConfigurationError(f"expected {len(self.dimensions)} coordinates per row, "
+                                     f"got {X.shape[1]}")
+        batch = self._program.run(X.shape[0], self._program.matrix_coords(X))
+        return configs(self._program, batch, np.arange(X.shape[0])), batch.feasible.copy()
+
+    def run(self, X: np.ndarray) -> Batch:
+        """Decode without building dicts: the Batch (coordinates, active mask, feasibility)."""
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        return self._program.run(X.shape[0], self._program.matrix_coords(X))
+
+    def configs(self, batch: Batch, rows: np.ndarray) -> list[dict[str, Any]]:
+        """The configurations of some rows of a Batch."""
+        return configs(self._program, batch, rows)
+
+    def default(self) -> dict[str, Any]:
+        """The configuration of declared defaults (centres of the ranges where none is given)."""
+        program = self._program
+
+        def coords(step: Step, env: Env, active: np.ndarray, args: dict[str, np.ndarray]
+                   ) -> np.ndarray:
+            assert step.dim is not None
+            dim = program.dims[step.dim]
+            if step.decl.default is None:
+                return np.full(env.n, center(dim))
+            problem, x = value_problem(step, dim, step.decl.default,
+                                       {a: float(v[0]) for a, v in args.items()})
+            return np.full(env.n, center(dim) if problem else x)
+        batch = program.run(1, coords)
+        if not batch.feasible[0]:
+            raise ConfigurationError("the default configuration is excluded by the constraints")
+        return configs(program, batch, np.arange(1))[0]
+
+    # --- checking ------------------------------------------------------------------------
+    def validate(self, config: Mapping[str, Any]) -> list[str]:
+        """Every reason `config` is not in the space (an empty list if it is)."""
+        problems, _, _ = self._check(config)
+        return problems
+
+    def __contains__(self, config: object) -> bool:
+        if not isinstance(config, Mapping):
+            return False
+        return not self.validate(config)
+
+    def encode(self, config: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Coordinates and active mask of a configuration; raises ConfigurationError if
+        the configuration is not in the space."""
+        problems, x, mask = self._check(config)
+        if problems:
+            raise ConfigurationError("configuration is not in the space: " + "; ".join(problems))
+        return x, mask
+
+    def _check(self, config: Mapping[str, Any]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        program = self._program
+        D = len(program.dims)
+        x = np.full(D, np.nan)
+        mask = np.zeros(D, dtype=bool)
+        if not isinstance(config, Mapping):
+            return [f"a configuration is a dict, not {type(config).__name__}"], x, mask
+        flat, unknown = flatten(program, config)
+        problems = [f"unknown key `{k}`" for k in unknown]
+        env = Env(1)
+        active_names: dict[str, bool] = {}
+        reasons: dict[str, str] = {}
+        for step in program.steps:
+            active = bool(holds(step.cond, env)[0])
+            name = step.name
+            if not active and step.decl.conditions and name not in reasons:
+                failing = [expr_text(c) for c, part in zip(step.decl.conditions, step.parts,
+                                                           strict=True)
+                           if not holds(part, env)[0]]
+                reasons[name] = " and ".join(failing)
+            present = name in flat
+            if step.value is not None:
+                v, k = step.value(env)
+                known = bool(np.broadcast_to(k, (1,))[0])
+                active = active and known
+                value = np.broadcast_to(v, (1,))
+                if active and present and not _same(flat[name], value[0]):
+                    problems.append(f"`{name}` is {flat[name]!r} but is derived as "
+                                    f"{_py(value[0])!r}")
+                program._store(env, name, np.asarray(value), np.array([active]))
+            else:
+                assert step.dim is not None
+                args = {}
+                for a, ev in step.args.items():
+                    v, k = ev(env)
+                    args[a] = float(np.broadcast_to(v, (1,))[0])
+                    active = active and bool(np.broadcast_to(k, (1,))[0])
+                ok = False
+                if active and present:
+                    problem, coord = value_problem(step, program.dims[step.dim], flat[name], args)
+                    if problem:
+                        problems.append(f"`{name}`: {problem}")
+                    else:
+                        x[step.dim] = coord
+                        mask[step.dim] = True
+                        ok = True
+                col = _column_of(flat[name] if ok else None, step)
+                program._store(env, name, col, np.array([ok]))
+            active_names[name] = active_names.get(name, False) or active
+        for name in program.names:
+            present = name in flat
+            if active_names.get(name) and not present:
+                problems.append(f"`{name}` is missing")
+            elif present and not active_names.get(name):
+                why = reasons.get(name)
+                problems.append(f"`{name}` is set but inactive" +
+                                (f": `{why}` does not hold" if why else ""))
+        if not problems:
+            for c in program.constraints:
+                if c.excluded(env)[0]:
+                    problems.append(f"excluded by `{c.decl.source}`")
+        return problems, x, mask
+
+    # --- counting and enumerating ----------------------------------------------------------
+    def size(self) -> int | float:
+        """How many distinct configurations the space holds; `math.inf` if a continuous
+        parameter can be active."""
+        program = self._program
+        try:
+            batch = self._enumerate_structure()
+        except _Infinite:
+            return math.inf
+        rows = np.flatnonzero(batch.feasible)
+        if len(rows) == 0:
+            return 0
+        structural = self._structural_positions()
+        total = 0
+        factors: list[np.ndarray] = []
+        for pos, step in enumerate(program.steps):
+            if pos in structural or step.dim is None:
+                continue
+            dim = program.dims[step.dim]
+            act = batch.step_active[pos][rows]
+            if not act.any():
+                continue
+            if not is_finite_dim(step, dim):
+                return math.inf
+            counts = np.ones(len(rows), dtype=object)
+            act_rows = rows[act]
+            args = {}
+            for a, ev in step.args.items():
+                v, k = ev(batch.env)
+                args[a] = np.broadcast_to(np.asarray(v, dtype=np.float64),
+                                          (batch.env.n,))[act_rows]
+            try:
+                _, c = full_domain(step, dim, args, len(act_rows))
+            except TooLarge:
+                c = _count_only(step, dim, args)
+            counts[act] = c.astype(object)
+            factors.append(counts)
+        for i in range(len(rows)):
+            prod = 1
+            for f in factors:
+                prod *= int(f[i])
+            total += prod
+        return total
+
+    def grid(self, limit: int = COUNT_LIMIT) -> Iterator[dict[str, Any]]:
+        """Every configuration of a finite space once, in a stable order.
+
+        Raises HpsError if a continuous parameter can be active or the space is larger
+        than `limit`.
+        """
+        program = self._program
+        for step in program.steps:
+            if step.dim is not None and not is_finite_dim(step, program.dims[step.dim]):
+                raise HpsError(f"`{step.name}` is continuous ({dist_text(step.decl.dist)})"
+                               "; a grid needs every parameter to be finite")
+        try:
+            batch = expand(program, full_domain, limit)
+        except TooLarge as err:
+            raise HpsError(f"the space has more than {limit} configurations") from err
+        rows = np.flatnonzero(batch.feasible)
+        yield from configs(program, batch, rows)
+
+    def _structural_positions(self) -> set[int]:
+        """Steps whose value something else reads (conditions, bounds, values, constraints)."""
+        program = self._program
+        read: set[str] = set()
+        for s in program.steps:
+            read |= s.decl.reads()
+            for c in s.decl.conditions:
+                read |= ir.refs(c)
+        for c in program.constraints:
+            read |= ir.refs(c.decl.expr)
+            for cond in c.decl.conditions:
+                read |= ir.refs(cond)
+        return {i for i, s in enumerate(program.steps) if s.name in read or s.dim is None}
+
+    def _enumerate_structure(self) -> Batch:
+        program = self._program
+        structural = self._structural_positions()
+        for pos in structural:
+            step = program.steps[pos]
+            if step.dim is not None and not is_finite_dim(step, program.dims[step.dim]):
+                raise _Infinite()
+        try:
+            return expand(program, full_domain, COUNT_LIMIT, structural)
+        except TooLarge as err:
+            raise HpsError("the space is too large to count exactly") from err
+
+
+class _Infinite(HpsError):
+    pass
+
+
+def _count_only(step: Step, dim: Dimension, args: dict[str, np.ndarray]) -> np.ndarray:
+    if dim.kind == "categorical":
+        return np.full(len(next(iter(args.values()), [0])), len(dim.options))
+    dist = step.decl.dist
+    assert dist is not None
+    if dist.kind == "randint" and not dim.dependent:
+        return np.full(max(len(v) for v in args.values()), int(dim.high - dim.low + 1))
+    if dist.kind == "randint":
+        lo, hi = np.ceil(args["low"] - 1e-9), np.floor(args["high"] + 1e-9)
+        return np.maximum(hi - lo + 1, 0).astype(np.int64)
+    q, lo, hi = args["q"], args["low"], args["high"]
+    return np.maximum(np.floor(hi / q + 1e-9) - np.ceil(lo / q - 1e-9) + 1, 0).astype(np.int64)
+
+
+def _column_of(value: Any, step: Step) -> np.ndarray:
+    """A one-row column holding a checked value (or a placeholder) in the step's dtype."""
+    if step.options is not None and step.options.dtype == object or isinstance(value, str):
+        col = np.empty(1, dtype=object)
+        col[0] = value
+        return col
+    if step.options is not None and step.options.dtype == bool:
+        return np.array([bool(value)])
+    return np.array([np.nan if value is None else float(value)])
+
+
+def _same(given: Any, expected: Any) -> bool:
+    exp = _py(expected)
+    if isinstance(exp, float) and isinstance(given, int | float) and not isinstance(given, bool):
+        return math.isclose(float(given), exp, rel_tol=1e-9, abs_tol=1e-12)
+    return bool(given == exp) and type(given) is not bool or given is exp
+
+
+def _py(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _take(batch: Batch, rows: np.ndarray) -> Batch:
+    from ._evaluate import Column
+    env = Env(len(rows))
+    for name, col in batch.env.columns.items():
+        env.columns[name] = Column(col.values[rows], col.active[rows])
+    return Batch(env, batch.X[rows], batch.active[rows], batch.feasible[rows], batch.valid[rows],
+                 {p: i[rows] for p, i in batch.index.items()},
+                 [a[rows] for a in batch.step_active])
+
+
+def _concat(batches: list[Batch]) -> Batch:
+    from ._evaluate import Column
+    n = sum(b.env.n for b in batches)
+    env = Env(n)
+    for name in batches[0].env.columns:
+        cols = [b.env.columns[name] for b in batches]
+        env.columns[name] = Column(np.concatenate([c.values for c in cols]),
+                                   np.concatenate([c.active for c in cols]))
+    return Batch(env, np.concatenate([b.X for b in batches]),
+                 np.concatenate([b.active for b in batches]),
+                 np.concatenate([b.feasible for b in batches]),
+                 np.concatenate([b.valid for b in batches]),
+                 {p: np.concatenate([b.index[p] for b in batches]) for p in batches[0].index},
+                 [np.concatenate([b.step_active[i] for b in batches])
+                  for i in range(len(batches[0].step_active))])
+
+
+__all__ = ["Parameter", "Space", "value_text"]

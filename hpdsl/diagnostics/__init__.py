@@ -1,0 +1,10 @@
+"""Diagnostics: data (`Diagnostic`, `Span`), the code table, and renderers."""
+
+from ._codes import CODES, Code, explain
+from ._model import Diagnostic, Note, Severity, Span, sort_key
+from ._render import render_concise, render_json, render_text, summary
+
+__all__ = [
+    "CODES", "Code", "Diagnostic", "Note", "Severity", "Span", "explain", "render_concise",
+    "render_json", "render_text", "sort_key", "summary",
+]

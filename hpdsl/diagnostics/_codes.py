@@ -1,0 +1,133 @@
+"""The table of diagnostic codes: stable names, default severities, explanations.
+
+Codes never change meaning once published. The hundreds group them:
+HPS0xx input and syntax, HPS1xx names and types, HPS2xx distributions and
+arguments, HPS3xx structure (duplicates, cycles, dead code, constraints),
+HPS4xx includes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._model import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    explanation: str
+
+
+_E = Severity.ERROR
+_W = Severity.WARNING
+
+CODES: dict[str, Code] = {
+    c.code: c
+    for c in [
+        Code("HPS001", "syntax-error", _E, "the file does not parse",
+             "The parser met a token it did not expect. The message says what it expected\n"
+             "instead. Remember: one statement per line, blocks in braces, `~` for a\n"
+             "sampled parameter and `=` for a fixed or derived value.\n\n"
+             "    lr ~ loguniform(1e-4, 1e-1)\n    if model == svm { C ~ loguniform(1e-3, 1e3) }"),
+        Code("HPS002", "unreadable-input", _E, "the file cannot be read as UTF-8 text",
+             "A space file must be UTF-8 text. Binary files, other encodings and files\n"
+             "that cannot be opened are reported here with the offset of the first bad byte."),
+        Code("HPS003", "limit-exceeded", _E, "the input is larger or deeper than hpdsl accepts",
+             "hpdsl refuses inputs beyond fixed limits instead of hanging or running out of\n"
+             "memory: file size, nesting depth of blocks and expressions, loop length,\n"
+             "number of parameters and include depth. The message names the limit."),
+        Code("HPS101", "unknown-name", _E, "a name that is not declared anywhere",
+             "Every bare word in an expression or condition must be a parameter, a loop\n"
+             "variable, or a label of the choice it is compared with. Check the spelling;\n"
+             "a parameter in a stage is referred to from outside as `stage.name`.\n\n"
+             "    lr ~ loguniform(1e-4, 1e-1)\n    warmup = 10 * learning_rate   # error: `learning_rate` is unknown"),
+        Code("HPS102", "unknown-label", _E, "a label that is not among the choice's options",
+             "Comparing a choice parameter with a value it can never take is always false\n"
+             "(or always true for `!=`), which is almost always a typo.\n\n"
+             "    model ~ choice(svm, rf)\n    if model == svn { ... }   # error: `svn` is not an option"),
+        Code("HPS103", "type-mismatch", _E, "a comparison or arithmetic on incompatible types",
+             "A number parameter compared with a string or label, a string used in\n"
+             "arithmetic, or an ordering (`<`) between a label and a number can never do what\n"
+             "was meant.\n\n    depth ~ randint(1, 8)\n    if depth == \"deep\" { ... }   # error"),
+        Code("HPS104", "unknown-distribution", _E, "a distribution that hpdsl does not know",
+             "The distributions are uniform, loguniform, quniform, qloguniform, normal,\n"
+             "lognormal, qnormal, qlognormal, randint, choice and pchoice."),
+        Code("HPS105", "bad-arguments", _E, "a distribution or function called with the wrong arguments",
+             "Each distribution takes a fixed number of arguments (e.g. `uniform(low, high)`,\n"
+             "`quniform(low, high, q)`); only `pchoice` takes `weight: option` pairs. Bounds\n"
+             "must be numbers or expressions over number parameters."),
+        Code("HPS106", "empty-range", _E, "a lower bound that is not below the upper bound",
+             "`uniform(a, b)` and its relatives need a < b; `randint(a, b)` needs a <= b\n"
+             "(both ends are included)."),
+        Code("HPS107", "nonpositive-log-bound", _E, "log-scaled bounds that are not positive",
+             "`loguniform(a, b)` samples between a and b on a log scale, so both must be > 0.\n"
+             "Unlike hyperopt, the bounds are the values you see, not their logarithms."),
+        Code("HPS108", "nonpositive-scale", _E, "a quantization step or standard deviation <= 0",
+             "`q` in the q-distributions and `sigma` in the normal ones must be positive."),
+        Code("HPS109", "bad-weights", _E, "pchoice weights that are negative or do not sum to 1",
+             "`pchoice(0.7: a, 0.3: b)`: each weight is a probability and they sum to 1\n"
+             "(within 1e-6)."),
+        Code("HPS110", "duplicate-option", _E, "the same option listed twice in a choice",
+             "A choice whose options repeat gives that option twice the weight and confuses\n"
+             "search algorithms. Use pchoice for weighted options."),
+        Code("HPS111", "bad-default", _E, "a default value that the distribution cannot produce",
+             "`default V` must lie within the bounds, be a multiple of `q` for quantized\n"
+             "distributions, an integer for randint, and one of the options for a choice."),
+        Code("HPS112", "unknown-function", _E, "a call to a function outside the whitelist",
+             "Expressions may only use + - * / // ** and the functions min, max, log, exp and\n"
+             "round. There is deliberately no way to call Python from a space file."),
+        Code("HPS113", "bad-loop", _E, "a loop whose range cannot be unrolled",
+             "`for i in A..B` needs A to be an integer constant and B an integer constant or\n"
+             "an integer parameter (randint, or a choice of integers) declared outside any\n"
+             "loop. Items are numbered from A to B, both included; item i is active when\n"
+             "B >= i. Inside the body, declare items as `name[i]`."),
+        Code("HPS114", "bad-index", _E, "an indexed name used outside a loop or with a bad index",
+             "`units[i]` declares or reads the loop item i; the index must be the loop variable\n"
+             "(optionally plus or minus a constant) or an integer constant."),
+        Code("HPS115", "name-conflict", _E, "a name used both as a value and as a stage or list",
+             "Output keys nest: `pre { scaler ~ ... }` makes `pre` a dict, `units[i]` makes\n"
+             "`units` a list. The same name cannot also hold a single value."),
+        Code("HPS201", "duplicate-declaration", _E, "a name declared twice where both can be active",
+             "The same name may be declared in branches that exclude each other (for\n"
+             "example under `model == rf` and `model == gbm`); it is then one key in the\n"
+             "output. Where both declarations can be active together the value is ambiguous."),
+        Code("HPS202", "dependency-cycle", _E, "parameters that depend on each other in a cycle",
+             "Conditions and expressions make edges between parameters; a cycle means no\n"
+             "parameter in it can be sampled first. The message lists the whole cycle."),
+        Code("HPS203", "dead-branch", _W, "a block or declaration that can never be active",
+             "The conditions around it contradict each other (or the parameters they test\n"
+             "can never have the needed values), so everything inside is unreachable.\n\n"
+             "    if model == svm { if model == rf { ... } }"),
+        Code("HPS204", "unsatisfiable-constraints", _E, "constraints that exclude every configuration",
+             "No configuration passes every `forbid` and `require`; sampling would never\n"
+             "succeed."),
+        Code("HPS205", "restrictive-constraints", _W, "constraints that exclude nearly every configuration",
+             "Samplers draw configurations and reject the excluded ones; when fewer than 1% pass,\n"
+             "sampling becomes slow. Narrow the distributions instead where you can."),
+        Code("HPS206", "label-shadows-parameter", _W, "a bare word that is both a label and a parameter",
+             "A bare word in `choice(...)` is a label, but elsewhere the same word names a\n"
+             "parameter, so `model == svm` is ambiguous. It is read as the label; quote it\n"
+             "(\"svm\") or rename the parameter."),
+        Code("HPS207", "inactive-reference", _W, "an expression refers to a parameter that may be inactive",
+             "A bound or derived value that refers to an inactive parameter has no value, and the\n"
+             "parameter that uses it is then inactive too. Usually the referenced parameter should\n"
+             "be declared unconditionally or under the same condition."),
+        Code("HPS401", "missing-include", _E, "an included file that cannot be read",
+             "`include \"path\"` is resolved relative to the file that contains it."),
+        Code("HPS402", "include-cycle", _E, "a file that includes itself, directly or not",
+             "Includes must form a tree; the message lists the chain of files."),
+    ]
+}
+
+
+def explain(code: str) -> str | None:
+    """The long explanation of `code`, or None if there is no such code."""
+    entry = CODES.get(code.upper())
+    if entry is None:
+        return None
+    return (f"{entry.code} ({entry.name}, {entry.severity}): {entry.summary}\n\n"
+            f"{entry.explanation}\n")
