@@ -87,6 +87,19 @@ class Space:
                                      None, None))
         return out
 
+    def activation_groups(self) -> list[list[int]]:
+        """Dimension indices grouped by identical activation conditions.
+
+        Dimensions in one group are declared under exactly the same conditions, so
+        they are active together (barring bounds that read an inactive parameter):
+        the groups a multivariate search algorithm can model jointly.
+        """
+        groups: dict[tuple[object, ...], list[int]] = {}
+        for step in self._program.steps:
+            if step.dim is not None:
+                groups.setdefault(step.decl.conditions, []).append(step.dim)
+        return list(groups.values())
+
     @property
     def constraints(self) -> list[str]:
         return [c.decl.source for c in self._program.constraints]

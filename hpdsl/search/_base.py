@@ -1,0 +1,67 @@
+"""The one interface every search algorithm implements.
+
+An algorithm is a plain function
+
+    suggest(space: Space, history: History, rng: numpy.random.Generator, n: int = 1,
+            **settings) -> numpy.ndarray  # (n, D) coordinate rows
+
+It reads the finished (and pending) trials as coordinates and returns `n` new
+coordinate rows, each feasible for the space (constraints and dependent bounds
+hold: check with `space.run(X).feasible`). The driver (`Study`) turns rows into
+configurations with `space.run` + `space.configs`. Settings are bound with
+`functools.partial(tpe.suggest, gamma=0.15)`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from ..compile import Space
+
+
+class TrialState(enum.IntEnum):
+    RUNNING = 0
+    OK = 1
+    FAIL = 2
+
+
+@dataclass(frozen=True)
+class History:
+    """Past trials as arrays, in trial order.
+
+    X: (m, D) coordinates, NaN where a parameter was inactive.
+    active: (m, D) bool.
+    losses: (m,) float, NaN unless the trial finished OK.
+    states: (m,) TrialState values (RUNNING trials are pending: their points are
+    taken but their loss is not known yet).
+    """
+
+    X: np.ndarray
+    active: np.ndarray
+    losses: np.ndarray
+    states: np.ndarray
+
+    @classmethod
+    def empty(cls, n_dims: int) -> History:
+        return cls(np.empty((0, n_dims)), np.empty((0, n_dims), dtype=bool), np.empty(0),
+                   np.empty(0, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return int(self.losses.shape[0])
+
+    @property
+    def ok(self) -> np.ndarray:
+        return self.states == TrialState.OK
+
+    @property
+    def pending(self) -> np.ndarray:
+        return self.states == TrialState.RUNNING
+
+
+class Suggest(Protocol):
+    def __call__(self, space: Space, history: History, rng: np.random.Generator,
+                 n: int = 1) -> np.ndarray: ...
