@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from ..diagnostics import Diagnostic, Span
 from ..syntax import parse
+from ..syntax.ast import Module
 from . import ir
 from ._collect import Collector, read_source
 from ._graph import build_graph, cycle_diagnostics, sampling_order
@@ -55,7 +56,7 @@ def analyse_file(path: str) -> tuple[ir.Analysis | None, list[Diagnostic]]:
     return analyse_text(text, path, os.path.dirname(os.path.abspath(path)), path)
 
 
-def _analyse(module, text: str, base_dir: str,  # type: ignore[no-untyped-def]
+def _analyse(module: Module, text: str, base_dir: str,
              real_path: str | None) -> tuple[ir.Analysis | None, list[Diagnostic]]:
     collected = Collector(base_dir).module(module, text, real_path)
     diags = list(collected.diagnostics)

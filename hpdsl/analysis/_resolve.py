@@ -37,7 +37,7 @@ def type_name(value: ir.Value) -> str:
     return "str"
 
 
-def _option_key(value: ir.Value) -> tuple[str, object]:
+def option_key(value: ir.Value) -> tuple[str, object]:
     """Options compare as values, but `true` is not `1` and `"1"` is not `1`."""
     kind = type_name(value)
     return ("num" if kind in NUMERIC else kind, value)
@@ -297,8 +297,8 @@ class Resolver:
         options = self.options.get(ref.name)
         if options is None:
             return True
-        keys = {_option_key(o) for o in options}
-        if _option_key(value) in keys:
+        keys = {option_key(o) for o in options}
+        if option_key(value) in keys:
             return True
         kinds = {type_name(o) for o in options}
         vkind = type_name(value)
@@ -549,7 +549,8 @@ class Resolver:
         if len(d.args) != len(params):
             extra = ""
             if d.name == "randint" and len(d.args) == 1:
-                extra = "; unlike hyperopt's randint(upper), both bounds are given: randint(0, n - 1)"
+                extra = ("; unlike hyperopt's randint(upper), both bounds are given: "
+                         "randint(0, n - 1)")
             self.error("HPS105", f"`{d.name}` takes {len(params)} arguments "
                        f"({', '.join(params)}), got {len(d.args)}", d.span,
                        help=f"`{d.name}({', '.join(params)})`{extra}")
@@ -662,7 +663,7 @@ class Resolver:
             if isinstance(value, float) and not math.isfinite(value):
                 self.error("HPS105", "choice options must be finite", a.value.span)
                 return None
-            key = _option_key(value)
+            key = option_key(value)
             if key in seen:
                 self.error("HPS110", f"option {_show(value)} is listed twice", a.value.span,
                            help="remove the repeat; use pchoice to give an option more weight")
@@ -707,8 +708,8 @@ class Resolver:
 def default_problem(dist: ir.DistSpec, value: ir.Value) -> str | None:
     """Why `value` cannot come from `dist` (None if it can, or if bounds are not constant)."""
     if dist.is_choice:
-        keys = {_option_key(o) for o in dist.options}
-        if _option_key(value) not in keys:
+        keys = {option_key(o) for o in dist.options}
+        if option_key(value) not in keys:
             return "is not one of the options"
         return None
     if isinstance(value, str | bool):

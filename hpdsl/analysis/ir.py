@@ -8,7 +8,7 @@ variables are substituted. The compile stage turns these into vectorized code.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from ..diagnostics import Span
 
@@ -226,5 +226,5 @@ class Analysis:
     sources: dict[str, str]
     types: dict[str, frozenset[str]] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)  # decl keys, dependencies first
-    graph: object = None  # networkx.DiGraph; typed loosely to keep networkx out of the IR
+    graph: Any = None  # networkx.DiGraph, set by the graph pass
     lists: dict[tuple[str | int, ...], int] = field(default_factory=dict)  # loop path -> start

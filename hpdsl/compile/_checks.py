@@ -23,7 +23,7 @@ from ..analysis.unparse import expr_text
 from ..diagnostics import Diagnostic, Note, Severity, Span
 from ._dims import Dimension
 from ._enumerate import TooLarge, expand, full_domain
-from ._evaluate import compile_conjunction, holds
+from ._evaluate import Evaluator, compile_conjunction, holds
 from ._program import Batch, Program, Step
 
 ENUMERATION_LIMIT = 200_000
@@ -36,7 +36,7 @@ CHECKS_PER_SPAN = 50
 class Checker:
     def __init__(self, program: Program, rng_seed: int = 0) -> None:
         self.p = program
-        self.graph: nx.DiGraph = program.analysis.graph  # type: ignore[assignment]
+        self.graph: nx.DiGraph = program.analysis.graph
         self.pos = {s.decl.key: i for i, s in enumerate(program.steps)}
         self.keys_of: dict[str, list[str]] = defaultdict(list)
         for s in program.steps:
@@ -141,7 +141,9 @@ class Checker:
                 names: set[str] = set()
                 for c in b.conditions:
                     names |= ir.refs(c)
-                ok = self.possible(names, lambda batch, ev=ev: holds(ev, batch.env))
+                def reached(batch: Batch, ev: Evaluator | None = ev) -> np.ndarray:
+                    return holds(ev, batch.env)
+                ok = self.possible(names, reached)
                 verdicts.append("dead" if ok is False else "alive")
                 if ok is not False:
                     break

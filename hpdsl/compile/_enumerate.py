@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import HpsError
 from ._dims import Dimension
-from ._evaluate import Column, Env, holds
+from ._evaluate import Column, Env, full, holds
 from ._program import Batch, Program, Step, realize
 
 
@@ -49,16 +49,16 @@ def expand(program: Program, domain: Domain, limit: int,
         active = holds(step.cond, env)
         if step.value is not None:
             v, k = step.value(env)
-            values = np.broadcast_to(v, (env.n,))
-            active = active & np.broadcast_to(k, (env.n,))
+            values = full(v, env.n)
+            active = active & full(k, env.n)
             step_active[pos] = active
             program._store(env, step.name, values, active)
             continue
         args = {}
         for a, ev in step.args.items():
             v, k = ev(env)
-            args[a] = np.broadcast_to(np.asarray(v, dtype=np.float64), (env.n,))
-            active = active & np.broadcast_to(k, (env.n,))
+            args[a] = full(v, env.n, np.float64)
+            active = active & full(k, env.n)
         assert step.dim is not None
         dim = program.dims[step.dim]
         act_rows = np.flatnonzero(active)
@@ -122,9 +122,9 @@ def full_domain(step: Step, dim: Dimension, args: dict[str, np.ndarray], m: int
     dist = step.decl.dist
     assert dist is not None
     if dist.kind == "randint":  # dependent bounds: fractions that hit each integer
-        lo = np.ceil(args["low"] - 1e-9)
-        hi = np.floor(args["high"] + 1e-9)
-        counts = np.where(hi >= lo, hi - lo + 1, 1).astype(np.int64)
+        lo_i = np.ceil(args["low"] - 1e-9)
+        hi_i = np.floor(args["high"] + 1e-9)
+        counts = np.where(hi_i >= lo_i, hi_i - lo_i + 1, 1).astype(np.int64)
         if counts.sum() > 50_000_000:
             raise TooLarge("integer range too large")
         parts = [(np.arange(c) + 0.5) / c for c in counts.tolist()]
@@ -139,15 +139,14 @@ def full_domain(step: Step, dim: Dimension, args: dict[str, np.ndarray], m: int
         coords = np.log(vals) if dim.log else vals
         return _tile(coords, m)
     if dist.kind in ("quniform", "qloguniform"):
-        q = args["q"]
-        lo, hi = args["low"], args["high"]
-        kmin = np.ceil(lo / q - 1e-9)
-        kmax = np.floor(hi / q + 1e-9)
+        qs, los, his = args["q"], args["low"], args["high"]
+        kmin = np.ceil(los / qs - 1e-9)
+        kmax = np.floor(his / qs + 1e-9)
         counts = np.where(kmax >= kmin, kmax - kmin + 1, 1).astype(np.int64)
         if counts.sum() > 50_000_000:
             raise TooLarge("quantized range too large")
         parts = []
-        for a, b, qq, c in zip(lo.tolist(), hi.tolist(), q.tolist(), counts.tolist(),
+        for a, b, qq, c in zip(los.tolist(), his.tolist(), qs.tolist(), counts.tolist(),
                                strict=True):
             vals = (math.ceil(a / qq - 1e-9) + np.arange(c)) * qq
             if dim.log:

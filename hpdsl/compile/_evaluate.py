@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..analysis import ir
+from ..analysis._resolve import option_key
 
 Pair = tuple[np.ndarray, np.ndarray]
 Evaluator = Callable[["Env"], Pair]
@@ -41,7 +42,7 @@ def const_array(value: ir.Value) -> np.ndarray:
         return np.array(value, dtype=bool)
     if isinstance(value, int | float):
         return np.array(float(value), dtype=np.float64)
-    return np.array(value, dtype=object)
+    return np.array(value, dtype=str)
 
 
 _TRUE = np.array(True)
@@ -95,8 +96,7 @@ def compile_expr(expr: ir.RExpr) -> Evaluator:
 
         def compare(env: Env) -> Pair:
             (lv, lk), (rv, rk) = left(env), right(env)
-            with np.errstate(invalid="ignore"):
-                return np.asarray(cmp(lv, rv), dtype=bool), lk & rk
+            return _safe(cmp, lv, rv), lk & rk
         return compare
     if isinstance(expr, ir.Member):
         return _compile_member(expr)
@@ -167,11 +167,32 @@ def _compile_member(expr: ir.Member) -> Evaluator:
         v, k = operand(env)
         hit = np.zeros(np.shape(v), dtype=bool)
         for o in options:
-            if (o.dtype == object) != (np.asarray(v).dtype == object):
-                continue  # a string option never equals a number, and vice versa
-            hit = hit | np.asarray(np.equal(v, o), dtype=bool)
+            hit = hit | _safe(np.equal, v, o)
         return (~hit if negated else hit), k
     return member
+
+
+_SAME_OPTION = np.frompyfunc(lambda x, y: option_key(x) == option_key(y), 2, 1)
+
+
+def _safe(op: Callable[[np.ndarray, np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray
+          ) -> np.ndarray:
+    """Compare elementwise; values of kinds that cannot be compared are simply unequal."""
+    text_a = np.asarray(a).dtype.kind == "U"
+    text_b = np.asarray(b).dtype.kind == "U"
+    if text_a != text_b and np.asarray(a).dtype != object and np.asarray(b).dtype != object:
+        return np.zeros(np.broadcast_shapes(np.shape(a), np.shape(b)), dtype=bool) \
+            if op is not np.not_equal else np.ones(np.broadcast_shapes(np.shape(a),
+                                                                       np.shape(b)), dtype=bool)
+    if op in (np.equal, np.not_equal) and object in (np.asarray(a).dtype, np.asarray(b).dtype):
+        same = np.asarray(_SAME_OPTION(a, b), dtype=bool)  # mixed options: true is not 1
+        return same if op is np.equal else ~same
+    try:
+        with np.errstate(invalid="ignore"):
+            return np.asarray(op(a, b), dtype=bool)
+    except TypeError:
+        shape = np.broadcast_shapes(np.shape(a), np.shape(b))
+        return np.full(shape, op is np.not_equal)
 
 
 def compile_conjunction(conds: tuple[ir.RExpr, ...]) -> Evaluator | None:
@@ -183,9 +204,19 @@ def compile_conjunction(conds: tuple[ir.RExpr, ...]) -> Evaluator | None:
     return compile_expr(ir.All(conds, conds[0].span))
 
 
+def full(a: object, n: int, dtype: object = None) -> np.ndarray:
+    """`a` as an array of shape (n,): constants (0-d results) are repeated."""
+    arr = np.asarray(a, dtype=dtype)  # type: ignore[call-overload]
+    if arr.shape == (n,):
+        return arr
+    if arr.ndim == 0:
+        return np.full(n, arr, dtype=arr.dtype)
+    return np.broadcast_to(arr, (n,)).copy()
+
+
 def holds(evaluator: Evaluator | None, env: Env) -> np.ndarray:
     """Where a condition is known to be true, as a full-length bool array."""
     if evaluator is None:
         return np.ones(env.n, dtype=bool)
     v, k = evaluator(env)
-    return np.broadcast_to(np.asarray(v, dtype=bool) & k, (env.n,)).copy()
+    return full(np.asarray(v, dtype=bool) & k, env.n)

@@ -61,8 +61,7 @@ def configs(program: Program, batch: Batch, rows: np.ndarray) -> list[dict[str, 
     if not names or len(rows) == 0:
         return [{} for _ in range(len(rows))]
     active = np.stack([batch.env.columns[n].active[rows] for n in names], axis=1)
-    packed = np.packbits(active, axis=1)
-    _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(_pattern_keys(active), return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
     values = {}
     result: list[dict[str, Any]] = [{}] * len(rows)
@@ -80,12 +79,22 @@ def configs(program: Program, batch: Batch, rows: np.ndarray) -> list[dict[str, 
             dicts = [nest(paths, row) for row in zip(*cols, strict=True)] if cols else [
                 {} for _ in members]
         else:
-            keys = [program.paths[n][0] for n in which]
+            keys = [str(program.paths[n][0]) for n in which]
             dicts = [dict(zip(keys, row, strict=True)) for row in zip(*cols, strict=True)] \
                 if cols else [{} for _ in members]
         for i, d in zip(members.tolist(), dicts, strict=True):
             result[i] = d
     return result
+
+
+def _pattern_keys(active: np.ndarray) -> np.ndarray:
+    """One sortable key per row that identifies its set of active names."""
+    n, k = active.shape
+    if k <= 63:
+        weights = np.left_shift(np.int64(1), np.arange(k, dtype=np.int64))
+        return active.astype(np.int64) @ weights
+    packed = np.ascontiguousarray(np.packbits(active, axis=1))
+    return packed.view(np.dtype((np.void, packed.shape[1]))).reshape(n)
 
 
 def nest(paths: list[Path], values: tuple[Any, ...]) -> dict[str, Any]:

@@ -16,9 +16,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..analysis import ir
-from ..analysis._resolve import _option_key
+from ..analysis._resolve import option_key
 from ._dims import Dimension, decimals_of, dimension_for
-from ._evaluate import Column, Env, Evaluator, compile_conjunction, compile_expr, holds
+from ._evaluate import (
+    Column,
+    Env,
+    Evaluator,
+    compile_conjunction,
+    compile_expr,
+    full,
+    holds,
+)
 
 
 @dataclass
@@ -46,8 +54,8 @@ class CompiledConstraint:
     def excluded(self, env: Env) -> np.ndarray:
         applies = holds(self.scope, env)
         v, k = self.expr(env)
-        v = np.broadcast_to(np.asarray(v, dtype=bool), (env.n,))
-        k = np.broadcast_to(k, (env.n,))
+        v = full(v, env.n, bool)
+        k = full(k, env.n)
         if self.decl.kind == "forbid":
             return applies & v & k
         return applies & ~v & k
@@ -71,10 +79,13 @@ CoordSource = Callable[[Step, Env, np.ndarray, dict[str, np.ndarray]], np.ndarra
 
 
 def _column_dtype(values: tuple[ir.Value, ...]) -> np.ndarray:
+    """Option values as a column: bool, float64, fixed-width str (fast to compare), or object."""
     if all(isinstance(v, bool) for v in values):
         return np.array(values, dtype=bool)
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         return np.array(values, dtype=np.float64)
+    if all(isinstance(v, str) for v in values):
+        return np.array(values, dtype=str)
     arr = np.empty(len(values), dtype=object)
     arr[:] = list(values)
     return arr
@@ -132,14 +143,14 @@ class Program:
             active = holds(step.cond, env)
             if step.value is not None:
                 v, k = step.value(env)
-                values = np.broadcast_to(v, (n,))
-                active &= np.broadcast_to(k, (n,))
+                values = full(v, n)
+                active &= full(k, n)
             else:
                 argvals: dict[str, np.ndarray] = {}
                 for a, ev in step.args.items():
                     v, k = ev(env)
-                    argvals[a] = np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))
-                    active &= np.broadcast_to(k, (n,))
+                    argvals[a] = full(v, n, np.float64)
+                    active &= full(k, n)
                 x = np.asarray(coords(step, env, active, argvals), dtype=np.float64)
                 values, invalid, idx = realize(step, self.dims[step.dim or 0], x, argvals)
                 bad |= active & invalid
@@ -271,9 +282,9 @@ def value_problem(step: Step, dim: Dimension, value: object, args: dict[str, flo
     if dist.is_choice:
         if not isinstance(value, int | float | str | bool):
             return f"{value!r} is not one of the options", math.nan
-        key = _option_key(value)
+        key = option_key(value)
         for i, o in enumerate(dist.options):
-            if _option_key(o) == key:
+            if option_key(o) == key:
                 return None, float(i)
         shown = ", ".join(repr(o) for o in dist.options)
         return f"{value!r} is not one of the options ({shown})", math.nan

@@ -16,7 +16,7 @@ from ..diagnostics import Diagnostic
 from ..errors import ConfigurationError, HpsError, SamplingError
 from ._dims import Dimension, center
 from ._enumerate import TooLarge, expand, full_domain, is_finite_dim
-from ._evaluate import Env, holds
+from ._evaluate import Env, full, holds
 from ._output import configs, flatten
 from ._program import Batch, Program, Step, value_problem
 
@@ -64,7 +64,8 @@ class Space:
     @property
     def graph(self) -> nx.DiGraph:
         """Declarations as nodes; edges "condition" and "depends" from source to user."""
-        return self._program.analysis.graph  # type: ignore[return-value]
+        graph: nx.DiGraph = self._program.analysis.graph
+        return graph
 
     @property
     def names(self) -> list[str]:
@@ -244,9 +245,9 @@ class Space:
             present = name in flat
             if step.value is not None:
                 v, k = step.value(env)
-                known = bool(np.broadcast_to(k, (1,))[0])
+                known = bool(full(k, 1)[0])
                 active = active and known
-                value = np.broadcast_to(v, (1,))
+                value = full(v, 1)
                 if active and present and not _same(flat[name], value[0]):
                     problems.append(f"`{name}` is {flat[name]!r} but is derived as "
                                     f"{_py(value[0])!r}")
@@ -256,8 +257,8 @@ class Space:
                 args = {}
                 for a, ev in step.args.items():
                     v, k = ev(env)
-                    args[a] = float(np.broadcast_to(v, (1,))[0])
-                    active = active and bool(np.broadcast_to(k, (1,))[0])
+                    args[a] = float(full(v, 1)[0])
+                    active = active and bool(full(k, 1)[0])
                 ok = False
                 if active and present:
                     problem, coord = value_problem(step, program.dims[step.dim], flat[name], args)
@@ -303,7 +304,12 @@ class Space:
             if pos in structural or step.dim is None:
                 continue
             dim = program.dims[step.dim]
-            act = batch.step_active[pos][rows]
+            # `expand` skipped this step (it is not structural), so `batch.step_active` does
+            # not know it: it is active where its condition holds and its bounds are known.
+            active = holds(step.cond, batch.env)
+            for ev in step.args.values():
+                active &= full(ev(batch.env)[1], batch.env.n)
+            act = active[rows]
             if not act.any():
                 continue
             if not is_finite_dim(step, dim):
@@ -313,8 +319,7 @@ class Space:
             args = {}
             for a, ev in step.args.items():
                 v, k = ev(batch.env)
-                args[a] = np.broadcast_to(np.asarray(v, dtype=np.float64),
-                                          (batch.env.n,))[act_rows]
+                args[a] = full(v, batch.env.n, np.float64)[act_rows]
             try:
                 _, c = full_domain(step, dim, args, len(act_rows))
             except TooLarge:
@@ -337,6 +342,7 @@ class Space:
         program = self._program
         for step in program.steps:
             if step.dim is not None and not is_finite_dim(step, program.dims[step.dim]):
+                assert step.decl.dist is not None
                 raise HpsError(f"`{step.name}` is continuous ({dist_text(step.decl.dist)})"
                                "; a grid needs every parameter to be finite")
         try:
@@ -354,9 +360,9 @@ class Space:
             read |= s.decl.reads()
             for c in s.decl.conditions:
                 read |= ir.refs(c)
-        for c in program.constraints:
-            read |= ir.refs(c.decl.expr)
-            for cond in c.decl.conditions:
+        for con in program.constraints:
+            read |= ir.refs(con.decl.expr)
+            for cond in con.decl.conditions:
                 read |= ir.refs(cond)
         return {i for i, s in enumerate(program.steps) if s.name in read or s.dim is None}
 

@@ -44,11 +44,13 @@ CODES: dict[str, Code] = {
              "Every bare word in an expression or condition must be a parameter, a loop\n"
              "variable, or a label of the choice it is compared with. Check the spelling;\n"
              "a parameter in a stage is referred to from outside as `stage.name`.\n\n"
-             "    lr ~ loguniform(1e-4, 1e-1)\n    warmup = 10 * learning_rate   # error: `learning_rate` is unknown"),
+             "    lr ~ loguniform(1e-4, 1e-1)\n    warmup = 10 * learning_rate   # error: "
+             "`learning_rate` is unknown"),
         Code("HPS102", "unknown-label", _E, "a label that is not among the choice's options",
              "Comparing a choice parameter with a value it can never take is always false\n"
              "(or always true for `!=`), which is almost always a typo.\n\n"
-             "    model ~ choice(svm, rf)\n    if model == svn { ... }   # error: `svn` is not an option"),
+             "    model ~ choice(svm, rf)\n    if model == svn { ... }   # error: `svn` is "
+             "not an option"),
         Code("HPS103", "type-mismatch", _E, "a comparison or arithmetic on incompatible types",
              "A number parameter compared with a string or label, a string used in\n"
              "arithmetic, or an ordering (`<`) between a label and a number can never do what\n"
@@ -56,7 +58,8 @@ CODES: dict[str, Code] = {
         Code("HPS104", "unknown-distribution", _E, "a distribution that hpdsl does not know",
              "The distributions are uniform, loguniform, quniform, qloguniform, normal,\n"
              "lognormal, qnormal, qlognormal, randint, choice and pchoice."),
-        Code("HPS105", "bad-arguments", _E, "a distribution or function called with the wrong arguments",
+        Code("HPS105", "bad-arguments", _E,
+             "a distribution or function called with the wrong arguments",
              "Each distribution takes a fixed number of arguments (e.g. `uniform(low, high)`,\n"
              "`quniform(low, high, q)`); only `pchoice` takes `weight: option` pairs. Bounds\n"
              "must be numbers or expressions over number parameters."),
@@ -91,7 +94,8 @@ CODES: dict[str, Code] = {
         Code("HPS115", "name-conflict", _E, "a name used both as a value and as a stage or list",
              "Output keys nest: `pre { scaler ~ ... }` makes `pre` a dict, `units[i]` makes\n"
              "`units` a list. The same name cannot also hold a single value."),
-        Code("HPS201", "duplicate-declaration", _E, "a name declared twice where both can be active",
+        Code("HPS201", "duplicate-declaration", _E,
+             "a name declared twice where both can be active",
              "The same name may be declared in branches that exclude each other (for\n"
              "example under `model == rf` and `model == gbm`); it is then one key in the\n"
              "output. Where both declarations can be active together the value is ambiguous."),
@@ -102,19 +106,24 @@ CODES: dict[str, Code] = {
              "The conditions around it contradict each other (or the parameters they test\n"
              "can never have the needed values), so everything inside is unreachable.\n\n"
              "    if model == svm { if model == rf { ... } }"),
-        Code("HPS204", "unsatisfiable-constraints", _E, "constraints that exclude every configuration",
+        Code("HPS204", "unsatisfiable-constraints", _E,
+             "constraints that exclude every configuration",
              "No configuration passes every `forbid` and `require`; sampling would never\n"
              "succeed."),
-        Code("HPS205", "restrictive-constraints", _W, "constraints that exclude nearly every configuration",
+        Code("HPS205", "restrictive-constraints", _W,
+             "constraints that exclude nearly every configuration",
              "Samplers draw configurations and reject the excluded ones; when fewer than 1% pass,\n"
              "sampling becomes slow. Narrow the distributions instead where you can."),
-        Code("HPS206", "label-shadows-parameter", _W, "a bare word that is both a label and a parameter",
+        Code("HPS206", "label-shadows-parameter", _W,
+             "a bare word that is both a label and a parameter",
              "A bare word in `choice(...)` is a label, but elsewhere the same word names a\n"
              "parameter, so `model == svm` is ambiguous. It is read as the label; quote it\n"
              "(\"svm\") or rename the parameter."),
-        Code("HPS207", "inactive-reference", _W, "an expression refers to a parameter that may be inactive",
+        Code("HPS207", "inactive-reference", _W,
+             "an expression refers to a parameter that may be inactive",
              "A bound or derived value that refers to an inactive parameter has no value, and the\n"
-             "parameter that uses it is then inactive too. Usually the referenced parameter should\n"
+             "parameter that uses it is then inactive too. Usually the referenced parameter "
+             "should\n"
              "be declared unconditionally or under the same condition."),
         Code("HPS401", "missing-include", _E, "an included file that cannot be read",
              "`include \"path\"` is resolved relative to the file that contains it."),

@@ -96,7 +96,7 @@ class _ToAst(Transformer_NonRecursive):
         return ast.Sample(target, dist, default, self.span(meta))
 
     def default(self, children: list[Any]) -> ast.Expr:
-        return children[0]  # type: ignore[no-any-return]
+        return children[0]
 
     @v_args(meta=True)
     def assign(self, meta: Any, children: list[Any]) -> ast.Assign:
@@ -148,7 +148,7 @@ class _ToAst(Transformer_NonRecursive):
         return ast.Branch(children[0], children[1], _expr_span(children[0]))
 
     def else_clause(self, children: list[Any]) -> tuple[ast.Stmt, ...]:
-        return children[0]  # type: ignore[no-any-return]
+        return children[0]
 
     @v_args(meta=True)
     def if_then(self, meta: Any, children: list[Any]) -> ast.If:
@@ -244,7 +244,7 @@ class _ToAst(Transformer_NonRecursive):
 
 
 def _expr_span(node: Any) -> Span:
-    return node.span  # type: ignore[no-any-return]
+    return node.span
 
 
 # Friendly messages for common mistakes, matched against the parser state at the
@@ -272,9 +272,13 @@ SYNTAX_EXAMPLES: dict[str, list[str]] = {
     ],
     "expected a value or expression": ["x = 1 +\n", "x = (\n", "x = *\n", "x = 1 + )\n"],
     "one statement per line: put a newline between statements": [
-        "x = 1 y = 2\n", "x ~ uniform(0, 1) y ~ uniform(0, 1)\n",
+        "x = 1 y = 2\n", "x ~ uniform(0, 1) y ~ uniform(0, 1)\n", "a {\nx = 1 y = 2\n}\n",
+        "a {\nx ~ uniform(0, 1) y = 2\n}\n",
     ],
-    "`elif` and `else` must follow the `}` of an `if` block": ["elif a {\n", "else {\n"],
+    "`elif` and `else` must follow the `}` of an `if` block": [
+        "elif a {\n", "else {\n", "x = 1\nelif a {\n", "x = 1\nelse {\n",
+        "x ~ uniform(0, 1)\nelif a {\n", "x ~ uniform(0, 1)\nelse {\n",
+    ],
 }
 
 # Examples whose state is shared with other mistakes only apply to these tokens.
@@ -335,6 +339,44 @@ def _end_span(file: str, text: str) -> Span:
     return Span(file, line, col, line, col + 1, len(text), len(text) + 1)
 
 
+@functools.lru_cache(maxsize=1)
+def _example_errors() -> tuple[tuple[str, int, frozenset[str], str], ...]:
+    """(message, LALR state, accepted tokens, token type) of each SYNTAX_EXAMPLES error.
+
+    Each example also counts after a leading blank line: a file that starts with a
+    comment reaches different parser states at the top level.
+    """
+    out = []
+    for message, examples in SYNTAX_EXAMPLES.items():
+        for example in (*examples, *("\n" + e for e in examples)):
+            try:
+                _lark().parse(example)
+            except UnexpectedInput as ex:
+                out.append((message, ex.state.position, frozenset(getattr(ex, "accepts", ()) or ()),
+                            getattr(getattr(ex, "token", None), "type", "$END")))
+    return tuple(out)
+
+
+def _match_example(err: UnexpectedInput, token_type: str) -> str | None:
+    """The message of the example that fails in the same LALR state with the same
+    accepted tokens (preferring one that fails on the same kind of token).
+
+    Unlike lark's `match_examples`, the depth of the parser stack is ignored, so a
+    mistake is recognised inside blocks and after the first statement too.
+    """
+    state = getattr(err, "state", None)
+    if state is None:
+        return None
+    accepts = frozenset(getattr(err, "accepts", ()) or ())
+    fallback = None
+    for message, position, ex_accepts, ex_token in _example_errors():
+        if position == state.position and ex_accepts == accepts:
+            if ex_token == token_type:
+                return message
+            fallback = fallback or message
+    return fallback
+
+
 def _syntax_diagnostic(err: UnexpectedInput, file: str, text: str) -> Diagnostic:
     if isinstance(err, UnexpectedEOF) or (
         isinstance(err, UnexpectedToken) and err.token.type == "$END"
@@ -351,20 +393,16 @@ def _syntax_diagnostic(err: UnexpectedInput, file: str, text: str) -> Diagnostic
                         span.start, span.start + 1)
     else:
         assert isinstance(err, UnexpectedCharacters)
-        line, col = err.line, err.column
-        span = Span(file, line, col, line, col + 1, err.pos_in_stream, err.pos_in_stream + 1)
-        ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
+        line, col, pos = err.line, err.column, err.pos_in_stream or 0
+        span = Span(file, line, col, line, col + 1, pos, pos + 1)
+        ch = text[pos] if pos < len(text) else ""
         return Diagnostic("HPS001", f"unexpected character {ch!r}", span,
                           label="not part of the language",
                           help=_char_help(ch))
     accepted = getattr(err, "accepts", None) or getattr(err, "expected", None) or set()
     expected = sorted({_describe(e) for e in accepted if not e.startswith("__ANON")})
-    message = None
-    try:
-        message = err.match_examples(_lark().parse, SYNTAX_EXAMPLES, use_accepts=True)
-    except Exception:  # noqa: BLE001 - the example table is a hint, never a new failure
-        message = None
     token_type = getattr(getattr(err, "token", None), "type", "$END")
+    message = _match_example(err, token_type)
     if message in _NEEDS_TOKEN and token_type not in _NEEDS_TOKEN[message]:
         message = None
     if not message:
@@ -436,7 +474,7 @@ def _too_deep(body: tuple[ast.Stmt, ...]) -> Span | None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_EXPR_DEPTH:
-            return node.span  # type: ignore[no-any-return]
+            return node.span
         if isinstance(node, tuple):
             stack.extend((child, depth) for child in node)
             continue
