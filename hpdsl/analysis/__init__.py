@@ -68,6 +68,7 @@ def _analyse(module: Module, text: str, base_dir: str,
                            types=resolver.types)
     graph = build_graph(decls)
     diags += cycle_diagnostics(graph, decls)
+    diags = list(dict.fromkeys(diags))  # a loop body repeats its mistakes once per item
     if any(d.is_error for d in diags):
         return None, diags
     analysis.graph = graph

@@ -287,13 +287,13 @@ class Collector:
 
     def _unroll(self, loop: _PendingLoop, known: dict[str, RawDecl]) -> None:
         stmt, scope = loop.stmt, loop.scope
-        bindings = scope.bindings()
-        if stmt.var in bindings:
-            self.error("HPS113", f"loop variable `{stmt.var}` is already used by an outer loop",
-                       stmt.span)
+        if scope.loop:
+            self.error("HPS113", "a loop inside a loop is not supported", stmt.span,
+                       label="loop items have a single index",
+                       help="unroll the inner loop by hand, or use a stage per outer item")
             return
         try:
-            start = static_value(stmt.start, bindings)
+            start = static_value(stmt.start, {})
         except StaticError:
             self.error("HPS113", "the loop must start at an integer constant",
                        _span_of(stmt.start), help="for example `for i in 1..n_layers`")
@@ -304,7 +304,7 @@ class Collector:
             return
         stop_cond = True
         try:
-            stop = static_value(stmt.stop, bindings)
+            stop = static_value(stmt.stop, {})
             stop_cond = False
             if not isinstance(stop, int) or isinstance(stop, bool):
                 self.error("HPS113", "the loop must end at an integer", _span_of(stmt.stop))

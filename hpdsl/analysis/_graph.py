@@ -51,14 +51,16 @@ def cycle_diagnostics(graph: nx.DiGraph, decls: list[ir.Decl]) -> list[Diagnosti
         else:
             sub = graph.subgraph(comp)
             edges = nx.find_cycle(sub)
-            cycle = [e[0] for e in edges] + [edges[0][0]]
+            # edges run from what is read to what reads it; show "depends on" order
+            cycle = [edges[0][0]] + [e[0] for e in reversed(edges)]
         names = [by_key[k].name for k in cycle]
         first = by_key[cycle[0]]
         notes = tuple(Note(by_key[k].span, f"`{by_key[k].name}` is declared here")
                       for k in dict.fromkeys(cycle[1:-1]))
         out.append(Diagnostic("HPS202", "dependency cycle: " + " -> ".join(f"`{n}`" for n in names),
                               first.span, label="depends on itself through the cycle",
-                              help="break the cycle: one of these must not depend on the next",
+                              help="each name uses the next one in its bounds, value or "
+                              "condition; break one of these links",
                               notes=notes))
     return out
 
