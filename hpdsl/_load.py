@@ -31,8 +31,15 @@ def check_file(path: str) -> tuple[Space | None, list[Diagnostic], dict[str, str
     analysis, diags = analyse_file(path)
     if analysis is None:
         from .analysis import read_source
-        text, _ = read_source(path)
-        sources = {path: text} if text is not None else {}
+        # The failed analysis kept no sources; re-read every file a diagnostic points into
+        # (included files too) so that renderers can show the offending lines.
+        files = {path} | {d.span.file for d in diags} | {n.span.file for d in diags
+                                                         for n in d.notes}
+        sources = {}
+        for file in sorted(files):
+            text, _ = read_source(file)
+            if text is not None:
+                sources[file] = text
         return None, sorted(diags, key=sort_key), sources
     text = analysis.sources.get(path, "")
     space, more = compile_space(analysis, text)

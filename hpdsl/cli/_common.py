@@ -1,0 +1,62 @@
+"""What the commands share: the colour policy, error lines, and loading a space."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TextIO
+
+from .. import check_file
+from ..compile import Space
+from ..diagnostics import Diagnostic, render_text, summary
+
+UNREADABLE = "HPS002"
+
+
+def add_colour_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-color", action="store_true",
+                        help="never colour the output (also: the NO_COLOR environment variable)")
+
+
+def use_colour(stream: TextIO, disabled: bool) -> bool:
+    """Colour only for a terminal; `--no-color` and NO_COLOR forbid it, FORCE_COLOR forces it.
+
+    The variables follow no-color.org and force-color.org: set and non-empty counts.
+    """
+    if disabled or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def error(message: str) -> None:
+    """One line on stderr, in the form argparse uses for usage errors."""
+    print(f"hpdsl: error: {message}", file=sys.stderr)
+
+
+def exit_code(diags: list[Diagnostic], strict: bool = False) -> int:
+    """2 if a file could not be read, 1 for errors (or warnings when strict), else 0."""
+    if any(d.code == UNREADABLE for d in diags):
+        return 2
+    if any(d.is_error for d in diags) or (strict and diags):
+        return 1
+    return 0
+
+
+def load_space(path: str, no_colour: bool) -> tuple[Space | None, int]:
+    """Compile `path` for a command that needs the space itself.
+
+    Diagnostics go to stderr, so that stdout holds only the command's own output; the
+    space is None (with the exit code to return) when the file has errors.
+    """
+    space, diags, sources = check_file(path)
+    colour = use_colour(sys.stderr, no_colour)
+    for diag in diags:
+        print(render_text(diag, sources, colour) + "\n", file=sys.stderr)
+    if space is None:
+        print(summary(diags, 1), file=sys.stderr)
+        return None, exit_code(diags)
+    return space, 0
