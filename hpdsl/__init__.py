@@ -9,10 +9,33 @@
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
+
 from ._load import check_file, check_text, load, loads
 from .compile import Dimension, Parameter, Space
 from .diagnostics import Diagnostic, Severity, Span
-from .errors import ConfigurationError, HpsError, SamplingError, SpaceError
+from .errors import (
+    AllTrialsFailed,
+    ConfigurationError,
+    HpsError,
+    SamplingError,
+    SearchExhausted,
+    SpaceError,
+)
+from .search import (
+    STATUS_FAIL,
+    STATUS_OK,
+    Study,
+    Trial,
+    Trials,
+    TrialState,
+    anneal,
+    early_stop,
+    fmin,
+    grid,
+    rand,
+)
 
 __version__ = "0.1.0"
 
@@ -20,4 +43,14 @@ __all__ = [
     "ConfigurationError", "Diagnostic", "Dimension", "HpsError", "Parameter", "SamplingError",
     "Severity", "Space", "SpaceError", "Span", "__version__", "check_file", "check_text", "load",
     "loads",
+    # search
+    "AllTrialsFailed", "STATUS_FAIL", "STATUS_OK", "SearchExhausted", "Study", "Trial",
+    "TrialState", "Trials", "anneal", "early_stop", "fmin", "grid", "rand", "tpe",
 ]
+
+
+def __getattr__(name: str) -> ModuleType:
+    # `hpdsl.tpe` is the module `hpdsl.search.tpe`, imported on first use.
+    if name == "tpe":
+        return importlib.import_module(".search.tpe", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -30,3 +30,11 @@ class ConfigurationError(HpsError, ValueError):
 
 class SamplingError(HpsError, RuntimeError):
     """The sampler could not produce enough configurations that pass the constraints."""
+
+
+class SearchExhausted(HpsError):
+    """A search algorithm has nothing new to propose (every grid point was tried)."""
+
+
+class AllTrialsFailed(HpsError, RuntimeError):
+    """No trial finished with a loss, so there is no best configuration to return."""

@@ -185,6 +185,11 @@ class Space:
         """The configurations of some rows of a Batch."""
         return configs(self._program, batch, rows)
 
+    def flatten(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """A nested configuration as {name: value} under the space's names
+        (`"preprocess.scaler"`, `"units[2]"`), for tables; unknown keys are left out."""
+        return flatten(self._program, config)[0]
+
     def default(self) -> dict[str, Any]:
         """The configuration of declared defaults (centres of the ranges where none is given)."""
         program = self._program

@@ -1,0 +1,200 @@
+"""Ask/tell: the core of the optimization loop, for users who run the objective
+themselves (on a cluster, in a notebook) and for `fmin`, which is built on it."""
+
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+import os
+import warnings
+from collections import deque
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from .._load import load, loads
+from ..compile import Space
+from ..errors import AllTrialsFailed, ConfigurationError, SamplingError
+from ._base import Suggest, TrialState
+from ._trials import STATUS_FAIL, STATUS_OK, Trial, Trials
+
+SpaceLike = Space | str | os.PathLike[str]
+
+
+def as_space(space: SpaceLike) -> Space:
+    """A Space as given, loaded from a `.hps` path, or compiled from source text.
+
+    A string is a path when it names an existing file or ends in `.hps`; otherwise
+    it is source text.
+    """
+    if isinstance(space, Space):
+        return space
+    if isinstance(space, os.PathLike):
+        return load(space)
+    if isinstance(space, str):
+        if space.endswith(".hps") or ("\n" not in space and os.path.isfile(space)):
+            return load(space)
+        return loads(space)
+    raise TypeError(f"space must be a Space, a path or source text, not {type(space).__name__}")
+
+
+def default_algo() -> Suggest:
+    """TPE, imported only when needed so that the loop does not depend on it."""
+    from .tpe import suggest
+    return suggest
+
+
+def declares_defaults(space: Space) -> bool:
+    return any(p.default is not None for p in space.parameters)
+
+
+class Study:
+    """One search: propose configurations (`ask`), record their results (`tell`).
+
+    Trials asked but not told yet are pending: the algorithm sees them (their
+    state is RUNNING in its History) and does not propose their points again.
+    When the space declares defaults, the default configuration is asked first.
+    """
+
+    def __init__(self, space: SpaceLike, algo: Suggest | None = None,
+                 seed: np.random.Generator | int | None = None,
+                 trials: Trials | None = None) -> None:
+        self.space = as_space(space)
+        self.algo: Suggest = algo if algo is not None else default_algo()
+        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        self.trials = trials if trials is not None else Trials()
+        self._queue: deque[tuple[dict[str, Any], np.ndarray, np.ndarray]] = deque()
+        if declares_defaults(self.space):
+            try:
+                default = self.space.default()
+            except ConfigurationError as err:
+                warnings.warn(f"the declared defaults are not tried first: {err}",
+                              stacklevel=2)
+            else:
+                if not self.tried(default):
+                    self.enqueue(default)
+
+    def __repr__(self) -> str:
+        return f"<Study {self.space.path!r}: {self.trials!r}>"
+
+    def tried(self, config: Mapping[str, Any]) -> bool:
+        """Whether a trial (or a queued one) already has this configuration."""
+        return (any(t.config == config for t in self.trials)
+                or any(c == config for c, _, _ in self._queue))
+
+    def enqueue(self, config: Mapping[str, Any]) -> None:
+        """Have the next `ask` return this configuration (checked against the space now)."""
+        problems = self.space.validate(config)
+        if problems:
+            raise ConfigurationError(f"{dict(config)!r} is not in the space: "
+                                     + "; ".join(problems))
+        x, active = self.space.encode(config)
+        self._queue.append((copy.deepcopy(dict(config)), x, active))
+
+    def ask(self) -> Trial:
+        """A new RUNNING trial; its `config` is the configuration to evaluate.
+
+        Raises SearchExhausted when the algorithm has nothing left to propose.
+        """
+        if self._queue:
+            config, x, active = self._queue.popleft()
+        else:
+            config, x, active = self._propose()
+        return self.trials._start(config, x, active, self.space.flatten(config))
+
+    def _propose(self) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+        D = len(self.space.dimensions)
+        X = np.asarray(self.algo(self.space, self.trials.history(self.space), self.rng, 1),
+                       dtype=np.float64)
+        if X.shape != (1, D):
+            raise SamplingError(f"the search algorithm returned an array of shape {X.shape}, "
+                                f"not (1, {D})")
+        batch = self.space.run(X)
+        if not batch.feasible[0]:
+            raise SamplingError("the search algorithm proposed a configuration that the "
+                                "constraints exclude")
+        config = self.space.configs(batch, np.arange(1))[0]
+        return config, batch.X[0].copy(), batch.active[0].copy()
+
+    def tell(self, trial: Trial | int, value: object = None, *,
+             state: TrialState | None = None, error: str | None = None) -> Trial:
+        """Record a trial's result: a loss, or a dict with `loss`, `status` and extra keys.
+
+        Anything that is not a finite loss (NaN, inf, None, a string, a dict without
+        `loss`) makes the trial FAIL with the reason in `trial.error`. Pass
+        `state=TrialState.FAIL, error=...` to record a failure yourself.
+        """
+        t = self.trials[trial] if isinstance(trial, int) else trial
+        if t.number >= len(self.trials) or self.trials[t.number] is not t:
+            raise ConfigurationError(f"trial {t.number} does not belong to this study")
+        if t.state != TrialState.RUNNING:
+            raise ConfigurationError(f"trial {t.number} is already finished ({t.state.name})")
+        if state == TrialState.RUNNING:
+            raise ConfigurationError("tell records a finished trial: state must be OK or FAIL")
+        if state == TrialState.FAIL:
+            if value is not None:
+                raise ConfigurationError("a FAIL trial has no value; give the reason as `error`")
+            t.state, t.loss, t.error = TrialState.FAIL, None, error or "failed"
+            t.result = {"status": STATUS_FAIL}
+        else:
+            t.state, t.loss, t.result, t.error = outcome(value)
+            t.attachments.update({k: v for k, v in t.result.items()
+                                  if k not in ("loss", "status")})
+        t.finished = datetime.now()
+        self.trials._save(t)
+        return t
+
+    @property
+    def best_trial(self) -> Trial | None:
+        return self.trials.best_trial
+
+    @property
+    def best_config(self) -> dict[str, Any]:
+        """A copy of the best trial's configuration; AllTrialsFailed if no trial is OK."""
+        best = self.trials.best_trial
+        if best is None:
+            errors = [t.error for t in self.trials if t.state == TrialState.FAIL]
+            detail = f"; the first error: {errors[0]}" if errors else ""
+            raise AllTrialsFailed(f"no trial finished with a loss ({len(self.trials)} trials"
+                                  f"{detail})")
+        return copy.deepcopy(best.config)
+
+
+def outcome(value: object) -> tuple[TrialState, float | None, dict[str, Any], str | None]:
+    """What the objective returned, as (state, loss, result dict, error)."""
+    if isinstance(value, Mapping):
+        result = dict(value)
+        status = result.get("status", STATUS_OK)
+        if status in (STATUS_FAIL, TrialState.FAIL):
+            return TrialState.FAIL, None, result, str(result.get("error") or
+                                                      "the objective reported status 'fail'")
+        if status not in (STATUS_OK, TrialState.OK):
+            return TrialState.FAIL, None, result, (f"unknown status {status!r}; use "
+                                                   "STATUS_OK or STATUS_FAIL")
+        if "loss" not in result:
+            return TrialState.FAIL, None, result, "the result has no `loss`"
+        loss, problem = _loss(result["loss"])
+    else:
+        loss, problem = _loss(value)
+        result = {"loss": loss, "status": STATUS_OK} if problem is None else {}
+    if problem is not None:
+        return TrialState.FAIL, None, result, problem
+    return TrialState.OK, loss, result, None
+
+
+def _loss(value: object) -> tuple[float | None, str | None]:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        shown = repr(value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        return None, (f"the objective returned {shown} ({type(value).__name__}), not a loss "
+                      "(a number, or a dict with `loss`)")
+    loss = float(value)
+    if not math.isfinite(loss):
+        return None, f"the loss is {loss}"
+    return loss, None
+
+
+__all__ = ["Study", "as_space"]
