@@ -130,6 +130,7 @@ class Collector:
         self.include_stack: list[str] = []
         self.pending: list[_PendingLoop] = []
         self.too_many = False
+        self.reported: set[Diagnostic] = set()
 
     # --- entry points
     def module(self, module: ast.Module, text: str, real_path: str | None) -> Collected:
@@ -141,7 +142,11 @@ class Collector:
         return self.out
 
     def error(self, code: str, message: str, span: Span, **kw: object) -> None:
-        self.out.diagnostics.append(Diagnostic(code, message, span, **kw))  # type: ignore[arg-type]
+        """Record a diagnostic once, however many loop items repeat the statement."""
+        diag = Diagnostic(code, message, span, **kw)  # type: ignore[arg-type]
+        if diag not in self.reported:
+            self.reported.add(diag)
+            self.out.diagnostics.append(diag)
 
     # --- statements
     def block(self, body: tuple[ast.Stmt, ...], scope: Scope,

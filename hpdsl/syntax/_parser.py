@@ -57,7 +57,10 @@ def _number(text: str) -> int | float:
     clean = text.replace("_", "")
     if any(c in clean for c in ".eE"):
         return float(clean)
-    return int(clean)
+    try:
+        return int(clean)
+    except ValueError:  # more digits than Python converts: as a float it is inf
+        return float(clean)
 
 
 class _ToAst(Transformer_NonRecursive):
@@ -473,11 +476,11 @@ def _too_deep(body: tuple[ast.Stmt, ...]) -> Span | None:
     stack: list[tuple[Any, int]] = [(stmt, 0) for stmt in body]
     while stack:
         node, depth = stack.pop()
+        if isinstance(node, tuple):
+            stack.extend((child, depth) for child in node if not isinstance(child, str))
+            continue
         if depth > MAX_EXPR_DEPTH:
             return node.span
-        if isinstance(node, tuple):
-            stack.extend((child, depth) for child in node)
-            continue
         for name in getattr(node, "__slots__", ()):
             child = getattr(node, name)
             if isinstance(child, tuple) or hasattr(child, "__slots__"):
