@@ -23,11 +23,11 @@ from ..analysis.unparse import expr_text
 from ..diagnostics import Diagnostic, Note, Severity, Span
 from ._dims import Dimension
 from ._enumerate import TooLarge, expand, full_domain
-from ._evaluate import Evaluator, compile_conjunction, holds
+from ._evaluate import Evaluator, holds
 from ._program import Batch, Program, Step
 
 ENUMERATION_LIMIT = 200_000
-SAMPLES = 20_000
+SAMPLES = 4_000
 SMALL_DOMAIN = 64
 RESTRICTIVE = 0.01
 CHECKS_PER_SPAN = 50
@@ -97,6 +97,7 @@ class Checker:
             return None
 
     def sample(self) -> Batch:
+        """Random configurations of the whole space (for checks that cannot enumerate)."""
         if self._sample is None:
             self._sample = self.p.run(SAMPLES, self.p.sample_coords(self.rng))
         return self._sample
@@ -137,7 +138,7 @@ class Checker:
                 if b.parent is not None and b.parent in dead:
                     verdicts.append("inherited")
                     continue
-                ev = compile_conjunction(b.conditions)
+                ev = self.p.conjunction(b.conditions)
                 names: set[str] = set()
                 for c in b.conditions:
                     names |= ir.refs(c)
@@ -218,7 +219,10 @@ class Checker:
         cons = self.p.constraints
         if not cons:
             return
-        sample = self.sample()
+        names: set[str] = set()
+        for c in cons:
+            names |= c.reads
+        sample = self.p.run(SAMPLES, self.p.sample_coords(self.rng), self.involved(names))
         valid = sample.valid
         passed = int((sample.feasible & valid).sum())
         total = int(valid.sum()) or 1
@@ -229,11 +233,6 @@ class Checker:
         span = worst.decl.span
         notes = tuple(Note(c.decl.span, f"`{c.decl.source}`") for c in cons if c is not worst)
         if passed == 0:
-            names: set[str] = set()
-            for c in cons:
-                names |= ir.refs(c.decl.expr)
-                for cond in c.decl.conditions:
-                    names |= ir.refs(cond)
             batch = self.enumerate(names)
             if batch is not None and not batch.feasible.any():
                 self.diags.append(Diagnostic(

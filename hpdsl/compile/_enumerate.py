@@ -42,7 +42,7 @@ def expand(program: Program, domain: Domain, limit: int,
     A = np.zeros((1, D), dtype=bool)
     bad = np.zeros(1, dtype=bool)
     index: dict[int, np.ndarray] = {}
-    step_active: list[np.ndarray] = [np.zeros(1, dtype=bool)] * len(program.steps)
+    step_active: dict[int, np.ndarray] = {}
     positions = range(len(program.steps)) if only is None else sorted(only)
     for pos in positions:
         step = program.steps[pos]
@@ -73,7 +73,7 @@ def expand(program: Program, domain: Domain, limit: int,
         env = _repeat_env(env, rep)
         X, A, bad = X[rep], A[rep], bad[rep]
         index = {p: i[rep] for p, i in index.items()}
-        step_active = [s[rep] if len(s) == len(counts) else s for s in step_active]
+        step_active = {p: s[rep] for p, s in step_active.items()}
         new_active = active[rep]
         x = np.full(total, np.nan)
         x[new_active] = coords_flat
@@ -87,22 +87,13 @@ def expand(program: Program, domain: Domain, limit: int,
         step_active[pos] = new_active
         program._store(env, step.name, values, new_active)
     n = env.n
-    step_active = [s if len(s) == n else np.zeros(n, dtype=bool) for s in step_active]
+    none = np.zeros(n, dtype=bool)
     feasible = ~bad
     for c in program.constraints:
-        names = _constraint_names(c)
-        if all(nm in env.columns for nm in names):
+        if c.reads <= env.columns.keys():
             feasible &= ~c.excluded(env)
-    return Batch(env, X, A, feasible, ~bad, index, step_active)
-
-
-def _constraint_names(c: object) -> set[str]:
-    from ..analysis import ir
-    decl = c.decl  # type: ignore[attr-defined]
-    out = ir.refs(decl.expr)
-    for cond in decl.conditions:
-        out |= ir.refs(cond)
-    return out
+    return Batch(env, X, A, feasible, ~bad, index,
+                 [step_active.get(p, none) for p in range(len(program.steps))])
 
 
 def _repeat_env(env: Env, rep: np.ndarray) -> Env:

@@ -10,7 +10,7 @@ the constraints mark rows as excluded at the end.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +50,7 @@ class CompiledConstraint:
     decl: ir.ConstraintDecl
     scope: Evaluator | None
     expr: Evaluator
+    reads: set[str]  # names in the expression and the scope
 
     def excluded(self, env: Env) -> np.ndarray:
         applies = holds(self.scope, env)
@@ -78,6 +79,16 @@ class Batch:
 CoordSource = Callable[[Step, Env, np.ndarray, dict[str, np.ndarray]], np.ndarray]
 
 
+_NONE = np.zeros(0, dtype=bool)  # marks steps a partial run skipped
+
+
+def _constraint_reads(c: ir.ConstraintDecl) -> set[str]:
+    out = ir.refs(c.expr)
+    for cond in c.conditions:
+        out |= ir.refs(cond)
+    return out
+
+
 def _column_dtype(values: tuple[ir.Value, ...]) -> np.ndarray:
     """Option values as a column: bool, float64, fixed-width str (fast to compare), or object."""
     if all(isinstance(v, bool) for v in values):
@@ -94,6 +105,10 @@ def _column_dtype(values: tuple[ir.Value, ...]) -> np.ndarray:
 class Program:
     def __init__(self, analysis: ir.Analysis) -> None:
         self.analysis = analysis
+        # conditions are shared objects (every declaration of a branch holds the same
+        # ones): compile each once
+        self._compiled: dict[int, Evaluator] = {}
+        self._conjunctions: dict[tuple[int, ...], Evaluator | None] = {}
         by_key = {d.key: d for d in analysis.decls}
         self.steps: list[Step] = []
         self.dims: list[Dimension] = []
@@ -106,20 +121,27 @@ class Program:
             if decl.dist is not None:
                 dim = len(self.dims)
                 self.dims.append(dimension_for(decl))
-                args = {a: compile_expr(e) for a, e in decl.dist.args.items()}
+                args = {a: self.compile(e) for a, e in decl.dist.args.items()}
                 if decl.dist.is_choice:
                     options = _column_dtype(decl.dist.options)
                 q = decl.dist.args.get("q")
                 if isinstance(q, ir.Const):
                     decimals = decimals_of(float(q.value))
             self.steps.append(Step(
-                decl, compile_conjunction(decl.conditions), args,
-                compile_expr(decl.value) if decl.value is not None else None,
-                dim, options, decimals, [compile_expr(c) for c in decl.conditions]))
+                decl, self.conjunction(decl.conditions), args,
+                self.compile(decl.value) if decl.value is not None else None,
+                dim, options, decimals, [self.compile(c) for c in decl.conditions]))
         self.constraints = [
-            CompiledConstraint(c, compile_conjunction(c.conditions), compile_expr(c.expr))
+            CompiledConstraint(c, self.conjunction(c.conditions), self.compile(c.expr),
+                               _constraint_reads(c))
             for c in analysis.constraints
         ]
+        # each branch adds its own conditions to its parent's: evaluate them once per run
+        self.branch_parent: list[int | None] = [b.parent for b in analysis.branches]
+        self.branch_own: list[Evaluator | None] = []
+        for b in analysis.branches:
+            inherited = 0 if b.parent is None else len(analysis.branches[b.parent].conditions)
+            self.branch_own.append(self.conjunction(b.conditions[inherited:]))
         # output names in source order, and the declarations of each
         self.names: list[str] = list(dict.fromkeys(d.name for d in analysis.decls))
         self.paths: dict[str, tuple[str | int, ...]] = {}
@@ -130,17 +152,36 @@ class Program:
             self.steps_of.setdefault(s.name, []).append(i)
         self.types = analysis.types
 
+    def compile(self, expr: ir.RExpr) -> Evaluator:
+        found = self._compiled.get(id(expr))
+        if found is None:
+            found = self._compiled[id(expr)] = compile_expr(expr)
+        return found
+
+    def conjunction(self, conds: tuple[ir.RExpr, ...]) -> Evaluator | None:
+        """All of `conds` (None when empty), compiled once per distinct tuple."""
+        key = tuple(id(c) for c in conds)
+        if key not in self._conjunctions:
+            self._conjunctions[key] = (compile_conjunction(conds) if len(conds) != 1
+                                       else self.compile(conds[0]))
+        return self._conjunctions[key]
+
     # --- running ------------------------------------------------------------------------
-    def run(self, n: int, coords: CoordSource) -> Batch:
+    def run(self, n: int, coords: CoordSource, only: Collection[int] | None = None) -> Batch:
+        """Run the steps over n rows (only the positions in `only`, if given: it must be
+        closed under what its steps read; constraints reading other names are skipped)."""
         env = Env(n)
         D = len(self.dims)
         X = np.full((n, D), np.nan)
         A = np.zeros((n, D), dtype=bool)
         bad = np.zeros(n, dtype=bool)
         index: dict[int, np.ndarray] = {}
-        step_active: list[np.ndarray] = []
-        for pos, step in enumerate(self.steps):
-            active = holds(step.cond, env)
+        step_active: list[np.ndarray] = [_NONE] * len(self.steps)
+        branch_cache: dict[int, np.ndarray] = {}
+        positions = range(len(self.steps)) if only is None else sorted(only)
+        for pos in positions:
+            step = self.steps[pos]
+            active = self._branch_holds(step.decl.branch, env, branch_cache)
             if step.value is not None:
                 v, k = step.value(env)
                 values = full(v, n)
@@ -159,12 +200,26 @@ class Program:
                 A[:, step.dim] = active
                 if idx is not None:
                     index[pos] = idx
-            step_active.append(active)
+            step_active[pos] = active
             self._store(env, step.name, values, active)
         feasible = ~bad
         for c in self.constraints:
-            feasible &= ~c.excluded(env)
+            if only is None or c.reads <= env.columns.keys():
+                feasible &= ~c.excluded(env)
+        step_active = [a if a is not _NONE else np.zeros(n, dtype=bool) for a in step_active]
         return Batch(env, X, A, feasible, ~bad, index, step_active)
+
+    def _branch_holds(self, branch: int | None, env: Env, cache: dict[int, np.ndarray]
+                      ) -> np.ndarray:
+        """Rows where every condition of `branch` (and its ancestors) holds; a fresh array."""
+        if branch is None:
+            return np.ones(env.n, dtype=bool)
+        mask = cache.get(branch)
+        if mask is None:
+            parent = self.branch_parent[branch]
+            mask = self._branch_holds(parent, env, cache) & holds(self.branch_own[branch], env)
+            cache[branch] = mask
+        return mask.copy()
 
     @staticmethod
     def _store(env: Env, name: str, values: np.ndarray, active: np.ndarray) -> None:
