@@ -101,10 +101,19 @@ def test_default_uses_declared_defaults() -> None:
                                "momentum": 0.9}
 
 
-@pytest.mark.xfail(strict=True, reason="core: a log-scaled default goes through log/exp and "
-                   "comes back as 0.010000000000000004, not the 0.01 written in the file")
 def test_declared_log_default_is_returned_exactly() -> None:
     assert space_of("lr ~ loguniform(1e-4, 1e-1) default 0.01").default() == {"lr": 0.01}
+    assert space_of("lr ~ loguniform(1e-5, 1e-1) default 1e-3").default() == {"lr": 0.001}
+    assert space_of("x ~ lognormal(0, 1) default 2.5").default() == {"x": 2.5}
+
+
+def test_encode_decode_round_trips_declared_values_exactly() -> None:
+    space = space_of("n ~ randint(1, 10)\nx ~ uniform(0, n) default 0.3\n"
+                     "y ~ loguniform(0.1, 1) default 0.7")
+    cfg = space.default()
+    assert cfg == {"n": 5, "x": 0.3, "y": 0.7}
+    x, _ = space.encode(cfg)
+    assert space.decode(x[None, :])[0][0] == cfg
 
 
 def test_default_without_declared_defaults_is_in_the_space() -> None:

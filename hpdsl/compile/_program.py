@@ -267,6 +267,17 @@ def _quantize(v: np.ndarray, q: np.ndarray, lo: np.ndarray | None, hi: np.ndarra
     return out, empty
 
 
+def _tidy(v: np.ndarray) -> np.ndarray:
+    """Round to 15 significant digits, so that a value that went through log/exp or a
+    fraction of its range comes back as written (0.01, not 0.010000000000000004)."""
+    with np.errstate(all="ignore"):
+        mag = np.abs(v)
+        ok = (mag > 1e-200) & (mag < 1e200)
+        scale = 10.0 ** (14 - np.floor(np.log10(np.where(ok, mag, 1.0))))
+        tidy = np.round(v * scale) / scale
+    return np.where(ok & np.isfinite(tidy), tidy, v)
+
+
 def realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarray]
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Values from coordinates: (values, invalid rows, option index or None)."""
@@ -302,11 +313,11 @@ def realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarra
                 else:
                     invalid = ~(hi > lo)
                     v = lo + u * (hi - lo)
+                v = np.clip(_tidy(v), lo, hi)
                 invalid |= ~np.isfinite(lo) | ~np.isfinite(hi)
             else:
                 c = np.clip(x, dim.low, dim.high)
-                v = np.exp(c) if log else c
-                v = np.clip(v, lo, hi)
+                v = np.clip(_tidy(np.exp(c)), lo, hi) if log else np.clip(c, lo, hi)
             if "q" in args:
                 q = args["q"]
                 v, empty = _quantize(v, q, lo, hi, step.decimals)
@@ -317,7 +328,9 @@ def realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarra
         z = mu + sigma * x if dim.dependent else x
         if dim.dependent:
             invalid = ~(sigma > 0) | ~np.isfinite(mu) | ~np.isfinite(sigma)
-        v = np.exp(z) if kind in ir.LOG_DISTS else z
+        v = _tidy(np.exp(z)) if kind in ir.LOG_DISTS else z
+        if dim.dependent:
+            v = _tidy(v)
         if "q" in args:
             q = args["q"]
             v, _ = _quantize(v, q, None, None, step.decimals)
