@@ -238,15 +238,9 @@ class Space:
         problems = [f"unknown key `{k}`" for k in unknown]
         env = Env(1)
         active_names: dict[str, bool] = {}
-        reasons: dict[str, str] = {}
         for step in program.steps:
             active = bool(holds(step.cond, env)[0])
             name = step.name
-            if not active and step.decl.conditions and name not in reasons:
-                failing = [expr_text(c) for c, part in zip(step.decl.conditions, step.parts,
-                                                           strict=True)
-                           if not holds(part, env)[0]]
-                reasons[name] = " and ".join(failing)
             present = name in flat
             if step.value is not None:
                 v, k = step.value(env)
@@ -254,8 +248,12 @@ class Space:
                 active = active and known
                 value = full(v, 1)
                 if active and present and not _same(flat[name], value[0]):
+                    expected = _py(value[0])
+                    if program.types.get(name) == frozenset({"int"}) and float(
+                            expected).is_integer():
+                        expected = int(expected)
                     problems.append(f"`{name}` is {flat[name]!r} but is derived as "
-                                    f"{_py(value[0])!r}")
+                                    f"{expected!r}")
                 program._store(env, name, np.asarray(value), np.array([active]))
             else:
                 assert step.dim is not None
@@ -278,10 +276,11 @@ class Space:
             active_names[name] = active_names.get(name, False) or active
         for name in program.names:
             present = name in flat
-            if active_names.get(name) and not present:
+            derived = all(program.steps[i].dim is None for i in program.steps_of[name])
+            if active_names.get(name) and not present and not derived:
                 problems.append(f"`{name}` is missing")
             elif present and not active_names.get(name):
-                why = reasons.get(name)
+                why = self._why_inactive(name, env)
                 problems.append(f"`{name}` is set but inactive" +
                                 (f": `{why}` does not hold" if why else ""))
         if not problems:
@@ -289,6 +288,21 @@ class Space:
                 if c.excluded(env)[0]:
                     problems.append(f"excluded by `{c.decl.source}`")
         return problems, x, mask
+
+    def _why_inactive(self, name: str, env: Env) -> str:
+        """The conditions of `name`'s first declaration that do not hold in `env`."""
+        step = self._program.steps[self._program.steps_of[name][0]]
+        return " and ".join(expr_text(c) for c, part in zip(step.decl.conditions, step.parts,
+                                                            strict=True)
+                            if not holds(part, env)[0])
+
+    def complete(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """The configuration as the space produces it: derived values filled in, keys in
+        declaration order, ints as ints. Raises ConfigurationError if it is not in the space.
+        """
+        x, _ = self.encode(config)
+        configs_, _ = self.decode(x[None, :])
+        return configs_[0]
 
     # --- counting and enumerating ----------------------------------------------------------
     def size(self) -> int | float:
@@ -404,11 +418,14 @@ def _count_only(step: Step, dim: Dimension, args: dict[str, np.ndarray]) -> np.n
 
 def _column_of(value: Any, step: Step) -> np.ndarray:
     """A one-row column holding a checked value (or a placeholder) in the step's dtype."""
-    if step.options is not None and step.options.dtype == object or isinstance(value, str):
+    kind = step.options.dtype.kind if step.options is not None else "f"
+    if kind == "U":
+        return np.array(["" if value is None else value], dtype=str)
+    if kind == "O":
         col = np.empty(1, dtype=object)
         col[0] = value
         return col
-    if step.options is not None and step.options.dtype == bool:
+    if kind == "b":
         return np.array([bool(value)])
     return np.array([np.nan if value is None else float(value)])
 
