@@ -490,3 +490,9 @@ def test_encode_decode_round_trip(rng: np.random.Generator) -> None:
                 assert flat_back[key] == pytest.approx(value, rel=1e-9), key
             else:
                 assert flat_back[key] == value, key
+
+
+def test_a_byte_order_mark_is_ignored_in_source_text() -> None:
+    space, diagnostics, _ = hpdsl.check_text("\ufeffx ~ randint(1, 3)\n")
+    assert diagnostics == []
+    assert space is not None and set(space.sample(0)) == {"x"}

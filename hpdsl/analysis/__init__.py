@@ -37,6 +37,8 @@ def _deep_recursion() -> Iterator[None]:
 def analyse_text(text: str, path: str = "<string>", base_dir: str | None = None,
                  real_path: str | None = None) -> tuple[ir.Analysis | None, list[Diagnostic]]:
     """Analyse source text. The Analysis is None when errors prevent building it."""
+    if text.startswith("\ufeff"):  # a byte order mark is not part of the text
+        text = text[1:]
     module, diags = parse(text, path)
     if module is None:
         return None, diags

@@ -518,6 +518,11 @@ class Resolver:
             value = self.value(st.value, raw.scope)
             if value is None or conds is None:
                 return None
+            if isinstance(value, ir.Const) and isinstance(value.value, float) and not math.isfinite(
+                    value.value):
+                self.error("HPS105", f"`{raw.name}` is not a finite number", st.value.span,
+                           help="derived values must be finite")
+                return None
             self._derived_exprs[raw.name].append(value)
             return ir.Decl(key, raw.name, raw.path, conds, st.span, value=value,
                            branch=raw.branch)

@@ -8,6 +8,9 @@ _PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, 
          "neg": 7, "**": 8, "atom": 9}
 
 
+_OPPOSITE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+
+
 def value_text(v: ir.Value) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -53,7 +56,12 @@ def _text(e: ir.RExpr) -> tuple[str, int]:
         p = _PREC["or"]
         return " or ".join(_wrap(o, p + 1) for o in e.operands), p
     if isinstance(e, ir.Negation):
-        return f"not {_wrap(e.operand, _PREC['not'])}", _PREC["not"]
+        inner = e.operand
+        if isinstance(inner, ir.Cmp):  # `not a == b` reads better as `a != b`
+            return _text(ir.Cmp(_OPPOSITE[inner.op], inner.left, inner.right, inner.span))
+        if isinstance(inner, ir.Member):
+            return _text(ir.Member(inner.operand, inner.options, not inner.negated, inner.span))
+        return f"not {_wrap(inner, _PREC['not'])}", _PREC["not"]
     raise TypeError(type(e).__name__)
 
 
