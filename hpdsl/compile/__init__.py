@@ -5,11 +5,11 @@ from __future__ import annotations
 from ..analysis import ir
 from ..diagnostics import Diagnostic
 from ._checks import check
-from ._dims import Dimension
+from ._dims import Dimension, sample_prior
 from ._program import Batch, Program
 from ._space import Parameter, Space
 
-__all__ = ["Batch", "Dimension", "Parameter", "Space", "compile_space"]
+__all__ = ["Batch", "Dimension", "Parameter", "Space", "compile_space", "sample_prior"]
 
 
 def compile_space(analysis: ir.Analysis, source: str = "",

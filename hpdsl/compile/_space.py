@@ -352,24 +352,47 @@ class Space:
             total += prod
         return total
 
-    def grid(self, limit: int = COUNT_LIMIT) -> Iterator[dict[str, Any]]:
+    def grid(self, resolution: int | None = None, limit: int = COUNT_LIMIT
+             ) -> Iterator[dict[str, Any]]:
         """Every configuration of a finite space once, in a stable order.
 
-        Raises HpsError if a continuous parameter can be active or the space is larger
-        than `limit`.
+        Continuous parameters need `resolution`: that many evenly spaced coordinates
+        (log-spaced for log distributions, mu +- 2 sigma for normal ones, fractions of the
+        bounds in force for dependent ones). Raises HpsError if a continuous parameter
+        can be active without a resolution, or the grid is larger than `limit`.
         """
+        batch = self._grid_batch(resolution, limit)
+        yield from configs(self._program, batch, np.flatnonzero(batch.feasible))
+
+    def grid_coordinates(self, resolution: int | None = None, limit: int = COUNT_LIMIT
+                         ) -> np.ndarray:
+        """The coordinates of `grid(resolution)`'s configurations, in the same order."""
+        batch = self._grid_batch(resolution, limit)
+        return batch.X[batch.feasible]
+
+    def _grid_batch(self, resolution: int | None, limit: int) -> Batch:
         program = self._program
-        for step in program.steps:
-            if step.dim is not None and not is_finite_dim(step, program.dims[step.dim]):
-                assert step.decl.dist is not None
-                raise HpsError(f"`{step.name}` is continuous ({dist_text(step.decl.dist)})"
-                               "; a grid needs every parameter to be finite")
+        if resolution is None:
+            for step in program.steps:
+                if step.dim is not None and not is_finite_dim(step, program.dims[step.dim]):
+                    assert step.decl.dist is not None
+                    raise HpsError(
+                        f"`{step.name}` is continuous ({dist_text(step.decl.dist)}); a grid "
+                        "needs finite parameters or a resolution for the continuous ones")
+        elif resolution < 1:
+            raise HpsError("resolution must be at least 1")
+
+        def domain(step: Step, dim: Dimension, args: dict[str, np.ndarray], m: int
+                   ) -> tuple[np.ndarray, np.ndarray]:
+            if resolution is None or is_finite_dim(step, dim):
+                return full_domain(step, dim, args, m)
+            points = _evenly_spaced(dim, resolution)
+            return np.tile(points, m), np.full(m, len(points), dtype=np.int64)
+
         try:
-            batch = expand(program, full_domain, limit)
+            return expand(program, domain, limit)
         except TooLarge as err:
-            raise HpsError(f"the space has more than {limit} configurations") from err
-        rows = np.flatnonzero(batch.feasible)
-        yield from configs(program, batch, rows)
+            raise HpsError(f"the grid has more than {limit} configurations") from err
 
     def _structural_positions(self) -> set[int]:
         """Steps whose value something else reads (conditions, bounds, values, constraints)."""
@@ -400,6 +423,16 @@ class Space:
 
 class _Infinite(HpsError):
     pass
+
+
+def _evenly_spaced(dim: Dimension, resolution: int) -> np.ndarray:
+    if dim.prior == "normal":
+        lo, hi = dim.mu - 2 * dim.sigma, dim.mu + 2 * dim.sigma
+    else:
+        lo, hi = dim.low, dim.high
+    if resolution == 1:
+        return np.array([(lo + hi) / 2])
+    return np.linspace(lo, hi, resolution)
 
 
 def _count_only(step: Step, dim: Dimension, args: dict[str, np.ndarray]) -> np.ndarray:

@@ -21,8 +21,7 @@ import math
 
 import numpy as np
 
-from ..compile import Dimension, Space
-from ..compile._dims import sample_prior
+from ..compile import Dimension, Space, sample_prior
 from . import rand
 from ._base import History
 

@@ -14,11 +14,8 @@ import weakref
 
 import numpy as np
 
-from ..compile import Dimension, Space
-from ..compile._enumerate import TooLarge, expand, full_domain, is_finite_dim
-from ..compile._program import Step
-from ..compile._space import COUNT_LIMIT
-from ..errors import ConfigurationError, SearchExhausted
+from ..compile import Space
+from ..errors import ConfigurationError, HpsError, SearchExhausted
 from ._base import History
 
 _cache: weakref.WeakKeyDictionary[Space, dict[int | None, np.ndarray]] = (
@@ -45,45 +42,15 @@ def grid_points(space: Space, resolution: int | None = None) -> np.ndarray:
     """Coordinates of every grid configuration, in `space.grid()` order (cached)."""
     per_space = _cache.setdefault(space, {})
     if resolution not in per_space:
-        per_space[resolution] = _enumerate(space, resolution)
+        try:
+            per_space[resolution] = space.grid_coordinates(resolution)
+        except HpsError as err:
+            raise ConfigurationError(f"grid search: {err}"
+                                     + ("; discretize continuous parameters with "
+                                        "functools.partial(grid.suggest, resolution=5)"
+                                        if resolution is None and "continuous" in str(err)
+                                        else "")) from err
     return per_space[resolution]
-
-
-def _enumerate(space: Space, resolution: int | None) -> np.ndarray:
-    program = space._program
-    if resolution is None:
-        for step in program.steps:
-            if step.dim is not None and not is_finite_dim(step, program.dims[step.dim]):
-                raise ConfigurationError(
-                    f"grid search needs a finite space, but `{step.name}` is continuous "
-                    f"({program.dims[step.dim].distribution}); discretize it with "
-                    "functools.partial(grid.suggest, resolution=5)")
-    elif resolution < 1:
-        raise ConfigurationError("resolution must be at least 1")
-
-    def domain(step: Step, dim: Dimension, args: dict[str, np.ndarray], m: int
-               ) -> tuple[np.ndarray, np.ndarray]:
-        if is_finite_dim(step, dim) or resolution is None:
-            return full_domain(step, dim, args, m)
-        points = _points(dim, resolution)
-        return np.tile(points, m), np.full(m, len(points), dtype=np.int64)
-
-    try:
-        batch = expand(program, domain, COUNT_LIMIT)
-    except TooLarge as err:
-        raise ConfigurationError(f"the grid has more than {COUNT_LIMIT} configurations"
-                                 ) from err
-    return batch.X[batch.feasible]
-
-
-def _points(dim: Dimension, resolution: int) -> np.ndarray:
-    if dim.prior == "normal":
-        lo, hi = dim.mu - 2 * dim.sigma, dim.mu + 2 * dim.sigma
-    else:
-        lo, hi = dim.low, dim.high
-    if resolution == 1:
-        return np.array([(lo + hi) / 2])
-    return np.linspace(lo, hi, resolution)
 
 
 def _keys(X: np.ndarray, active: np.ndarray) -> list[bytes]:
