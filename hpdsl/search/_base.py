@@ -24,9 +24,15 @@ from ..compile import Space
 
 
 class TrialState(enum.IntEnum):
+    """RUNNING: started, no result yet. OK: finished with a loss. FAIL: finished
+    without one (the objective raised or returned no loss; Ctrl-C). INTERRUPTED: its
+    process stopped (killed, crashed) while running it; found when a persistent
+    storage is reopened, not counted by `max_evals`, and read like FAIL by algorithms."""
+
     RUNNING = 0
     OK = 1
     FAIL = 2
+    INTERRUPTED = 3
 
 
 @dataclass(frozen=True)

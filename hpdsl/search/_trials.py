@@ -1,107 +1,26 @@
-"""Trial records and the `Trials` collection that the optimization loop fills.
+"""The `Trials` collection that the optimization loop fills.
 
 A trial is a record with an enum state, not a nested dict with string statuses.
-`Trials` keeps them behind a small storage interface (append / update / list),
-so that a database-backed storage can replace the in-memory one unchanged.
+`Trials` keeps them behind the storage interface of `hpdsl.storage` (in memory by
+default, or an SQLite file given by URL), so that every backend behaves the same.
 """
 
 from __future__ import annotations
 
-import abc
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from ..compile import Space
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, SearchExhausted
+from ..storage import InMemoryStorage, Trial, TrialStorage, open_storage
+from ..storage._base import space_changed
 from ._base import History, TrialState
 
 STATUS_OK = "ok"
 STATUS_FAIL = "fail"
-
-
-@dataclass(eq=False)
-class Trial:
-    """One evaluation of the objective.
-
-    config: the configuration as the objective received it. loss: set only when
-    the state is OK. result: what the objective returned, as a dict. error: why
-    a FAIL trial failed. x / active: its coordinates, for the search algorithms.
-    params: the configuration flattened to the space's names, for tables.
-    attachments: extra results (the objective's extra keys, or anything user
-    code stores there).
-    """
-
-    number: int
-    config: dict[str, Any]
-    x: np.ndarray = field(repr=False)
-    active: np.ndarray = field(repr=False)
-    params: dict[str, Any] = field(default_factory=dict, repr=False)
-    state: TrialState = TrialState.RUNNING
-    loss: float | None = None
-    result: dict[str, Any] = field(default_factory=dict, repr=False)
-    error: str | None = None
-    started: datetime = field(default_factory=datetime.now, repr=False)
-    finished: datetime | None = field(default=None, repr=False)
-    attachments: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def duration(self) -> float | None:
-        """Seconds from start to finish; None while running."""
-        if self.finished is None:
-            return None
-        return (self.finished - self.started).total_seconds()
-
-
-class TrialStorage(abc.ABC):
-    """Where trials live. Trials are numbered 0, 1, 2... in the order appended."""
-
-    @abc.abstractmethod
-    def append(self, trial: Trial) -> None:
-        """Store a new trial; its number is the count of trials stored before it."""
-
-    @abc.abstractmethod
-    def update(self, trial: Trial) -> None:
-        """Store a trial again after its state, result or attachments changed."""
-
-    @abc.abstractmethod
-    def list_trials(self) -> list[Trial]:
-        """Every trial, by number."""
-
-    @abc.abstractmethod
-    def __len__(self) -> int: ...
-
-    def get(self, number: int) -> Trial:
-        return self.list_trials()[number]
-
-
-class InMemoryStorage(TrialStorage):
-    """Trials in a Python list; updates happen in place."""
-
-    def __init__(self) -> None:
-        self._trials: list[Trial] = []
-
-    def append(self, trial: Trial) -> None:
-        if trial.number != len(self._trials):
-            raise ValueError(f"trial number {trial.number} is not the next one "
-                             f"({len(self._trials)})")
-        self._trials.append(trial)
-
-    def update(self, trial: Trial) -> None:
-        self._trials[trial.number] = trial
-
-    def list_trials(self) -> list[Trial]:
-        return list(self._trials)
-
-    def __len__(self) -> int:
-        return len(self._trials)
-
-    def get(self, number: int) -> Trial:
-        return self._trials[number]
 
 
 class Attachments(Mapping[int, dict[str, Any]]):
@@ -123,11 +42,32 @@ class Attachments(Mapping[int, dict[str, Any]]):
 
 
 class Trials:
-    """Every trial of a search, in order; pass the same object to `fmin` to resume."""
+    """Every trial of a search, in order; pass the same object to `fmin` to resume.
 
-    def __init__(self, storage: TrialStorage | None = None) -> None:
+    storage: None (in memory), a `TrialStorage`, or a URL such as
+      `"sqlite:///runs/study.db"` (relative to the working directory;
+      `sqlite:////abs/path.db` for an absolute path): the trials then last, and
+      several processes may search the same study at once.
+    study: the study's name within the file (URLs only; default "default").
+    allow_space_change: the space a study runs on is recorded when the search starts
+      (`bind`); resuming it with a space whose source differs raises
+      `SpaceChangedError` (with a diff) unless this is True.
+    """
+
+    def __init__(self, storage: TrialStorage | str | None = None, *, study: str | None = None,
+                 allow_space_change: bool = False) -> None:
+        if isinstance(storage, str):
+            storage = open_storage(storage, study if study is not None else "default")
+        elif study is not None:
+            raise TypeError("`study` names a study in a storage URL; this storage object "
+                            "already holds one")
         self._storage = storage if storage is not None else InMemoryStorage()
+        self.allow_space_change = allow_space_change
         self.attachments = Attachments(self._storage)
+
+    @property
+    def storage(self) -> TrialStorage:
+        return self._storage
 
     def __len__(self) -> int:
         return len(self._storage)
@@ -159,7 +99,9 @@ class Trials:
         return [t.state for t in self]
 
     def history(self, space: Space) -> History:
-        """The trials as arrays, the form search algorithms read."""
+        """The trials as arrays, the form search algorithms read. It first reads the
+        trials that other processes sharing the storage added or finished."""
+        self._storage.refresh()
         trials = self._storage.list_trials()
         D = len(space.dimensions)
         if not trials:
@@ -200,11 +142,43 @@ class Trials:
             columns.update(dict.fromkeys(rec))
         return pd.DataFrame.from_records(records, columns=list(columns))
 
+    def counted(self) -> int:
+        """How many trials count toward `max_evals`: all but INTERRUPTED ones."""
+        return sum(t.state != TrialState.INTERRUPTED for t in self)
+
+    def attach(self, number: int, key: str, value: Any) -> None:
+        """Set an attachment of a trial and store it (changing the dict in
+        `trials.attachments[number]` alone is not saved by persistent storages)."""
+        trial = self[number]
+        before = dict(trial.attachments)
+        trial.attachments[key] = value
+        try:
+            self._storage.update(trial)
+        except Exception:
+            trial.attachments = before
+            raise
+
+    def bind(self, space: Space) -> None:
+        """Record the space these trials belong to (`Study` calls this). The first
+        space is kept; another one raises SpaceChangedError unless
+        `allow_space_change`, in which case it replaces the recorded one."""
+        recorded = self._storage.space_source()
+        if recorded == space.source:
+            return
+        if recorded is not None and not self.allow_space_change:
+            raise space_changed(self._storage.label, recorded, space.source)
+        self._storage.set_space_source(space.source)
+
     # --- used by Study ---------------------------------------------------------------------
     def _start(self, config: dict[str, Any], x: np.ndarray, active: np.ndarray,
-               params: dict[str, Any]) -> Trial:
+               params: dict[str, Any], max_trials: int | None = None) -> Trial:
+        """Store a new RUNNING trial; SearchExhausted if the study already has
+        `max_trials` counted trials (checked atomically by shared storages)."""
         trial = Trial(len(self._storage), config, x, active, params)
-        self._storage.append(trial)
+        if max_trials is None:
+            self._storage.append(trial)
+        elif not self._storage.append_within(trial, max_trials):
+            raise SearchExhausted(f"{self._storage.label} has {max_trials} trials")
         return trial
 
     def _save(self, trial: Trial) -> None:

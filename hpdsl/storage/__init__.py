@@ -1,0 +1,45 @@
+"""Storages for trials: in memory (the default) and SQLite files that last.
+
+    trials = hpdsl.Trials("sqlite:///runs/study.db", study="svm-digits")
+    hpdsl.fmin(objective, "space.hps", max_evals=200, trials=trials)
+
+A URL names the file: `sqlite:///runs/study.db` is relative to the working
+directory, `sqlite:////abs/path/study.db` absolute. One file holds several
+studies (`list_studies`). Every storage implements `TrialStorage`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ConfigurationError
+from ._base import InMemoryStorage, SpaceChangedError, StorageError, Trial, TrialStorage
+from ._schema import SCHEMA_VERSION
+from ._sqlite import SQLiteStorage, StudyInfo
+from ._sqlite import list_studies as _list_studies
+
+_SCHEME = "sqlite:///"
+
+
+def sqlite_path(url: str) -> Path:
+    """The file a `sqlite:///...` URL names."""
+    if not url.startswith(_SCHEME) or len(url) == len(_SCHEME):
+        raise ConfigurationError(f"unknown storage URL {url!r}: use `sqlite:///relative/path"
+                                 ".db` or `sqlite:////absolute/path.db`")
+    return Path(url[len(_SCHEME):])
+
+
+def open_storage(url: str, study: str = "default") -> TrialStorage:
+    """The storage of study `study` at `url` (file and study created if missing)."""
+    return SQLiteStorage(sqlite_path(url), study)
+
+
+def list_studies(url: str) -> list[StudyInfo]:
+    """The studies in the file at `url`, by name: name, created time, the space's source
+    and SHA-256, metadata and number of trials."""
+    return _list_studies(sqlite_path(url))
+
+
+__all__ = ["SCHEMA_VERSION", "InMemoryStorage", "SQLiteStorage", "SpaceChangedError",
+           "StorageError", "StudyInfo", "Trial", "TrialStorage", "list_studies",
+           "open_storage", "sqlite_path"]

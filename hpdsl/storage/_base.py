@@ -1,0 +1,161 @@
+"""The trial record, the interface every storage implements, and the in-memory storage.
+
+A storage holds the trials of one study. `Trials` (in `hpdsl.search`) reads and
+writes them only through this interface, so that the in-memory list and the
+SQLite file behave the same; `tests/test_storage.py` checks every backend against
+the same suite.
+"""
+
+from __future__ import annotations
+
+import abc
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigurationError, HpsError
+from ..search._base import TrialState
+
+
+class StorageError(HpsError, RuntimeError):
+    """A storage cannot be opened, read or written; the message names the file."""
+
+
+class SpaceChangedError(ConfigurationError):
+    """A study is resumed on a space whose source differs from the one it was run on."""
+
+
+@dataclass(eq=False)
+class Trial:
+    """One evaluation of the objective.
+
+    config: the configuration as the objective received it. loss: set only when
+    the state is OK. result: what the objective returned, as a dict. error: why
+    a FAIL or INTERRUPTED trial has no loss. x / active: its coordinates, for the
+    search algorithms. params: the configuration flattened to the space's names,
+    for tables. attachments: extra results (the objective's extra keys, or
+    anything user code stores there).
+    """
+
+    number: int
+    config: dict[str, Any]
+    x: np.ndarray = field(repr=False)
+    active: np.ndarray = field(repr=False)
+    params: dict[str, Any] = field(default_factory=dict, repr=False)
+    state: TrialState = TrialState.RUNNING
+    loss: float | None = None
+    result: dict[str, Any] = field(default_factory=dict, repr=False)
+    error: str | None = None
+    started: datetime = field(default_factory=datetime.now, repr=False)
+    finished: datetime | None = field(default=None, repr=False)
+    attachments: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to finish; None while running."""
+        if self.finished is None:
+            return None
+        return (self.finished - self.started).total_seconds()
+
+
+class TrialStorage(abc.ABC):
+    """Where the trials of one study live. Trials are numbered 0, 1, 2... in the order
+    appended.
+
+    A storage implements `append`, `update`, `list_trials` and `__len__`. The other
+    methods have defaults that fit a storage private to one process; a storage that
+    several processes share (SQLite) overrides them.
+    """
+
+    label = "these trials"  # how error messages name the study
+    _space_source: str | None = None
+
+    @abc.abstractmethod
+    def append(self, trial: Trial) -> None:
+        """Store a new trial. Its number is the count of trials stored before it: a
+        shared storage allocates it while inserting and sets `trial.number`."""
+
+    @abc.abstractmethod
+    def update(self, trial: Trial) -> None:
+        """Store a trial again after its state, result or attachments changed."""
+
+    @abc.abstractmethod
+    def list_trials(self) -> list[Trial]:
+        """Every trial, by number."""
+
+    @abc.abstractmethod
+    def __len__(self) -> int: ...
+
+    def get(self, number: int) -> Trial:
+        return self.list_trials()[number]
+
+    def append_within(self, trial: Trial, max_trials: int) -> bool:
+        """Append unless the study already has `max_trials` trials that count (all but
+        INTERRUPTED ones); False if it has. Shared storages check it atomically."""
+        counted = sum(t.state != TrialState.INTERRUPTED for t in self.list_trials())
+        if counted >= max_trials:
+            return False
+        self.append(trial)
+        return True
+
+    def refresh(self) -> None:  # noqa: B027 (a no-op unless overridden, on purpose)
+        """Read what other processes wrote since the last call (a no-op when unshared)."""
+
+    def space_source(self) -> str | None:
+        """The source text of the space the study runs on; None until one is set."""
+        return self._space_source
+
+    def set_space_source(self, source: str) -> None:
+        self._space_source = source
+
+
+class InMemoryStorage(TrialStorage):
+    """Trials in a Python list; updates happen in place. The default storage."""
+
+    def __init__(self) -> None:
+        self._trials: list[Trial] = []
+
+    def append(self, trial: Trial) -> None:
+        trial.number = len(self._trials)
+        self._trials.append(trial)
+
+    def update(self, trial: Trial) -> None:
+        self._trials[trial.number] = trial
+
+    def list_trials(self) -> list[Trial]:
+        return list(self._trials)
+
+    def __len__(self) -> int:
+        return len(self._trials)
+
+    def get(self, number: int) -> Trial:
+        return self._trials[number]
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def space_diff(old: str, new: str, limit: int = 40) -> str:
+    """A short unified diff from the recorded space source to the new one."""
+    lines = list(difflib.unified_diff(old.splitlines(), new.splitlines(), "recorded space",
+                                      "this space", n=1, lineterm=""))
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"... ({len(lines) - limit} more lines)"]
+    return "\n".join(lines)
+
+
+def space_changed(label: str, old: str, new: str) -> SpaceChangedError:
+    return SpaceChangedError(
+        f"{label} was run on another space: its source changed (sha256 {sha256(old)[:12]} "
+        f"-> {sha256(new)[:12]}):\n{space_diff(old, new)}\n"
+        "help: resume with the space it was run on, use a new study name, or pass "
+        "`allow_space_change=True` to `Trials` to go on with the changed space")
+
+
+__all__ = ["InMemoryStorage", "SpaceChangedError", "StorageError", "Trial", "TrialStorage",
+           "sha256", "space_changed"]

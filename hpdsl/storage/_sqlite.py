@@ -1,0 +1,398 @@
+"""A study in an SQLite file (standard library `sqlite3`), shared by processes.
+
+Every write is one short `BEGIN IMMEDIATE` transaction, committed before the call
+returns: a trial is in the file before the next one is suggested. Trial numbers are
+allocated inside the transaction that inserts the trial, so processes never share
+one. Each storage keeps the trials it has read; `refresh` reads only the trials
+numbered past the last one seen, plus those that were running (to see them finish).
+Results, attachments and configurations are stored as JSON, never pickled: reading
+a study file cannot run code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from ..errors import ConfigurationError
+from ..search._base import TrialState
+from ._base import StorageError, Trial, TrialStorage, sha256
+from ._schema import connect
+
+T = TypeVar("T")
+
+RETRY_DEADLINE_S = 60.0  # on top of SQLite's own busy timeout
+INTERRUPTED_ERROR = "interrupted: the process running it stopped"
+
+_COLUMNS = ("number, state, config, params, x, active, loss, result, error, attachments, "
+            "started, finished, worker")
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    """One study in a file, as `list_studies` reports it."""
+
+    name: str
+    created: datetime
+    space_sha256: str | None
+    space_source: str | None
+    metadata: dict[str, Any]
+    n_trials: int
+
+
+class SQLiteStorage(TrialStorage):
+    """The trials of study `study` in the SQLite file `path` (created if missing)."""
+
+    def __init__(self, path: str | os.PathLike[str], study: str = "default") -> None:
+        self._open(Path(path).absolute(), study)
+
+    def _open(self, path: Path, study: str) -> None:
+        self.path, self.study = path, study
+        self.label = f"study `{study}` in {path}"
+        self._lock = threading.RLock()  # one transaction at a time on the connection
+        self._db = connect(path)
+        self._worker = _worker_id()
+        self._trials: list[Trial] = []
+        self._own_running: set[int] = set()  # started here, not finished yet
+        self._others_running: dict[int, str] = {}  # number -> worker, to watch
+        now = datetime.now().isoformat()
+        self._study_id: int = self._write(lambda db: _study_id(db, study, now))
+        self.refresh()
+
+    # pickled by reference: the copy reopens the file
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "study": self.study}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._open(state["path"], state["study"])
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- the interface ------------------------------------------------------------------
+    def append(self, trial: Trial) -> None:
+        self._insert(trial, None)
+
+    def append_within(self, trial: Trial, max_trials: int) -> bool:
+        return self._insert(trial, max_trials)
+
+    def update(self, trial: Trial) -> None:
+        try:
+            values = _encode_outcome(trial)
+        except ConfigurationError as err:
+            if trial.number not in self._own_running:
+                raise
+            # A trial that finished with a result the file cannot hold is stored as
+            # failed, so that it does not stay RUNNING; then the caller learns why.
+            trial.state, trial.loss, trial.error = TrialState.FAIL, None, (
+                f"its result could not be stored: {err}")
+            trial.result, trial.attachments = {"status": "fail"}, {}
+            self.update(trial)
+            raise
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("UPDATE trials SET state = ?, loss = ?, result = ?, error = ?, "
+                       "attachments = ?, finished = ? WHERE study_id = ? AND number = ?",
+                       (*values, self._study_id, trial.number))
+
+        with self._lock:
+            self._write(write)
+            if trial.state != TrialState.RUNNING:
+                self._own_running.discard(trial.number)
+            if trial.number < len(self._trials):
+                self._trials[trial.number] = trial
+
+    def list_trials(self) -> list[Trial]:
+        return list(self._trials)
+
+    def __len__(self) -> int:
+        return len(self._trials)
+
+    def get(self, number: int) -> Trial:
+        return self._trials[number]
+
+    def refresh(self) -> None:
+        """Read new trials and the trials of other processes that were running; mark
+        INTERRUPTED those whose process has died."""
+        with self._lock:
+            rows = self._read(lambda db: _select(db, self._study_id, len(self._trials),
+                                                 self._others_running))
+            self._merge(rows)
+            dead = [n for n, worker in self._others_running.items() if not _alive(worker)]
+            if dead:
+                self._interrupt(dead)
+
+    def space_source(self) -> str | None:
+        return self._read(lambda db: db.execute(
+            "SELECT space_source FROM studies WHERE id = ?", (self._study_id,)).fetchone()[0])
+
+    def set_space_source(self, source: str) -> None:
+        digest = sha256(source)
+        self._write(lambda db: db.execute(
+            "UPDATE studies SET space_source = ?, space_sha256 = ? WHERE id = ?",
+            (source, digest, self._study_id)))
+
+    # --- internals ----------------------------------------------------------------------
+    def _insert(self, trial: Trial, max_trials: int | None) -> bool:
+        fixed = _encode_fixed(trial)
+        outcome = _encode_outcome(trial)
+
+        def write(db: sqlite3.Connection) -> bool:
+            rows = _select(db, self._study_id, len(self._trials), ())
+            self._merge(rows)
+            number = len(self._trials)
+            if max_trials is not None:
+                interrupted = db.execute(
+                    "SELECT count(*) FROM trials WHERE study_id = ? AND state = ?",
+                    (self._study_id, int(TrialState.INTERRUPTED))).fetchone()[0]
+                if number - interrupted >= max_trials:
+                    return False
+            db.execute(f"INSERT INTO trials (study_id, {_COLUMNS}) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (self._study_id, number, int(trial.state), *fixed[:4], outcome[1],
+                        outcome[2], outcome[3], outcome[4], fixed[4], outcome[5],
+                        self._worker))
+            return True
+
+        with self._lock:
+            added = self._write(write)
+            if added:
+                trial.number = len(self._trials)
+                self._trials.append(trial)
+                if trial.state == TrialState.RUNNING:
+                    self._own_running.add(trial.number)
+        return added
+
+    def _merge(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Add new rows to the cache; refresh the watched ones in place (a Trial object
+        keeps its identity)."""
+        for row in rows:
+            fresh, worker = _decode(row)
+            if fresh.state == TrialState.RUNNING and fresh.number not in self._own_running:
+                self._others_running[fresh.number] = worker or ""
+            else:
+                self._others_running.pop(fresh.number, None)
+            if fresh.number < len(self._trials):
+                old = self._trials[fresh.number]
+                for name in ("state", "loss", "result", "error", "attachments", "finished"):
+                    setattr(old, name, getattr(fresh, name))
+            elif fresh.number == len(self._trials):
+                self._trials.append(fresh)
+            else:
+                raise StorageError(f"{self.label}: trial {len(self._trials)} is missing "
+                                   f"(found {fresh.number}); the file was edited")
+
+    def _interrupt(self, numbers: list[int]) -> None:
+        """Mark INTERRUPTED the running trials of processes that died."""
+        now = datetime.now()
+
+        def write(db: sqlite3.Connection) -> None:
+            for n in numbers:
+                db.execute("UPDATE trials SET state = ?, error = ?, finished = ? "
+                           "WHERE study_id = ? AND number = ? AND state = ?",
+                           (int(TrialState.INTERRUPTED), INTERRUPTED_ERROR, now.isoformat(),
+                            self._study_id, n, int(TrialState.RUNNING)))
+
+        self._write(write)
+        for n in numbers:
+            t = self._trials[n]
+            t.state, t.error, t.finished = TrialState.INTERRUPTED, INTERRUPTED_ERROR, now
+            del self._others_running[n]
+
+    def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        try:
+            with self._lock:
+                return fn(self._db)
+        except sqlite3.DatabaseError as err:
+            raise StorageError(f"cannot read {self.label}: {err}") from err
+
+    def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` in one write transaction; retry with backoff while another process
+        holds the lock, so that "database is locked" does not reach the user."""
+        deadline = time.monotonic() + RETRY_DEADLINE_S
+        delay = 0.001
+        while True:
+            try:
+                with self._lock:
+                    return self._transaction(fn)
+            except sqlite3.OperationalError as err:
+                busy = "locked" in str(err) or "busy" in str(err)
+                if not busy or time.monotonic() > deadline:
+                    raise StorageError(f"cannot write to {self.label}: {err}") from err
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.1)
+            except sqlite3.DatabaseError as err:
+                raise StorageError(f"cannot write to {self.label}: {err}") from err
+
+    def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            out = fn(self._db)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return out
+
+
+
+# --- rows ---------------------------------------------------------------------------------
+def _study_id(db: sqlite3.Connection, name: str, created: str) -> int:
+    db.execute("INSERT OR IGNORE INTO studies (name, created) VALUES (?, ?)", (name, created))
+    row = db.execute("SELECT id FROM studies WHERE name = ?", (name,)).fetchone()
+    return int(row[0])
+
+
+def _select(db: sqlite3.Connection, study_id: int, after: int,
+            watched: Iterable[int]) -> list[tuple[Any, ...]]:
+    """Rows numbered `after` or more, and the rows `watched`, by number."""
+    watched = list(watched)
+    marks = ", ".join("?" * len(watched))
+    extra = f" OR number IN ({marks})" if watched else ""
+    return db.execute(f"SELECT {_COLUMNS} FROM trials WHERE study_id = ? "
+                      f"AND (number >= ?{extra}) ORDER BY number",
+                      (study_id, after, *watched)).fetchall()
+
+
+def _encode_fixed(t: Trial) -> tuple[str, str, bytes, bytes, str]:
+    """What does not change after a trial starts: config, params, x, active, started."""
+    x = np.ascontiguousarray(t.x, dtype="<f8").tobytes()
+    active = np.ascontiguousarray(t.active, dtype=np.uint8).tobytes()
+    return (to_json(t.config, f"trial {t.number}: the configuration"),
+            to_json(t.params, f"trial {t.number}: the parameters"), x, active,
+            t.started.isoformat())
+
+
+def _encode_outcome(t: Trial) -> tuple[int, float | None, str, str | None, str, str | None]:
+    """What `update` rewrites: state, loss, result, error, attachments, finished."""
+    return (int(t.state), t.loss, to_json(t.result, f"trial {t.number}: the result"), t.error,
+            to_json(t.attachments, f"trial {t.number}: the attachments"),
+            t.finished.isoformat() if t.finished is not None else None)
+
+
+def _decode(row: tuple[Any, ...]) -> tuple[Trial, str | None]:
+    """The trial of a row, and the worker that started it."""
+    (number, state, config, params, x, active, loss, result, error, attachments, started,
+     finished, worker) = row
+    trial = Trial(number, json.loads(config), np.frombuffer(x, dtype="<f8").copy(),
+                  np.frombuffer(active, dtype=np.uint8).astype(bool), json.loads(params),
+                  TrialState(state), loss, json.loads(result), error,
+                  datetime.fromisoformat(started),
+                  datetime.fromisoformat(finished) if finished is not None else None,
+                  json.loads(attachments))
+    return trial, worker
+
+
+def to_json(value: Any, what: str) -> str:
+    """`value` as JSON; ConfigurationError naming the first value JSON cannot hold."""
+    problem = _not_json(value, "")
+    if problem is not None:
+        where, kind = problem
+        raise ConfigurationError(
+            f"{what} holds a {kind} at `{where or '.'}`, which a study file cannot keep: "
+            "results and attachments are stored as JSON (numbers, strings, booleans, None, "
+            "lists, dicts with string keys); convert it (an array: `.tolist()`) or save it "
+            "to a file and attach the path")
+    return json.dumps(value, default=_numpy_scalar, separators=(",", ":"))
+
+
+def _not_json(value: Any, where: str) -> tuple[str, str] | None:
+    if value is None or isinstance(value, str | int | float | bool | np.bool_ | np.integer
+                                            | np.floating):
+        return None
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found = _not_json(item, f"{where}[{i}]")
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{where}", f"dict key {key!r} ({type(key).__name__}, not str)"
+            found = _not_json(item, f"{where}.{key}" if where else key)
+            if found is not None:
+                return found
+        return None
+    return where, type(value).__name__
+
+
+def _numpy_scalar(value: Any) -> Any:
+    return value.item()  # only numpy scalars get here: _not_json let them through
+
+
+# --- which process runs a trial -------------------------------------------------------------
+_HAS_PROC = os.path.exists("/proc/self/stat")
+
+
+def _worker_id() -> str:
+    """host:pid:start time of this process (the start time tells a reused pid apart)."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_proc_start(pid) or ''}"
+
+
+def _proc_start(pid: int) -> str | None:
+    """A process's start time in clock ticks since boot ("" without /proc, on macOS);
+    None if it has exited or is a zombie (killed, not yet reaped)."""
+    if not _HAS_PROC:
+        return ""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return None if fields[0] in ("Z", "X") else fields[19]
+
+
+def _alive(worker: str) -> bool:
+    """Whether the process that wrote `worker` may still run. Processes on other hosts,
+    and any on Windows, are taken to be alive: their trials stay RUNNING."""
+    if not worker:
+        return False
+    host, pid_text, start = worker.rsplit(":", 2)
+    if host != socket.gethostname() or os.name == "nt":
+        return True
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, another user's
+    now = _proc_start(pid)
+    return now is not None and (not start or not now or now == start)
+
+
+def list_studies(path: str | os.PathLike[str]) -> list[StudyInfo]:
+    """The studies in the file at `path`, by name."""
+    path = Path(path).absolute()
+    if not path.exists():
+        raise StorageError(f"no study file {path}")
+    db = connect(path)
+    try:
+        rows = db.execute(
+            "SELECT name, created, space_sha256, space_source, metadata, "
+            "(SELECT count(*) FROM trials WHERE study_id = s.id) FROM studies s ORDER BY name"
+        ).fetchall()
+    except sqlite3.DatabaseError as err:
+        raise StorageError(f"cannot read {path}: {err}") from err
+    finally:
+        db.close()
+    return [StudyInfo(name, datetime.fromisoformat(created), digest, source,
+                      json.loads(metadata), n) for name, created, digest, source, metadata, n
+            in rows]
+
+
+__all__ = ["SQLiteStorage", "StudyInfo", "list_studies", "to_json"]
