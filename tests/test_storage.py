@@ -290,3 +290,15 @@ def test_a_directory_that_cannot_be_made_or_written_gives_one_error(tmp_path: Pa
             hpdsl.Trials(f"sqlite:///{locked}/s.db")
     finally:
         locked.chmod(0o700)
+
+
+def test_a_change_in_an_included_file_is_a_changed_space(tmp_path) -> None:
+    (tmp_path / "common.hps").write_text("lr ~ loguniform(1e-4, 1e-1)\n")
+    (tmp_path / "main.hps").write_text('include "common.hps"\nx ~ uniform(0, 1)\n')
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    hpdsl.fmin(lambda c: c["x"], str(tmp_path / "main.hps"), algo=hpdsl.rand.suggest,
+               max_evals=2, trials=hpdsl.Trials(url, study="s"), show_progressbar=False)
+    (tmp_path / "common.hps").write_text("lr ~ loguniform(1e-5, 1e-1)\n")
+    with pytest.raises(hpdsl.storage.SpaceChangedError, match="common.hps"):
+        hpdsl.fmin(lambda c: c["x"], str(tmp_path / "main.hps"), algo=hpdsl.rand.suggest,
+                   max_evals=4, trials=hpdsl.Trials(url, study="s"), show_progressbar=False)

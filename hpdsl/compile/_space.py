@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, overload
@@ -87,6 +88,18 @@ class Space:
                 out.append(Parameter(d.key, d.name, "derived", expr_text(d.value), cond,
                                      None, None))
         return out
+
+    @property
+    def full_source(self) -> str:
+        """The space's text followed by the text of every file it includes: what a study
+        records, so that a change in an included file is noticed too."""
+        parts = [self.source]
+        base = os.path.dirname(self.path)
+        for path, text in self._program.analysis.sources.items():
+            if path != self.path:  # named relative to the space, wherever it is loaded from
+                parts.append(f"\n# --- included: {os.path.relpath(path, base or '.')} ---\n"
+                             f"{text}")
+        return "".join(parts)
 
     def activation_groups(self) -> list[list[int]]:
         """Dimension indices grouped by identical activation conditions.
@@ -184,6 +197,13 @@ class Space:
     def configs(self, batch: Batch, rows: np.ndarray) -> list[dict[str, Any]]:
         """The configurations of some rows of a Batch."""
         return configs(self._program, batch, rows)
+
+    def suggest(self, trial: Any) -> dict[str, Any]:
+        """A configuration drawn through an Optuna trial's `suggest_*` methods, for use
+        inside an Optuna objective; raises `optuna.TrialPruned` when the constraints
+        exclude it. See `hpdsl.convert._optuna` for how each distribution is suggested."""
+        from ..convert._optuna import suggest
+        return suggest(self._program, trial)
 
     def flatten(self, config: Mapping[str, Any]) -> dict[str, Any]:
         """A nested configuration as {name: value} under the space's names

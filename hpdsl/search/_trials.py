@@ -163,11 +163,12 @@ class Trials:
         space is kept; another one raises SpaceChangedError unless
         `allow_space_change`, in which case it replaces the recorded one."""
         recorded = self._storage.space_source()
-        if recorded == space.source:
+        source = space.full_source
+        if recorded == source:
             return
         if recorded is not None and not self.allow_space_change:
-            raise space_changed(self._storage.label, recorded, space.source)
-        self._storage.set_space_source(space.source)
+            raise space_changed(self._storage.label, recorded, source)
+        self._storage.set_space_source(source)
 
     # --- used by Study ---------------------------------------------------------------------
     def _start(self, config: dict[str, Any], x: np.ndarray, active: np.ndarray,
