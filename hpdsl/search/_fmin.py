@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import copy
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
 
 from ..errors import ConfigurationError, SearchExhausted
 from ._base import Suggest, TrialState
+from ._parallel import ExecutorRunner, ProcessSlots, Runner, run_async
 from ._progress import Progress
 from ._study import SpaceLike, Study
 from ._trials import Trial, Trials
@@ -24,7 +27,9 @@ def fmin(fn: Callable[[dict[str, Any]], object], space: SpaceLike,
          trials: Trials | None = None, rstate: np.random.Generator | int | None = None,
          early_stop_fn: EarlyStopFn | None = None,
          points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
-         catch_eval_exceptions: bool = False, show_progressbar: bool = True) -> dict[str, Any]:
+         catch_eval_exceptions: bool = False, show_progressbar: bool = True,
+         n_jobs: int | None = None, executor: Executor | Any | None = None,
+         trial_timeout: float | None = None) -> dict[str, Any]:
     """Minimize `fn` over `space`; return the best configuration found.
 
     fn: takes a configuration dict; returns a loss, or a dict with `loss`,
@@ -36,6 +41,8 @@ def fmin(fn: Callable[[dict[str, Any]], object], space: SpaceLike,
     max_evals: stop when `trials` holds this many trials, counting those from
       earlier calls, so calling again with a larger number resumes the search;
       None: no limit (stop with another rule, Ctrl-C, or a finite algorithm).
+      INTERRUPTED trials (their process died) do not count; processes sharing a
+      stored study stop together when it holds max_evals trials in all.
     timeout: seconds after which no new trial starts. loss_threshold: stop once
       the best loss is at or below it. early_stop_fn: `fn(trials) -> bool`
       (hyperopt's `(stop, args)` pair is accepted too: args are passed back on
@@ -46,11 +53,27 @@ def fmin(fn: Callable[[dict[str, Any]], object], space: SpaceLike,
       defaults); each is checked against the space before anything runs.
     catch_eval_exceptions: if False, an exception from `fn` propagates once the
       failed trial is recorded.
+    n_jobs: evaluate this many trials at once, each in a worker process of its own
+      (-1: one per CPU); `fn` must be picklable (defined at module level; a script
+      calls fmin under `if __name__ == "__main__":`). Results are told as they
+      arrive and a new trial is asked at once, so the order of the trials, and so
+      the search, depends on timing.
+    executor: evaluate on this `concurrent.futures.Executor` or Dask `Client`
+      instead, n_jobs (default: its worker count) trials at a time. The search
+      itself stays here; the executor is not shut down.
+    trial_timeout: seconds after which an evaluation is given up and its trial
+      fails ("timed out"). Without an executor the objective then runs in worker
+      processes even for n_jobs=1, so that a stuck one can be killed.
 
-    Ctrl-C stops the search cleanly: finished trials are kept, the running one
-    is recorded as failed ("interrupted"), and the best so far is returned.
-    Raises AllTrialsFailed when no trial finished with a loss.
+    With worker processes, a worker that dies fails its trial and is replaced.
+    Ctrl-C stops the search cleanly: finished trials are kept, running ones are
+    recorded as failed ("interrupted"), workers are stopped, and the best so far
+    is returned. Raises AllTrialsFailed when no trial finished with a loss.
     """
+    if trial_timeout is not None and not trial_timeout > 0:
+        raise ConfigurationError(f"trial_timeout must be a positive number of seconds, "
+                                 f"not {trial_timeout!r}")
+    jobs = _jobs(n_jobs)
     study = Study(space, algo, seed=rstate, trials=trials)
     for i, point in enumerate(points_to_evaluate or ()):
         problems = study.space.validate(point)
@@ -61,36 +84,82 @@ def fmin(fn: Callable[[dict[str, Any]], object], space: SpaceLike,
         if not study.tried(point):
             study.enqueue(point)
 
-    trials = study.trials
-    start = time.monotonic()
-    stop_args: tuple[Any, ...] = ()
-    bar = Progress(show_progressbar, max_evals, len(trials))
-    running: Trial | None = None
+    bar = Progress(show_progressbar, max_evals, len(study.trials))
+    rules = _Rules(study.trials, bar, max_evals, timeout, loss_threshold, early_stop_fn)
     try:
-        while max_evals is None or len(trials) < max_evals:
-            if timeout is not None and time.monotonic() - start >= timeout:
-                break
-            best = trials.best_trial
-            if (loss_threshold is not None and best is not None and best.loss is not None
-                    and best.loss <= loss_threshold):
-                break
-            try:
-                running = study.ask()
-            except SearchExhausted:
-                break
-            _evaluate(study, running, fn, catch_eval_exceptions)
-            running = None
-            bar.update(trials)
-            if early_stop_fn is not None:
-                stop, stop_args = _early_stop(early_stop_fn, trials, stop_args)
-                if stop:
-                    break
+        if executor is None and jobs == 1 and trial_timeout is None:
+            _run_serial(study, fn, rules, catch_eval_exceptions)
+        else:
+            runner: Runner = (ProcessSlots(fn, jobs) if executor is None
+                              else ExecutorRunner(executor, fn, n_jobs and jobs))
+            run_async(study, runner, may_start=rules.may_start, told=rules.told,
+                      trial_timeout=trial_timeout, catch=catch_eval_exceptions)
     except KeyboardInterrupt:
-        if running is not None and running.state == TrialState.RUNNING:
-            study.tell(running, state=TrialState.FAIL, error="interrupted")
+        pass  # while the workers were starting: no trial had begun
     finally:
         bar.close()
     return study.best_config
+
+
+def _jobs(n_jobs: int | None) -> int:
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ConfigurationError(f"n_jobs must be a positive integer or -1 (one per CPU), "
+                                 f"not {n_jobs!r}")
+    return n_jobs if n_jobs > 0 else os.cpu_count() or 1
+
+
+class _Rules:
+    """When to stop starting trials; shared by the serial and the parallel loop.
+
+    Each rule is checked before a trial starts; trials already running finish.
+    """
+
+    def __init__(self, trials: Trials, bar: Progress, max_evals: int | None,
+                 timeout: float | None, loss_threshold: float | None,
+                 early_stop_fn: EarlyStopFn | None) -> None:
+        self.trials, self.bar = trials, bar
+        self.max_evals, self.loss_threshold, self.early_stop_fn = (max_evals, loss_threshold,
+                                                                   early_stop_fn)
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.stop_args: tuple[Any, ...] = ()
+        self.stopped = False
+
+    def may_start(self) -> bool:
+        if self.stopped:
+            return False
+        if self.max_evals is not None and self.trials.counted() >= self.max_evals:
+            return False
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            return False
+        best = self.trials.best_trial
+        return not (self.loss_threshold is not None and best is not None
+                    and best.loss is not None and best.loss <= self.loss_threshold)
+
+    def told(self, trial: Trial) -> None:
+        """A trial finished: show it, and ask the early-stopping rule."""
+        self.bar.update(self.trials)
+        if self.early_stop_fn is not None and not self.stopped:
+            self.stopped, self.stop_args = _early_stop(self.early_stop_fn, self.trials,
+                                                       self.stop_args)
+
+
+def _run_serial(study: Study, fn: Callable[[dict[str, Any]], object], rules: _Rules,
+                catch: bool) -> None:
+    running: Trial | None = None
+    try:
+        while rules.may_start():
+            try:
+                running = study.ask(max_trials=rules.max_evals)
+            except SearchExhausted:
+                break
+            _evaluate(study, running, fn, catch)
+            rules.told(running)
+            running = None
+    except KeyboardInterrupt:
+        if running is not None and running.state == TrialState.RUNNING:
+            study.tell(running, state=TrialState.FAIL, error="interrupted")
 
 
 def _evaluate(study: Study, trial: Trial, fn: Callable[[dict[str, Any]], object],

@@ -66,6 +66,7 @@ class Study:
         self.algo: Suggest = algo if algo is not None else default_algo()
         self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.trials = trials if trials is not None else Trials()
+        self.trials.bind(self.space)
         self._queue: deque[tuple[dict[str, Any], np.ndarray, np.ndarray]] = deque()
         if declares_defaults(self.space):
             try:
@@ -94,16 +95,19 @@ class Study:
         x, active = self.space.encode(config)
         self._queue.append((copy.deepcopy(dict(config)), x, active))
 
-    def ask(self) -> Trial:
+    def ask(self, *, max_trials: int | None = None) -> Trial:
         """A new RUNNING trial; its `config` is the configuration to evaluate.
 
-        Raises SearchExhausted when the algorithm has nothing left to propose.
+        Raises SearchExhausted when the algorithm has nothing left to propose, or
+        when the study already has `max_trials` trials that count (see
+        `Trials.counted`; checked atomically when processes share a storage).
         """
-        if self._queue:
-            config, x, active = self._queue.popleft()
-        else:
-            config, x, active = self._propose()
-        return self.trials._start(config, x, active, self.space.flatten(config))
+        queued = bool(self._queue)
+        config, x, active = self._queue[0] if queued else self._propose()
+        trial = self.trials._start(config, x, active, self.space.flatten(config), max_trials)
+        if queued:
+            self._queue.popleft()
+        return trial
 
     def _propose(self) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
         D = len(self.space.dimensions)

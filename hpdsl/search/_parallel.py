@@ -1,0 +1,387 @@
+"""The asynchronous evaluation loop behind `fmin(n_jobs=...)` and `fmin(executor=...)`.
+
+The search stays in the driver: it asks the study for a trial, hands the configuration
+to a runner, and tells each result as soon as it arrives, then asks again at once, so
+that N evaluations stay in flight (no lock-step batches). Trials in flight are RUNNING
+in the study, so the algorithm sees them (TPE's constant liar) and proposes N different
+points.
+
+Two runners:
+
+- `ProcessSlots`, fmin's own workers: N single-worker process pools started with
+  'spawn'. One pool per slot, so that a worker that dies or hangs costs only its own
+  trial: a hung worker is killed by its pid and only its slot is rebuilt.
+- `ExecutorRunner`, the caller's executor (`concurrent.futures` or a Dask `Client`).
+  Its workers are not ours: a trial that runs too long is failed and its future
+  cancelled, but a task already running is not stopped, and the executor is not
+  shut down.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import copy
+import math
+import multiprocessing
+import os
+import pickle
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..errors import ConfigurationError, SearchExhausted
+from ._base import TrialState
+from ._study import Study
+from ._trials import Trial
+
+Objective = Callable[[dict[str, Any]], object]
+
+# How often the loop wakes to arm the deadline of a trial whose worker is still starting.
+_POLL = 0.25
+
+# --- in the worker processes --------------------------------------------------------------
+
+# The objective, unpickled once per worker process by `_load_objective`.
+_loaded: dict[str, Objective] = {}
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C reaches the whole process group: the driver handles it and stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _load_objective(payload: bytes) -> tuple[int, str | None]:
+    """Unpickle the objective in this worker; return its pid and why loading failed."""
+    try:
+        _loaded["fn"] = pickle.loads(payload)
+    except Exception as err:
+        return os.getpid(), f"{type(err).__name__}: {err}"
+    return os.getpid(), None
+
+
+def _call_loaded(config: dict[str, Any]) -> object:
+    fn = _loaded.get("fn")
+    if fn is None:
+        raise RuntimeError("the objective was not loaded in this worker process")
+    return fn(config)
+
+
+# --- in the driver ------------------------------------------------------------------------
+
+class Runner(Protocol):
+    """Where evaluations run. `capacity` evaluations may be in flight at once."""
+
+    capacity: int
+
+    def submit(self, config: dict[str, Any]) -> cf.Future[Any]: ...
+
+    def started(self, future: cf.Future[Any]) -> float | None:
+        """When the evaluation could start (monotonic clock); None while its worker starts."""
+
+    def release(self, future: cf.Future[Any], worker_lost: bool) -> None:
+        """The future is done; `worker_lost`: the worker that ran it died."""
+
+    def abandon(self, future: cf.Future[Any]) -> None:
+        """Give up on a running evaluation (it timed out): stop it if possible."""
+
+    def close(self, abort: bool) -> None:
+        """The search is over; `abort`: stop what still runs."""
+
+
+def describe(err: BaseException) -> str:
+    text = str(err)
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def objective_name(fn: object) -> str:
+    name = getattr(fn, "__qualname__", None) or type(fn).__name__
+    module = getattr(fn, "__module__", None)
+    return f"`{module}.{name}`" if module else f"`{name}`"
+
+
+class _Slot:
+    """A single-worker process pool: one worker, so its pid is the one to kill."""
+
+    def __init__(self, payload: bytes) -> None:
+        self.pool = cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=_ignore_sigint)
+        self.ready_at: float | None = None
+        self.ready = self.pool.submit(_load_objective, payload)
+        self.ready.add_done_callback(self._mark_ready)
+
+    def _mark_ready(self, _: cf.Future[Any]) -> None:
+        self.ready_at = time.monotonic()
+
+    def kill(self) -> None:
+        """Stop the worker now, whatever it is doing, and let the pool go."""
+        if self.ready.done() and self.ready.exception() is None:
+            pid = self.ready.result()[0]
+            try:
+                os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+            except ProcessLookupError:
+                pass
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+class ProcessSlots:
+    """fmin's own worker processes, started with 'spawn'.
+
+    'spawn' rather than 'fork': the driver runs threads (the progress bar, each pool's
+    manager thread, BLAS, a Dask client), and a forked child inherits their locks in
+    whatever state they were; spawn starts a clean interpreter, on every platform.
+    'forkserver' would restart workers faster but exists only on POSIX; the workers
+    are rebuilt only after a crash or a timeout, so spawn's start-up cost is paid
+    rarely. As with any spawn pool, the worker imports the objective by module and
+    name: a script must call fmin under `if __name__ == "__main__":`.
+    """
+
+    def __init__(self, fn: Objective, n_jobs: int) -> None:
+        try:
+            self._payload = pickle.dumps(fn)
+        except Exception as err:
+            raise ConfigurationError(
+                f"the objective {objective_name(fn)} cannot be sent to worker processes "
+                f"({describe(err)}): with n_jobs or trial_timeout it must be picklable, so "
+                "define it with `def` at the top level of a module or of the script, not as "
+                "a lambda or a nested function; or pass executor=ThreadPoolExecutor(...)"
+            ) from err
+        self.capacity = n_jobs
+        self._free: list[_Slot] = []
+        self._busy: dict[cf.Future[Any], _Slot] = {}
+        try:
+            self._free = [_Slot(self._payload) for _ in range(n_jobs)]
+            for slot in self._free:
+                self._check(fn, slot)
+        except BaseException:
+            self.close(abort=True)
+            raise
+
+    def _check(self, fn: Objective, slot: _Slot) -> None:
+        try:
+            problem = slot.ready.result()[1]
+        except cf.BrokenExecutor:
+            raise ConfigurationError(
+                "a worker process exited while starting (its error is printed above); "
+                "worker processes import the main script, so a script must call fmin "
+                "under `if __name__ == \"__main__\":`") from None
+        if problem is not None:
+            raise ConfigurationError(
+                f"the objective {objective_name(fn)} cannot be loaded in a worker process "
+                f"({problem}); workers import it by module and name, so define it in a "
+                "module or a script file (not in an interactive session), or pass "
+                "executor=ThreadPoolExecutor(...)")
+
+    def submit(self, config: dict[str, Any]) -> cf.Future[Any]:
+        slot = self._free.pop()
+        future = slot.pool.submit(_call_loaded, config)
+        self._busy[future] = slot
+        return future
+
+    def started(self, future: cf.Future[Any]) -> float | None:
+        return self._busy[future].ready_at
+
+    def release(self, future: cf.Future[Any], worker_lost: bool) -> None:
+        slot = self._busy.pop(future)
+        if worker_lost:
+            slot.pool.shutdown(wait=False, cancel_futures=True)
+            slot = _Slot(self._payload)
+        self._free.append(slot)
+
+    def abandon(self, future: cf.Future[Any]) -> None:
+        self._busy.pop(future).kill()
+        self._free.append(_Slot(self._payload))
+
+    def close(self, abort: bool) -> None:
+        slots = self._free + list(self._busy.values())
+        self._free, self._busy = [], {}
+        for slot in slots:
+            if abort:
+                slot.kill()
+            # Waiting reaps the worker processes, so none is left when fmin returns.
+            slot.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class ExecutorRunner:
+    """The caller's executor: a `concurrent.futures.Executor` or a Dask `Client`.
+
+    A Dask client is used through `client.get_executor(pure=False)`, which gives
+    `concurrent.futures` futures; `pure=False` because two trials with the same
+    configuration are two evaluations, not one cached task.
+    """
+
+    def __init__(self, executor: Any, fn: Objective, n_jobs: int | None) -> None:
+        self._fn = fn
+        if isinstance(executor, cf.Executor):
+            self._executor: cf.Executor = executor
+        elif callable(getattr(executor, "get_executor", None)):
+            self._executor = executor.get_executor(pure=False)
+        else:
+            raise TypeError("executor must be a concurrent.futures.Executor or a "
+                            f"dask.distributed.Client, not {type(executor).__name__}")
+        if isinstance(executor, cf.ProcessPoolExecutor):
+            try:
+                pickle.dumps(fn)
+            except Exception as err:
+                raise ConfigurationError(
+                    f"the objective {objective_name(fn)} cannot be sent to the executor's "
+                    f"worker processes ({describe(err)}); define it with `def` at the top "
+                    "level of a module or of the script") from err
+        self.capacity = n_jobs if n_jobs is not None else _worker_count(executor)
+        self._submitted: dict[cf.Future[Any], float] = {}
+
+    def submit(self, config: dict[str, Any]) -> cf.Future[Any]:
+        future = self._executor.submit(self._fn, copy.deepcopy(config))
+        self._submitted[future] = time.monotonic()
+        return future
+
+    def started(self, future: cf.Future[Any]) -> float | None:
+        return self._submitted[future]
+
+    def release(self, future: cf.Future[Any], worker_lost: bool) -> None:
+        del self._submitted[future]
+
+    def abandon(self, future: cf.Future[Any]) -> None:
+        del self._submitted[future]
+        future.cancel()
+
+    def close(self, abort: bool) -> None:
+        if abort:
+            for future in self._submitted:
+                future.cancel()
+        self._submitted.clear()
+
+
+def _worker_count(executor: Any) -> int:
+    """How many evaluations the executor runs at once, as far as it tells."""
+    nthreads = getattr(executor, "nthreads", None)  # a Dask Client: threads per worker
+    if callable(nthreads):
+        return max(1, sum(nthreads().values()))
+    workers = getattr(executor, "_max_workers", None)  # ThreadPool- and ProcessPoolExecutor
+    return workers if isinstance(workers, int) and workers > 0 else os.cpu_count() or 1
+
+
+def _worker_lost(err: BaseException) -> bool:
+    # BrokenProcessPool, or Dask's KilledWorker once the scheduler gives up retrying.
+    return isinstance(err, cf.BrokenExecutor) or type(err).__name__ == "KilledWorker"
+
+
+@dataclass
+class _InFlight:
+    trial: Trial
+    submitted: float
+
+
+def run_async(study: Study, runner: Runner, *, may_start: Callable[[], bool],
+              told: Callable[[Trial], None], trial_timeout: float | None,
+              catch: bool) -> None:
+    """Keep `runner.capacity` trials in flight until `may_start` says no more, telling
+    each result as it arrives (`told` runs after each one).
+
+    A dead worker or a trial past `trial_timeout` makes a failed trial and the run goes
+    on. An exception from the objective fails its trial and, unless `catch`, ends the
+    run: the trials still in flight fail as cancelled and the exception propagates.
+    Ctrl-C fails the trials in flight as "interrupted", stops the workers and returns.
+    """
+    inflight: dict[cf.Future[Any], _InFlight] = {}
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(inflight) < runner.capacity and may_start():
+                try:
+                    trial = study.ask()
+                except SearchExhausted:
+                    exhausted = True
+                    break
+                try:
+                    future = runner.submit(trial.config)
+                except BaseException as err:
+                    study.tell(trial, state=TrialState.FAIL,
+                               error=f"could not be submitted: {describe(err)}")
+                    raise
+                inflight[future] = _InFlight(trial, time.monotonic())
+            if not inflight:
+                break
+            done, _ = cf.wait(inflight, timeout=_wait_for(runner, inflight, trial_timeout),
+                              return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                trial = inflight.pop(future).trial
+                _finish(study, runner, trial, future, catch)
+                told(trial)
+            if trial_timeout is not None:
+                for future in _expired(runner, inflight, trial_timeout):
+                    trial = inflight.pop(future).trial
+                    runner.abandon(future)
+                    study.tell(trial, state=TrialState.FAIL,
+                               error=f"timed out after {trial_timeout:g} s")
+                    told(trial)
+    except BaseException as err:
+        interrupted = isinstance(err, KeyboardInterrupt)
+        reason = ("interrupted" if interrupted
+                  else f"cancelled: the search stopped ({describe(err)})")
+        for item in inflight.values():
+            study.tell(item.trial, state=TrialState.FAIL, error=reason)
+        runner.close(abort=True)
+        if interrupted:
+            return
+        raise
+    runner.close(abort=False)
+
+
+def _finish(study: Study, runner: Runner, trial: Trial, future: cf.Future[Any],
+            catch: bool) -> None:
+    try:
+        value = future.result()
+    except cf.CancelledError:
+        runner.release(future, worker_lost=False)
+        study.tell(trial, state=TrialState.FAIL, error="cancelled")
+    except Exception as err:
+        lost = _worker_lost(err)
+        runner.release(future, worker_lost=lost)
+        error = (f"the worker died while evaluating this trial ({describe(err)})" if lost
+                 else describe(err))
+        study.tell(trial, state=TrialState.FAIL, error=error)
+        if not (lost or catch):
+            raise
+    except BaseException:
+        # KeyboardInterrupt raised by an objective running in a thread: stop as on Ctrl-C.
+        runner.release(future, worker_lost=False)
+        study.tell(trial, state=TrialState.FAIL, error="interrupted")
+        raise
+    else:
+        runner.release(future, worker_lost=False)
+        study.tell(trial, value)
+
+
+def _deadline(runner: Runner, future: cf.Future[Any], item: _InFlight,
+              trial_timeout: float) -> float | None:
+    start = runner.started(future)
+    return None if start is None else max(start, item.submitted) + trial_timeout
+
+
+def _wait_for(runner: Runner, inflight: dict[cf.Future[Any], _InFlight],
+              trial_timeout: float | None) -> float | None:
+    """Seconds until the next deadline; None (wait for a result) without a timeout."""
+    if trial_timeout is None:
+        return None
+    deadlines = [_deadline(runner, f, item, trial_timeout) for f, item in inflight.items()]
+    soonest = min((d for d in deadlines if d is not None), default=math.inf)
+    wait = soonest - time.monotonic()
+    if None in deadlines:
+        wait = min(wait, _POLL)
+    return max(0.0, wait)
+
+
+def _expired(runner: Runner, inflight: dict[cf.Future[Any], _InFlight],
+             trial_timeout: float) -> list[cf.Future[Any]]:
+    now = time.monotonic()
+    out = []
+    for future, item in inflight.items():
+        deadline = _deadline(runner, future, item, trial_timeout)
+        if deadline is not None and deadline <= now and not future.done():
+            out.append(future)
+    return out
+
+
+__all__ = ["ExecutorRunner", "ProcessSlots", "Runner", "run_async"]
