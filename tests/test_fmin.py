@@ -178,10 +178,11 @@ def test_ctrl_c_keeps_finished_trials_and_returns_the_best_so_far() -> None:
     best = run(objective, max_evals=50, trials=trials, rstate=0)
     assert len(trials) == 4
     assert [t.state for t in trials][:3] == [TrialState.OK] * 3
-    assert trials[3].state == TrialState.FAIL and trials[3].error == "interrupted"
+    assert trials[3].state == TrialState.INTERRUPTED and trials[3].error == "interrupted"
     assert best == trials.best_trial.config  # type: ignore[union-attr]
     run(max_evals=6, trials=trials, rstate=0)  # and the search can resume
-    assert len(trials) == 6
+    # the interrupted trial did not finish, so it does not count towards max_evals
+    assert trials.counted() == 6 and len(trials) == 7
 
 
 def test_declared_defaults_run_first_then_points_to_evaluate() -> None:

@@ -252,7 +252,7 @@ def test_a_script_without_the_main_guard_gets_a_clear_error(tmp_path: Path) -> N
 def test_ctrl_c_fails_running_trials_and_stops_the_workers(tmp_path: Path) -> None:
     done = run_script(tmp_path, "time.sleep(3600)", interrupt=True)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == [["FAIL", "interrupted"]] * 2
+    assert json.loads(done.stdout) == [["INTERRUPTED", "interrupted"]] * 2
     if Path("/proc").is_dir():
         pids = [int(p.name) for p in (tmp_path / "pids").iterdir()]
         assert len(pids) == 2 and all(gone(pid) for pid in pids)
@@ -272,4 +272,4 @@ def test_a_keyboard_interrupt_in_a_thread_stops_like_ctrl_c() -> None:
     with ThreadPoolExecutor(1) as pool:
         trials = run(objective, max_evals=20, executor=pool, rstate=0)
     assert len(trials) == 4
-    assert trials[3].state == TrialState.FAIL and trials[3].error == "interrupted"
+    assert trials[3].state == TrialState.INTERRUPTED and trials[3].error == "interrupted"

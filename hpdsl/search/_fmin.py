@@ -67,8 +67,8 @@ def fmin(fn: Callable[[dict[str, Any]], object], space: SpaceLike,
 
     With worker processes, a worker that dies fails its trial and is replaced.
     Ctrl-C stops the search cleanly: finished trials are kept, running ones are
-    recorded as failed ("interrupted"), workers are stopped, and the best so far
-    is returned. Raises AllTrialsFailed when no trial finished with a loss.
+    recorded as INTERRUPTED (not counted towards max_evals, so a later call runs
+    them again), workers are stopped, and the best so far is returned. Raises AllTrialsFailed when no trial finished with a loss.
     """
     if trial_timeout is not None and not trial_timeout > 0:
         raise ConfigurationError(f"trial_timeout must be a positive number of seconds, "
@@ -92,7 +92,8 @@ def fmin(fn: Callable[[dict[str, Any]], object], space: SpaceLike,
         else:
             runner: Runner = (ProcessSlots(fn, jobs) if executor is None
                               else ExecutorRunner(executor, fn, n_jobs and jobs))
-            run_async(study, runner, may_start=rules.may_start, told=rules.told,
+            run_async(study, runner, may_start=rules.may_start, max_trials=rules.max_evals,
+                      told=rules.told,
                       trial_timeout=trial_timeout, catch=catch_eval_exceptions)
     except KeyboardInterrupt:
         pass  # while the workers were starting: no trial had begun
@@ -159,7 +160,7 @@ def _run_serial(study: Study, fn: Callable[[dict[str, Any]], object], rules: _Ru
             running = None
     except KeyboardInterrupt:
         if running is not None and running.state == TrialState.RUNNING:
-            study.tell(running, state=TrialState.FAIL, error="interrupted")
+            study.tell(running, state=TrialState.INTERRUPTED, error="interrupted")
 
 
 def _evaluate(study: Study, trial: Trial, fn: Callable[[dict[str, Any]], object],

@@ -274,15 +274,15 @@ class _InFlight:
 
 
 def run_async(study: Study, runner: Runner, *, may_start: Callable[[], bool],
-              told: Callable[[Trial], None], trial_timeout: float | None,
-              catch: bool) -> None:
+              max_trials: int | None, told: Callable[[Trial], None],
+              trial_timeout: float | None, catch: bool) -> None:
     """Keep `runner.capacity` trials in flight until `may_start` says no more, telling
     each result as it arrives (`told` runs after each one).
 
     A dead worker or a trial past `trial_timeout` makes a failed trial and the run goes
     on. An exception from the objective fails its trial and, unless `catch`, ends the
     run: the trials still in flight fail as cancelled and the exception propagates.
-    Ctrl-C fails the trials in flight as "interrupted", stops the workers and returns.
+    Ctrl-C marks the trials in flight INTERRUPTED, stops the workers and returns.
     """
     inflight: dict[cf.Future[Any], _InFlight] = {}
     exhausted = False
@@ -290,7 +290,7 @@ def run_async(study: Study, runner: Runner, *, may_start: Callable[[], bool],
         while True:
             while not exhausted and len(inflight) < runner.capacity and may_start():
                 try:
-                    trial = study.ask()
+                    trial = study.ask(max_trials=max_trials)
                 except SearchExhausted:
                     exhausted = True
                     break
@@ -321,7 +321,8 @@ def run_async(study: Study, runner: Runner, *, may_start: Callable[[], bool],
         reason = ("interrupted" if interrupted
                   else f"cancelled: the search stopped ({describe(err)})")
         for item in inflight.values():
-            study.tell(item.trial, state=TrialState.FAIL, error=reason)
+            study.tell(item.trial, error=reason, state=TrialState.INTERRUPTED if interrupted
+                       else TrialState.FAIL)
         runner.close(abort=True)
         if interrupted:
             return
@@ -347,7 +348,7 @@ def _finish(study: Study, runner: Runner, trial: Trial, future: cf.Future[Any],
     except BaseException:
         # KeyboardInterrupt raised by an objective running in a thread: stop as on Ctrl-C.
         runner.release(future, worker_lost=False)
-        study.tell(trial, state=TrialState.FAIL, error="interrupted")
+        study.tell(trial, state=TrialState.INTERRUPTED, error="interrupted")
         raise
     else:
         runner.release(future, worker_lost=False)

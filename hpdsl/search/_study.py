@@ -129,7 +129,9 @@ class Study:
 
         Anything that is not a finite loss (NaN, inf, None, a string, a dict without
         `loss`) makes the trial FAIL with the reason in `trial.error`. Pass
-        `state=TrialState.FAIL, error=...` to record a failure yourself.
+        `state=TrialState.FAIL, error=...` to record a failure yourself, or
+        `state=TrialState.INTERRUPTED` for a trial that was stopped before it finished
+        (it does not count towards `max_evals`).
         """
         t = self.trials[trial] if isinstance(trial, int) else trial
         if t.number >= len(self.trials) or self.trials[t.number] is not t:
@@ -138,10 +140,10 @@ class Study:
             raise ConfigurationError(f"trial {t.number} is already finished ({t.state.name})")
         if state == TrialState.RUNNING:
             raise ConfigurationError("tell records a finished trial: state must be OK or FAIL")
-        if state == TrialState.FAIL:
+        if state in (TrialState.FAIL, TrialState.INTERRUPTED):
             if value is not None:
                 raise ConfigurationError("a FAIL trial has no value; give the reason as `error`")
-            t.state, t.loss, t.error = TrialState.FAIL, None, error or "failed"
+            t.state, t.loss, t.error = state, None, error or "failed"
             t.result = {"status": STATUS_FAIL}
         else:
             t.state, t.loss, t.result, t.error = outcome(value)

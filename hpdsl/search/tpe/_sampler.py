@@ -1,0 +1,105 @@
+"""TPE's suggestion step: split the history, fit l and g per group, pick the best candidate.
+
+Which trials feed which density:
+- for each dimension (group), the finished trials (state OK, finite loss) in
+  which it was active are ranked by loss; the best `settings.n_good(n)` of
+  those n form its good set, the rest are bad;
+- failed trials (FAIL, or OK with a non-finite loss) are bad: their region is
+  made less likely, and they never count as good;
+- pending trials (RUNNING) are bad too, a constant liar with the worst loss, so
+  workers running in parallel, and the `n` rows of one call (each appended as
+  pending before the next is chosen), are steered away from taken points.
+
+Each dimension (or each activation group, in multivariate mode) sees only the
+trials in which it (all of it) was active.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from ...compile import Space
+from .._base import History, TrialState
+from ._parzen import Mixtures, SpaceModel, spec_for
+from ._settings import Settings
+
+_RETRIES = 3  # candidate draws (each 4x larger) before falling back to prior samples
+
+_models: weakref.WeakKeyDictionary[Space, dict[bool, SpaceModel]] = weakref.WeakKeyDictionary()
+
+
+def _model(space: Space, multivariate: bool) -> SpaceModel:
+    """The space's model arrays, one per grouping, cached for the space's lifetime."""
+    cache = _models.setdefault(space, {})
+    if multivariate not in cache:
+        specs = [spec_for(d) for d in space.dimensions]
+        groups = (space.activation_groups() if multivariate
+                  else [[j] for j in range(len(specs))])
+        cache[multivariate] = SpaceModel(specs, groups)
+    return cache[multivariate]
+
+
+def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1, *,
+            settings: Settings | None = None, **overrides: Any) -> np.ndarray:
+    """`n` feasible coordinate rows (NaN where inactive) for the next trials.
+
+    Settings come as keywords (`functools.partial(tpe.suggest, gamma=0.2)`), as a
+    `Settings` record, or both (keywords win); see `Settings` for their meaning.
+    """
+    s = replace(settings or Settings(), **overrides)
+    finished = int(np.count_nonzero(history.states != TrialState.RUNNING))
+    if finished < s.n_startup_jobs or not space.dimensions:
+        batch, rows = space.sample_batch(rng, n)
+        return batch.X[rows]
+    model = _model(space, s.multivariate)
+    out = np.empty((n, len(space.dimensions)))
+    for i in range(n):
+        x, active = _suggest_one(space, model, history, rng, s)
+        out[i] = x
+        history = History(np.vstack([history.X, x]), np.vstack([history.active, active]),
+                          np.append(history.losses, np.nan),
+                          np.append(history.states, TrialState.RUNNING))
+    return out
+
+
+def _split(history: History, model: SpaceModel, settings: Settings) -> np.ndarray:
+    """(m, G) mask of the good trials of each group; every other trial is bad.
+
+    The split is made per group among the finished trials in which the group was
+    active, so a branch's parameters learn from that branch's best trials even
+    while another branch holds the overall best.
+    """
+    on = model.group_active(history.active)
+    ok = history.ok & np.isfinite(history.losses)
+    loss = np.where(on & ok[:, None], history.losses[:, None], np.inf)
+    rank = np.empty_like(loss, dtype=np.int64)
+    np.put_along_axis(rank, np.argsort(loss, axis=0, kind="stable"),
+                      np.arange(len(history))[:, None], axis=0)
+    n_good = np.array([settings.n_good(int(k)) for k in np.count_nonzero(np.isfinite(loss), 0)])
+    return rank < n_good
+
+
+def _suggest_one(space: Space, model: SpaceModel, history: History, rng: np.random.Generator,
+                 s: Settings) -> tuple[np.ndarray, np.ndarray]:
+    good = _split(history, model, s)
+    mix = Mixtures(model, history.X, history.active, [good, ~good], s.prior_weight,
+                   s.bandwidth)
+    size = s.n_ei_candidates
+    for _ in range(_RETRIES):
+        batch = space.run(mix.sample(rng, size))
+        rows = np.flatnonzero(batch.feasible)
+        if rows.size:
+            break
+        size *= 4
+    else:
+        batch, rows = space.sample_batch(rng, s.n_ei_candidates)
+    X, active = batch.X[rows], batch.active[rows]
+    dens = mix.log_pdf(X)
+    G = len(model.groups)
+    ratio = np.where(model.group_active(active), dens[:, :G] - dens[:, G:], 0.0)
+    best = rows[np.argmax(ratio.sum(axis=1))]
+    return batch.X[best], batch.active[best]
