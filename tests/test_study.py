@@ -267,3 +267,11 @@ def test_trials_survive_pickling_and_the_search_resumes() -> None:
     hpdsl.fmin(lambda c: 0.5, SPACE, algo=rand, max_evals=7, trials=restored,
                show_progressbar=False)
     assert len(restored) == 7 and restored.best_trial.loss == 0.5
+
+
+def test_an_enqueued_point_without_its_derived_values_gets_them() -> None:
+    study = hpdsl.Study("k ~ randint(3, 6)\nbatch = 2 ** k\n", algo=hpdsl.rand.suggest, seed=0)
+    study.enqueue({"k": 4})
+    trial = study.ask()
+    assert trial.config == {"k": 4, "batch": 16}
+    assert isinstance(trial.config["batch"], int)

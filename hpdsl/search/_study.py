@@ -87,13 +87,17 @@ class Study:
                 or any(c == config for c, _, _ in self._queue))
 
     def enqueue(self, config: Mapping[str, Any]) -> None:
-        """Have the next `ask` return this configuration (checked against the space now)."""
+        """Have the next `ask` return this configuration (checked against the space now).
+
+        Derived values may be left out: the objective receives the configuration as the
+        space completes it (`space.complete`), derived values included.
+        """
         problems = self.space.validate(config)
         if problems:
             raise ConfigurationError(f"{dict(config)!r} is not in the space: "
                                      + "; ".join(problems))
         x, active = self.space.encode(config)
-        self._queue.append((copy.deepcopy(dict(config)), x, active))
+        self._queue.append((self.space.complete(config), x, active))
 
     def ask(self, *, max_trials: int | None = None) -> Trial:
         """A new RUNNING trial; its `config` is the configuration to evaluate.
