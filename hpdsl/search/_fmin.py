@@ -68,7 +68,8 @@ def fmin(fn: Callable[[dict[str, Any]], object], space: SpaceLike,
     With worker processes, a worker that dies fails its trial and is replaced.
     Ctrl-C stops the search cleanly: finished trials are kept, running ones are
     recorded as INTERRUPTED (not counted towards max_evals, so a later call runs
-    them again), workers are stopped, and the best so far is returned. Raises AllTrialsFailed when no trial finished with a loss.
+    them again), workers are stopped, and the best so far is returned. Raises
+    AllTrialsFailed when no trial finished with a loss.
     """
     if trial_timeout is not None and not trial_timeout > 0:
         raise ConfigurationError(f"trial_timeout must be a positive number of seconds, "
