@@ -23,6 +23,7 @@ from .errors import (
     SearchExhausted,
     SpaceError,
 )
+from .format import format_source
 from .search import (
     STATUS_FAIL,
     STATUS_OK,
@@ -41,8 +42,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfigurationError", "Diagnostic", "Dimension", "HpsError", "Parameter", "SamplingError",
-    "Severity", "Space", "SpaceError", "Span", "__version__", "check_file", "check_text", "load",
-    "loads",
+    "Severity", "Space", "SpaceError", "Span", "__version__", "check_file", "check_text",
+    "format_source", "load", "loads",
     # search
     "AllTrialsFailed", "STATUS_FAIL", "STATUS_OK", "SearchExhausted", "Study", "Trial",
     "TrialState", "Trials", "anneal", "early_stop", "fmin", "grid", "rand", "tpe",

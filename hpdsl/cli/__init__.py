@@ -16,12 +16,13 @@ import traceback
 from types import ModuleType
 
 from .. import __version__
-from . import _explain, _lint, _sample, _show
+from . import _convert, _explain, _fmt, _graph, _lint, _sample, _show
 
 __all__ = ["main"]
 
 COMMANDS: tuple[tuple[str, ModuleType], ...] = (
     ("lint", _lint), ("explain", _explain), ("show", _show), ("sample", _sample),
+    ("fmt", _fmt), ("graph", _graph), ("convert", _convert),
 )
 
 EPILOG = """\
@@ -30,6 +31,9 @@ examples:
   hpdsl explain HPS102
   hpdsl show examples/classifier.hps
   hpdsl sample examples/classifier.hps -n 5 --seed 0
+  hpdsl fmt --check examples/*.hps
+  hpdsl graph examples/classifier.hps | dot -Tsvg > classifier.svg
+  hpdsl convert examples/classifier.hps -o classifier.json
 
 Run `hpdsl COMMAND --help` for the options of a command."""
 

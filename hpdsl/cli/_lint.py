@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import check_file
+from .. import __version__, check_file
 from ..diagnostics import Diagnostic, render_concise, render_json, render_text, summary
+from ..diagnostics._sarif import render_sarif
 from ._common import add_colour_argument, exit_code, use_colour
 
 HELP = "check space files and report every problem"
@@ -26,14 +27,16 @@ examples:
   hpdsl lint examples/*.hps
   hpdsl lint --strict --format concise space.hps
   hpdsl lint --format json space.hps | jq '.[] | select(.severity == "error")'
+  hpdsl lint --format sarif examples/*.hps > hpdsl.sarif   # for code scanning
   hpdsl explain HPS102        # the long explanation of a code"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="space files to check")
-    parser.add_argument("--format", choices=("text", "concise", "json"), default="text",
+    parser.add_argument("--format", choices=("text", "concise", "json", "sarif"),
+                        default="text",
                         help="text: with source lines and help (default); concise: one line "
-                             "each; json: an array of objects")
+                             "each; json: an array of objects; sarif: a SARIF 2.1.0 log")
     parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     add_colour_argument(parser)
 
@@ -51,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
                 print(render_concise(diag))
     if args.format == "json":
         print(render_json(found))
+    elif args.format == "sarif":
+        print(render_sarif(found, __version__))
     sys.stdout.flush()
     print(summary(found, len(args.files)), file=sys.stderr)
     return exit_code(found, args.strict)

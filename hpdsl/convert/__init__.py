@@ -1,0 +1,20 @@
+"""Conversions between hpdsl spaces and other libraries' search spaces.
+
+- `to_configspace(space)` / `to_configspace_json(space)`: a ConfigSpace
+  `ConfigurationSpace` (ConfigSpace must be installed);
+- `to_hyperopt_source(space)`: Python source defining a hyperopt `hp` expression, and
+  `from_hyperopt(space, sample)` to turn its samples back into configurations;
+- `from_configspace(cs_or_json)`: `.hps` source for a ConfigSpace space;
+- `complete(space, values)`: a configuration from flat `{name: value}` pairs.
+
+Each conversion reports everything it could not carry over: pass a list as `warnings`
+to collect the messages, or leave it out to get them as `ConversionWarning`s.
+The Optuna bridge is `Space.suggest(trial)` (see `hpdsl.convert._optuna`).
+"""
+
+from ._common import ConversionWarning, complete
+from ._configspace import from_configspace, to_configspace, to_configspace_json
+from ._hyperopt import from_hyperopt, to_hyperopt_source
+
+__all__ = ["ConversionWarning", "complete", "from_configspace", "from_hyperopt",
+           "to_configspace", "to_configspace_json", "to_hyperopt_source"]

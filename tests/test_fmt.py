@@ -1,0 +1,196 @@
+"""`hpdsl fmt` and `format_source`: idempotent, meaning-preserving, comment-preserving."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import hpdsl
+from hpdsl import format_source
+from hpdsl.analysis.unparse import expr_text
+from hpdsl.errors import SpaceError
+from hpdsl.syntax import parse
+
+ROOT = Path(__file__).parent.parent
+EXAMPLES = sorted((ROOT / "examples").rglob("*.hps"))
+
+
+def _parses(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError):
+        return False
+    return parse(text, str(path))[0] is not None
+
+
+FIXTURES = sorted(p for p in (ROOT / "tests" / "fixtures").rglob("*.hps") if _parses(p))
+ALL = EXAMPLES + FIXTURES
+
+MESSY = """\
+
+
+# head
+
+
+a~uniform( 0 ,1 )   # trailing a
+bb =  a*2+1
+c = a - (bb - 1)
+d = (a ** 2) ** 3
+e = -(a + 1) * 2
+g = 2 ** -1 + (a)
+
+
+model ~ choice( x,
+   # inside a call
+   y ) default x
+if model == x { z ~ randint(1, 5) }  # after a one-line block
+if (model == x) and (a > 0.5 or bb < 2) {   # on the header
+
+    w ~ choice(1, 2, 3)
+
+
+    # own line
+    v = w * 2
+
+    # before the brace
+}
+# between brace and elif
+elif model == y {
+} else {  # on else
+  q ~ pchoice(0.25:x, 0.75 :"y y")
+}
+stage1 {
+ s ~ quniform(0,1,0.05)
+    if not (model == x) then if a > 0.1 then forbid s > 0.5 # inline if
+}
+n ~ randint(1, 3)
+for i in 1 .. n { u[i] ~ uniform(1e-3, 1E2)
+ }
+require not model in {x} or True
+# tail
+
+
+"""
+
+
+def _meaning(space: hpdsl.Space) -> tuple[object, ...]:
+    program = space._program
+    constraints = [(c.decl.kind, expr_text(c.decl.expr), tuple(map(expr_text, c.decl.conditions)))
+                   for c in program.constraints]
+    return (space.parameters, constraints, space.sample(7, 20))
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(ROOT)))
+def test_idempotent(path: Path) -> None:
+    once = format_source(path.read_text(encoding="utf-8"), str(path))
+    assert format_source(once, str(path)) == once
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_meaning_preserved(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    base = str(path.parent)
+    before = hpdsl.loads(text, str(path), base_dir=base)
+    after = hpdsl.loads(format_source(text), str(path), base_dir=base)
+    assert _meaning(before) == _meaning(after)
+
+
+def _comments(text: str) -> list[str]:
+    module, _ = parse(text)
+    assert module is not None
+    return [c.text.rstrip() for c in module.comments]
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(ROOT)))
+def test_comments_preserved_in_order(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert _comments(format_source(text)) == _comments(text)
+
+
+def test_messy_layout() -> None:
+    out = format_source(MESSY)
+    assert format_source(out) == out
+    assert _comments(out) == _comments(MESSY)
+    assert _meaning(hpdsl.loads(MESSY)) == _meaning(hpdsl.loads(out))
+    lines = out.splitlines()
+    assert lines[0] == "# head" and lines[1] == ""
+    assert "a  ~ uniform(0, 1)  # trailing a" in lines  # aligned run, trailing comment
+    assert "c  = a - (bb - 1)" in lines  # needed parentheses stay
+    assert "d  = (a ** 2) ** 3" in lines
+    assert "e  = -(a + 1) * 2" in lines
+    assert "g  = 2 ** -1 + a" in lines  # useless ones go
+    assert "}  # after a one-line block" in lines
+    assert "if model == x and (a > 0.5 or bb < 2) {  # on the header" in lines
+    assert "} elif model == y {" in lines and "} else {  # on else" in lines
+    assert '    q ~ pchoice(0.25: x, 0.75: "y y")' in lines
+    assert "    if not model == x then if a > 0.1 then forbid s > 0.5  # inline if" in lines
+    assert "for i in 1..n {" in lines and "    u[i] ~ uniform(1e-3, 1E2)" in lines
+    assert "require not model in {x} or true" in lines
+    assert "\n\n\n" not in out and out.endswith("# tail\n")
+    assert all(re.match(r"^( {4})*\S", ln) for ln in lines if ln)
+
+
+def test_syntax_error_raises() -> None:
+    with pytest.raises(SpaceError):
+        format_source("a ~ uniform(0, 1\n")
+
+
+def _hpdsl(*args: str) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).parent / "hpdsl"
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=60)
+
+
+def test_cli_check_write_and_errors(tmp_path: Path) -> None:
+    messy = tmp_path / "messy.hps"
+    messy.write_text(MESSY)
+    clean = tmp_path / "clean.hps"
+    clean.write_text(format_source(MESSY))
+    broken = tmp_path / "broken.hps"
+    broken.write_text("a ~ uniform(0, 1\n")
+
+    result = _hpdsl("fmt", "--check", str(clean))
+    assert result.returncode == 0, result.stderr
+    result = _hpdsl("fmt", "--check", str(messy), str(clean))
+    assert result.returncode == 1
+    assert f"would reformat {messy}" in result.stdout and str(clean) not in result.stdout
+    assert messy.read_text() == MESSY  # --check writes nothing
+
+    result = _hpdsl("fmt", "--diff", str(messy))
+    assert result.returncode == 0 and result.stdout.startswith("---")
+    assert messy.read_text() == MESSY
+
+    result = _hpdsl("fmt", str(messy))
+    assert result.returncode == 0, result.stderr
+    assert messy.read_text() == clean.read_text()
+
+    result = _hpdsl("fmt", str(broken))
+    assert result.returncode == 1
+    assert "error[HPS001]" in result.stderr and "Traceback" not in result.stderr
+    assert broken.read_text() == "a ~ uniform(0, 1\n"
+
+    result = _hpdsl("fmt", str(tmp_path / "missing.hps"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "examples:" in _hpdsl("fmt", "--help").stdout
+
+
+def test_pre_commit_hooks(tmp_path: Path) -> None:
+    yaml = pytest.importorskip("yaml")
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    by_id = {h["id"]: h for h in hooks}
+    assert by_id["hpdsl-lint"]["entry"] == "hpdsl lint"
+    assert by_id["hpdsl-fmt"]["entry"] == "hpdsl fmt --check"
+    for hook in hooks:
+        assert re.search(hook["files"], "space.hps") and not re.search(hook["files"], "a.py")
+        assert hook["language"] == "python" and hook["name"]
+    example = tmp_path / "example.hps"
+    example.write_text(format_source((ROOT / "examples" / "classifier.hps").read_text()))
+    for hook in hooks:  # pre-commit appends the staged file names to the entry
+        entry = hook["entry"].split()
+        result = _hpdsl(*entry[1:], str(example))
+        assert result.returncode == 0, (hook["id"], result.stderr)
+    example.write_text("a~uniform(0,1)\n")
+    assert _hpdsl("fmt", "--check", str(example)).returncode == 1
