@@ -128,8 +128,8 @@ def nest(paths: list[Path], values: tuple[Any, ...]) -> dict[str, Any]:
 
 def flatten(program: Program, cfg: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """A user configuration as {name: value}, and the keys that are not in the space."""
-    by_path = {p: n for n, p in program.paths.items()}
-    prefixes = {p[:i] for p in by_path for i in range(1, len(p))}
+    by_path = program.name_of_path
+    prefixes = program.path_prefixes
     flat: dict[str, Any] = {}
     unknown: list[str] = []
 

@@ -150,6 +150,10 @@ class Program:
         self.steps_of: dict[str, list[int]] = {}
         for i, s in enumerate(self.steps):
             self.steps_of.setdefault(s.name, []).append(i)
+        self.derived_names = {name for name, positions in self.steps_of.items()
+                              if all(self.steps[i].dim is None for i in positions)}
+        self.name_of_path = {p: n for n, p in self.paths.items()}
+        self.path_prefixes = {p[:i] for p in self.name_of_path for i in range(1, len(p))}
         self.types = analysis.types
 
     def compile(self, expr: ir.RExpr) -> Evaluator:

@@ -15,6 +15,7 @@ from ..analysis import ir
 from ..analysis.unparse import dist_text, expr_text, value_text
 from ..diagnostics import Diagnostic
 from ..errors import ConfigurationError, HpsError, SamplingError
+from . import _scalar as scalar
 from ._dims import Dimension, center
 from ._enumerate import TooLarge, expand, full_domain, is_finite_dim
 from ._evaluate import Env, full, holds
@@ -256,33 +257,28 @@ class Space:
             return [f"a configuration is a dict, not {type(config).__name__}"], x, mask
         flat, unknown = flatten(program, config)
         problems = [f"unknown key `{k}`" for k in unknown]
-        env = Env(1)
+        values: dict[str, Any] = {}  # the active names' values, as the conditions see them
         active_names: dict[str, bool] = {}
         for step in program.steps:
-            active = bool(holds(step.cond, env)[0])
+            decl = step.decl
             name = step.name
+            active = scalar.holds(decl.conditions, values)
             present = name in flat
-            if step.value is not None:
-                v, k = step.value(env)
-                known = bool(full(k, 1)[0])
+            if decl.value is not None:
+                value, known = scalar.evaluate(decl.value, values)
                 active = active and known
-                value = full(v, 1)
-                if active and present and not _same(flat[name], value[0]):
-                    expected = _py(value[0])
-                    if program.types.get(name) == frozenset({"int"}) and float(
-                            expected).is_integer():
-                        expected = int(expected)
-                    problems.append(f"`{name}` is {flat[name]!r} but is derived as "
-                                    f"{expected!r}")
-                program._store(env, name, np.asarray(value), np.array([active]))
+                if active:
+                    values[name] = value
+                    if present and not _same(flat[name], value):
+                        problems.append(f"`{name}` is {flat[name]!r} but is derived as "
+                                        f"{_shown(value, program.types.get(name))!r}")
             else:
-                assert step.dim is not None
+                assert step.dim is not None and decl.dist is not None
                 args = {}
-                for a, ev in step.args.items():
-                    v, k = ev(env)
-                    args[a] = float(full(v, 1)[0])
-                    active = active and bool(full(k, 1)[0])
-                ok = False
+                for a, e in decl.dist.args.items():
+                    v, known = scalar.evaluate(e, values)
+                    active = active and known
+                    args[a] = float(v) if known else math.nan
                 if active and present:
                     problem, coord = value_problem(step, program.dims[step.dim], flat[name], args)
                     if problem:
@@ -290,31 +286,29 @@ class Space:
                     else:
                         x[step.dim] = coord
                         mask[step.dim] = True
-                        ok = True
-                col = _column_of(flat[name] if ok else None, step)
-                program._store(env, name, col, np.array([ok]))
+                        values[name] = flat[name]
             active_names[name] = active_names.get(name, False) or active
         for name in program.names:
             present = name in flat
-            derived = all(program.steps[i].dim is None for i in program.steps_of[name])
-            if active_names.get(name) and not present and not derived:
+            if active_names.get(name) and not present and name not in program.derived_names:
                 problems.append(f"`{name}` is missing")
             elif present and not active_names.get(name):
-                why = self._why_inactive(name, env)
+                why = self._why_inactive(name, values)
                 problems.append(f"`{name}` is set but inactive" +
                                 (f": `{why}` does not hold" if why else ""))
         if not problems:
             for c in program.constraints:
-                if c.excluded(env)[0]:
-                    problems.append(f"excluded by `{c.decl.source}`")
+                if scalar.holds(c.decl.conditions, values):
+                    v, known = scalar.evaluate(c.decl.expr, values)
+                    if known and bool(v) == (c.decl.kind == "forbid"):
+                        problems.append(f"excluded by `{c.decl.source}`")
         return problems, x, mask
 
-    def _why_inactive(self, name: str, env: Env) -> str:
-        """The conditions of `name`'s first declaration that do not hold in `env`."""
+    def _why_inactive(self, name: str, values: Mapping[str, Any]) -> str:
+        """The conditions of `name`'s first declaration that do not hold."""
         step = self._program.steps[self._program.steps_of[name][0]]
-        return " and ".join(expr_text(c) for c, part in zip(step.decl.conditions, step.parts,
-                                                            strict=True)
-                            if not holds(part, env)[0])
+        return " and ".join(expr_text(c) for c in step.decl.conditions
+                            if not scalar.holds((c,), values))
 
     def complete(self, config: Mapping[str, Any]) -> dict[str, Any]:
         """The configuration as the space produces it: derived values filled in, keys in
@@ -469,18 +463,11 @@ def _count_only(step: Step, dim: Dimension, args: dict[str, np.ndarray]) -> np.n
     return np.maximum(np.floor(hi / q + 1e-9) - np.ceil(lo / q - 1e-9) + 1, 0).astype(np.int64)
 
 
-def _column_of(value: Any, step: Step) -> np.ndarray:
-    """A one-row column holding a checked value (or a placeholder) in the step's dtype."""
-    kind = step.options.dtype.kind if step.options is not None else "f"
-    if kind == "U":
-        return np.array(["" if value is None else value], dtype=str)
-    if kind == "O":
-        col = np.empty(1, dtype=object)
-        col[0] = value
-        return col
-    if kind == "b":
-        return np.array([bool(value)])
-    return np.array([np.nan if value is None else float(value)])
+def _shown(value: Any, types: frozenset[str] | None) -> Any:
+    """A derived value as the output shows it (an int-typed whole number as int)."""
+    if types == frozenset({"int"}) and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _same(given: Any, expected: Any) -> bool:
