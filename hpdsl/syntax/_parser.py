@@ -1,7 +1,9 @@
-"""Lark (LALR) over grammar/hps.lark, transformed into `hpdsl.syntax.ast`.
+"""Lark (LALR) over grammar/hps.lark, building `hpdsl.syntax.ast` as it parses.
 
-The transformer is Lark's non-recursive one, so a long operator chain or deep
-nesting costs no Python recursion here.
+Lark compiles the grammar and its LALR table; `_Driver` runs that table with the
+`_Builder` callbacks, so the AST is built as the parser reduces (no parse tree, no
+second pass, no recursion: a long operator chain or deep nesting is cheap here). On a
+syntax error, lark's own parser runs again to raise the error that is reported.
 """
 
 from __future__ import annotations
@@ -9,15 +11,16 @@ from __future__ import annotations
 import functools
 import threading
 from importlib import resources
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from lark import Lark, Token, Transformer_NonRecursive, v_args
+from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..diagnostics import Diagnostic, Span
 from . import ast
-from ._postlex import MAX_NESTING, Layout, NestingTooDeep
+from ._postlex import MAX_NESTING, Layout, Lexer, NestingTooDeep
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 MAX_EXPR_DEPTH = 200
@@ -30,15 +33,6 @@ def grammar_text() -> str:
         return packaged.read_text(encoding="utf-8")
     checkout = Path(__file__).resolve().parents[2] / "grammar" / "hps.lark"
     return checkout.read_text(encoding="utf-8")
-
-
-class _Comments:
-    def __init__(self) -> None:
-        self.tokens: list[Token] = []
-
-    def __call__(self, tok: Token) -> Token:
-        self.tokens.append(tok)
-        return tok
 
 
 def _unescape(body: str) -> str:
@@ -55,7 +49,7 @@ def _unescape(body: str) -> str:
 
 def _number(text: str) -> int | float:
     clean = text.replace("_", "")
-    if any(c in clean for c in ".eE"):
+    if "." in clean or "e" in clean or "E" in clean:
         return float(clean)
     try:
         return int(clean)
@@ -63,191 +57,244 @@ def _number(text: str) -> int | float:
         return float(clean)
 
 
-class _ToAst(Transformer_NonRecursive):
-    """Builds AST nodes as the parser reduces. `file` is set per parse."""
+class _Builder(Transformer):
+    """Builds AST nodes inline, as the LALR parser reduces: no parse tree, no second pass.
+
+    The parser keeps every token (`keep_all_tokens`), so spans come from the children: a
+    node runs from the start of its first child to the end of its last one, where a child
+    in parentheses counts with them (`_groups`), as lark's `propagate_positions` did.
+    `_heights` holds each node's height (by id; leaves have none), so the depth limit is
+    checked without another walk. The state is per parse: use it under `_LOCK`.
+    """
 
     def __init__(self) -> None:
         super().__init__(visit_tokens=False)
-        self.file = "<string>"
+        self.reset("<string>")
 
-    def span(self, meta: Any) -> Span:
-        return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column,
-                    meta.start_pos, meta.end_pos)
+    def reset(self, file: str) -> None:
+        """Start a parse of `file`."""
+        self.file = file
+        self.comments: list[Token] = []
+        self._groups: dict[int, Span] = {}
+        self._heights: dict[int, int] = {}
+
+    def comment(self, tok: Token) -> Token:
+        """Lexer callback: keep the comment for `Module.comments`."""
+        self.comments.append(tok)
+        return tok
+
+    def height(self, body: tuple[ast.Stmt, ...]) -> int:
+        """The height of the tallest statement in `body`."""
+        get = self._heights.get
+        return max((get(id(s), 0) for s in body), default=0)
 
     def tspan(self, tok: Token) -> Span:
         return Span(self.file, tok.line or 1, tok.column or 1, tok.end_line or 1,
                     tok.end_column or 1, tok.start_pos or 0, tok.end_pos or 0)
 
+    def _span(self, first: Any, last: Any) -> Span:
+        """From the start of `first` to the end of `last` (tokens or nodes)."""
+        if type(first) is Token:
+            line, column, start = first.line or 1, first.column or 1, first.start_pos or 0
+        else:
+            outer = self._groups.get(id(first)) or first.span
+            line, column, start = outer.line, outer.column, outer.start
+        if type(last) is Token:
+            end_line, end_column, end = last.end_line or 1, last.end_column or 1, last.end_pos or 0
+        else:
+            outer = self._groups.get(id(last)) or last.span
+            end_line, end_column, end = outer.end_line, outer.end_column, outer.end
+        return Span(self.file, line, column, end_line, end_column, start, end)
+
+    def _node(self, node: Any, *children: Any) -> Any:
+        """Record the height of `node` above its node `children` (None ignored); return it."""
+        get = self._heights.get
+        self._heights[id(node)] = 1 + max([get(id(c), 0) for c in children if c is not None])
+        return node
+
+    def _tall(self, node: Any, children: tuple[Any, ...]) -> Any:
+        """`_node` for children in a tuple, which may be empty (then the node is a leaf)."""
+        if children:
+            self._node(node, *children)
+        return node
+
     # --- statements
     def start(self, children: list[Any]) -> tuple[ast.Stmt, ...]:
-        return tuple(children)
+        return tuple(c for c in children if type(c) is not Token)
 
-    def block(self, children: list[Any]) -> tuple[ast.Stmt, ...]:
-        return tuple(children)
+    block = start
 
-    @v_args(meta=True)
-    def plain_target(self, meta: Any, children: list[Any]) -> ast.Target:
-        return ast.Target(str(children[0]), None, self.span(meta))
+    def plain_target(self, children: list[Any]) -> ast.Target:
+        return ast.Target(str(children[0]), None, self.tspan(children[0]))
 
-    @v_args(meta=True)
-    def indexed_target(self, meta: Any, children: list[Any]) -> ast.Target:
-        return ast.Target(str(children[0]), str(children[1]), self.span(meta))
+    def indexed_target(self, children: list[Any]) -> ast.Target:
+        name, _lsqb, index, rsqb = children
+        return ast.Target(str(name), str(index), self._span(name, rsqb))
 
-    @v_args(meta=True)
-    def sample(self, meta: Any, children: list[Any]) -> ast.Sample:
-        target, dist, default = children
-        return ast.Sample(target, dist, default, self.span(meta))
+    def sample(self, children: list[Any]) -> ast.Sample:
+        target, _tilde, dist, default = children
+        node = ast.Sample(target, dist, default, self._span(target, default or dist))
+        return self._node(node, target, dist, default)
 
     def default(self, children: list[Any]) -> ast.Expr:
-        return children[0]
+        return children[1]
 
-    @v_args(meta=True)
-    def assign(self, meta: Any, children: list[Any]) -> ast.Assign:
-        return ast.Assign(children[0], children[1], self.span(meta))
+    def assign(self, children: list[Any]) -> ast.Assign:
+        target, _eq, value = children
+        return self._node(ast.Assign(target, value, self._span(target, value)), target, value)
 
-    @v_args(meta=True)
-    def dist(self, meta: Any, children: list[Any]) -> ast.Dist:
-        name, args = children
-        return ast.Dist(str(name), tuple(args or ()), self.span(meta), self.tspan(name))
+    def dist(self, children: list[Any]) -> ast.Dist:
+        name, _lpar, args, rpar = children
+        args = tuple(args or ())
+        return self._tall(ast.Dist(str(name), args, self._span(name, rpar), self.tspan(name)),
+                          args)
 
     def dist_args(self, children: list[Any]) -> list[ast.DistArg]:
         out = []
         for c in children:
-            if isinstance(c, ast.DistArg):
-                out.append(c)
-            else:
-                out.append(ast.DistArg(c, None, _expr_span(c)))
+            if type(c) is Token:
+                continue
+            if type(c) is not ast.DistArg:
+                c = self._node(ast.DistArg(c, None, c.span), c)
+            out.append(c)
         return out
 
-    @v_args(meta=True)
-    def weighted(self, meta: Any, children: list[Any]) -> ast.DistArg:
-        return ast.DistArg(children[1], children[0], self.span(meta))
+    def weighted(self, children: list[Any]) -> ast.DistArg:
+        weight, _colon, value = children
+        return self._node(ast.DistArg(value, weight, self._span(weight, value)), value, weight)
 
-    @v_args(meta=True)
-    def stage(self, meta: Any, children: list[Any]) -> ast.Stage:
-        name, body = children
-        return ast.Stage(str(name), body, self.span(meta), self.tspan(name))
+    def stage(self, children: list[Any]) -> ast.Stage:
+        name, _lbrace, body, rbrace = children
+        return self._tall(ast.Stage(str(name), body, self._span(name, rbrace), self.tspan(name)),
+                          body)
 
-    @v_args(meta=True)
-    def for_loop(self, meta: Any, children: list[Any]) -> ast.For:
-        var, start, _dots, stop, body = children
-        return ast.For(str(var), start, stop, body, self.span(meta))
+    def for_loop(self, children: list[Any]) -> ast.For:
+        for_, var, _in, start, _dots, stop, _lbrace, body, rbrace = children
+        node = ast.For(str(var), start, stop, body, self._span(for_, rbrace))
+        return self._node(node, start, stop, *body)
 
-    @v_args(meta=True)
-    def if_block(self, meta: Any, children: list[Any]) -> ast.If:
-        cond, body, *rest = children
-        first = ast.Branch(cond, body, _expr_span(cond))
-        branches = [first]
+    def if_block(self, children: list[Any]) -> ast.If:
+        if_, cond, _lbrace, body, rbrace, *rest = children
+        branches = [self._node(ast.Branch(cond, body, cond.span), cond, *body)]
         orelse = None
-        for r in rest:
-            if isinstance(r, ast.Branch):
-                branches.append(r)
-            elif r is not None:
-                orelse = r
-        return ast.If(tuple(branches), orelse, self.span(meta))
+        end = rbrace
+        for clause in rest:
+            if clause is None:
+                continue
+            inner, end = clause
+            if type(inner) is ast.Branch:
+                branches.append(inner)
+            else:
+                orelse = inner
+        node = ast.If(tuple(branches), orelse, self._span(if_, end))
+        return self._node(node, *branches, *(orelse or ()))
 
-    @v_args(meta=True)
-    def elif_clause(self, meta: Any, children: list[Any]) -> ast.Branch:
-        return ast.Branch(children[0], children[1], _expr_span(children[0]))
+    def elif_clause(self, children: list[Any]) -> tuple[ast.Branch, Token]:
+        _elif, cond, _lbrace, body, rbrace = children
+        return self._node(ast.Branch(cond, body, cond.span), cond, *body), rbrace
 
-    def else_clause(self, children: list[Any]) -> tuple[ast.Stmt, ...]:
-        return children[0]
+    def else_clause(self, children: list[Any]) -> tuple[tuple[ast.Stmt, ...], Token]:
+        _else, _lbrace, body, rbrace = children
+        return body, rbrace
 
-    @v_args(meta=True)
-    def if_then(self, meta: Any, children: list[Any]) -> ast.If:
-        cond, stmt = children
-        return ast.If((ast.Branch(cond, (stmt,), _expr_span(cond)),), None, self.span(meta),
-                      inline=True)
+    def if_then(self, children: list[Any]) -> ast.If:
+        if_, cond, _then, stmt = children
+        branch = self._node(ast.Branch(cond, (stmt,), cond.span), cond, stmt)
+        return self._node(ast.If((branch,), None, self._span(if_, stmt), inline=True), branch)
 
-    @v_args(meta=True)
-    def constraint(self, meta: Any, children: list[Any]) -> ast.Constraint:
-        return ast.Constraint(str(children[0]), children[1], self.span(meta))
+    def constraint(self, children: list[Any]) -> ast.Constraint:
+        kind, expr = children
+        return self._node(ast.Constraint(str(kind), expr, self._span(kind, expr)), expr)
 
-    @v_args(meta=True)
-    def include(self, meta: Any, children: list[Any]) -> ast.Include:
-        return ast.Include(_unescape(str(children[0])[1:-1]), self.span(meta))
+    def include(self, children: list[Any]) -> ast.Include:
+        include, path = children
+        return ast.Include(_unescape(str(path)[1:-1]), self._span(include, path))
 
     # --- expressions
-    @v_args(meta=True)
-    def or_(self, meta: Any, children: list[Any]) -> ast.Or:
-        left, right = children
-        ops = left.operands if isinstance(left, ast.Or) else (left,)
-        return ast.Or((*ops, right), self.span(meta))
+    def or_(self, children: list[Any]) -> ast.Or:
+        left, _or, right = children
+        span = self._span(left, right)
+        if type(left) is ast.Or:
+            return self._node(ast.Or((*left.operands, right), span), *self._drop(left), right)
+        return self._node(ast.Or((left, right), span), left, right)
 
-    @v_args(meta=True)
-    def and_(self, meta: Any, children: list[Any]) -> ast.And:
-        left, right = children
-        ops = left.operands if isinstance(left, ast.And) else (left,)
-        return ast.And((*ops, right), self.span(meta))
+    def and_(self, children: list[Any]) -> ast.And:
+        left, _and, right = children
+        span = self._span(left, right)
+        if type(left) is ast.And:
+            return self._node(ast.And((*left.operands, right), span), *self._drop(left), right)
+        return self._node(ast.And((left, right), span), left, right)
 
-    @v_args(meta=True)
-    def not_(self, meta: Any, children: list[Any]) -> ast.Not:
-        return ast.Not(children[0], self.span(meta))
+    def _drop(self, node: ast.And | ast.Or) -> tuple[ast.Expr, ...]:
+        """Forget `node` (flattened into its parent, so its id may be reused); its operands."""
+        self._groups.pop(id(node), None)
+        del self._heights[id(node)]
+        return node.operands
 
-    @v_args(meta=True)
-    def compare(self, meta: Any, children: list[Any]) -> ast.Compare:
+    def not_(self, children: list[Any]) -> ast.Not:
+        not_, operand = children
+        return self._node(ast.Not(operand, self._span(not_, operand)), operand)
+
+    def compare(self, children: list[Any]) -> ast.Compare:
         left, op, right = children
-        return ast.Compare(str(op), left, right, self.span(meta))
+        return self._node(ast.Compare(str(op), left, right, self._span(left, right)), left, right)
 
-    @v_args(meta=True)
-    def in_(self, meta: Any, children: list[Any]) -> ast.In:
-        return ast.In(children[0], children[1], False, self.span(meta))
+    def in_(self, children: list[Any]) -> ast.In:
+        left, _in, (options, rbrace) = children
+        return self._node(ast.In(left, options, False, self._span(left, rbrace)), left, *options)
 
-    @v_args(meta=True)
-    def not_in(self, meta: Any, children: list[Any]) -> ast.In:
-        return ast.In(children[0], children[1], True, self.span(meta))
+    def not_in(self, children: list[Any]) -> ast.In:
+        left, _not, _in, (options, rbrace) = children
+        return self._node(ast.In(left, options, True, self._span(left, rbrace)), left, *options)
 
-    def set_lit(self, children: list[Any]) -> tuple[ast.Expr, ...]:
-        return tuple(c for c in children if c is not None)
+    def set_lit(self, children: list[Any]) -> tuple[tuple[ast.Expr, ...], Token]:
+        return tuple(c for c in children[1:-1] if c is not None and type(c) is not Token), \
+            children[-1]
 
-    @v_args(meta=True)
-    def binop(self, meta: Any, children: list[Any]) -> ast.BinOp:
+    def binop(self, children: list[Any]) -> ast.BinOp:
         left, op, right = children
-        return ast.BinOp(str(op), left, right, self.span(meta))
+        return self._node(ast.BinOp(str(op), left, right, self._span(left, right)), left, right)
 
-    @v_args(meta=True)
-    def unop(self, meta: Any, children: list[Any]) -> ast.UnaryOp:
-        return ast.UnaryOp(str(children[0]), children[1], self.span(meta))
+    def unop(self, children: list[Any]) -> ast.UnaryOp:
+        op, operand = children
+        return self._node(ast.UnaryOp(str(op), operand, self._span(op, operand)), operand)
 
-    @v_args(meta=True)
-    def number(self, meta: Any, children: list[Any]) -> ast.Number:
-        return ast.Number(_number(str(children[0])), self.span(meta))
+    def group(self, children: list[Any]) -> ast.Expr:
+        lpar, expr, rpar = children
+        self._groups[id(expr)] = self._span(lpar, rpar)
+        return expr
 
-    @v_args(meta=True)
-    def string(self, meta: Any, children: list[Any]) -> ast.String:
-        return ast.String(_unescape(str(children[0])[1:-1]), self.span(meta))
+    def number(self, children: list[Any]) -> ast.Number:
+        return ast.Number(_number(str(children[0])), self.tspan(children[0]))
 
-    @v_args(meta=True)
-    def true(self, meta: Any, children: list[Any]) -> ast.Bool:
-        return ast.Bool(True, self.span(meta))
+    def string(self, children: list[Any]) -> ast.String:
+        return ast.String(_unescape(str(children[0])[1:-1]), self.tspan(children[0]))
 
-    @v_args(meta=True)
-    def false(self, meta: Any, children: list[Any]) -> ast.Bool:
-        return ast.Bool(False, self.span(meta))
+    def true(self, children: list[Any]) -> ast.Bool:
+        return ast.Bool(True, self.tspan(children[0]))
 
-    @v_args(meta=True)
-    def name(self, meta: Any, children: list[Any]) -> ast.Name:
-        return ast.Name(str(children[0]), self.span(meta))
+    def false(self, children: list[Any]) -> ast.Bool:
+        return ast.Bool(False, self.tspan(children[0]))
 
-    @v_args(meta=True)
-    def dotted(self, meta: Any, children: list[Any]) -> ast.Dotted:
-        return ast.Dotted(tuple(str(c) for c in children), self.span(meta))
+    def name(self, children: list[Any]) -> ast.Name:
+        return ast.Name(str(children[0]), self.tspan(children[0]))
 
-    @v_args(meta=True)
-    def index(self, meta: Any, children: list[Any]) -> ast.Index:
-        return ast.Index(str(children[0]), children[1], self.span(meta))
+    def dotted(self, children: list[Any]) -> ast.Dotted:
+        return ast.Dotted(tuple(str(c) for c in children[::2]),
+                          self._span(children[0], children[-1]))
 
-    @v_args(meta=True)
-    def call(self, meta: Any, children: list[Any]) -> ast.Call:
-        func, args = children
-        return ast.Call(str(func), tuple(args or ()), self.span(meta), self.tspan(func))
+    def index(self, children: list[Any]) -> ast.Index:
+        name, _lsqb, index, rsqb = children
+        return self._node(ast.Index(str(name), index, self._span(name, rsqb)), index)
+
+    def call(self, children: list[Any]) -> ast.Call:
+        func, _lpar, args, rpar = children
+        args = tuple(args or ())
+        node = ast.Call(str(func), args, self._span(func, rpar), self.tspan(func))
+        return self._tall(node, args)
 
     def call_args(self, children: list[Any]) -> list[ast.Expr]:
-        return children
-
-
-def _expr_span(node: Any) -> Span:
-    return node.span
+        return [c for c in children if type(c) is not Token]
 
 
 # Friendly messages for common mistakes, matched against the parser state at the
@@ -309,28 +356,110 @@ def _describe(name: str) -> str:
     return f"`{name.lower()}`"
 
 
+_BUILDER = _Builder()
+_LOCK = threading.Lock()
+
+
 @functools.lru_cache(maxsize=1)
 def _lark() -> Lark:
-    return Lark(grammar_text(), parser="lalr", lexer="basic", postlex=Layout(),
-                propagate_positions=True, maybe_placeholders=True,
-                lexer_callbacks={"COMMENT": _COMMENT_SINK})
+    return Lark(grammar_text(), parser="lalr", lexer=Lexer, postlex=Layout(),
+                keep_all_tokens=True, maybe_placeholders=True, transformer=_BUILDER,
+                lexer_callbacks={"COMMENT": _BUILDER.comment})
 
 
-class _CommentSink:
-    """Lexer callback collecting comments for the parse that is running."""
+class _Driver:
+    """Lark's LALR table and callbacks, run by a leaner loop than lark's own.
 
-    def __init__(self) -> None:
-        self.current: _Comments | None = None
+    The same table and the same callbacks (so the same AST); a unit rule (`?rule` with
+    one child, which lark passes through) only changes state. Syntax errors are left to
+    lark's parser (see `_build`).
+    """
 
-    def __call__(self, tok: Token) -> Token:
-        if self.current is not None:
-            self.current(tok)
-        return tok
+    def __init__(self, lark: Lark) -> None:
+        # lark's internals, not its public API: `_driver` falls back to lark's own loop
+        # if a lark release moves them
+        from lark.grammar import Rule
+        from lark.parse_tree_builder import ExpandSingleChild
+        from lark.parsers.lalr_analysis import Shift
+
+        parser = lark.parser.parser.parser  # lark's LALR _Parser: parse_table, callbacks
+        table = parser.parse_table
+        reductions = {}
+        for rule, callback in parser.callbacks.items():
+            if isinstance(rule, Rule):
+                unit = isinstance(callback, ExpandSingleChild) and len(rule.expansion) == 1
+                reductions[rule] = (len(rule.expansion), None if unit else callback,
+                                    str(rule.origin.name))
+        self._states = {
+            state: {str(symbol): (True, arg) if action is Shift else (False, reductions[arg])
+                    for symbol, (action, arg) in row.items()}
+            for state, row in table.states.items()
+        }
+        self._start = table.start_states["start"]
+        self._end = table.end_states["start"]
+        self._lexer = Lexer(lark.lexer_conf)
+        self._layout = Layout()
+
+    def run(self, source: str) -> tuple[ast.Stmt, ...] | None:
+        """The statements of `source`, or None at the first token the table rejects."""
+        states, end = self._states, self._end
+        state_stack = [self._start]
+        value_stack: list[Any] = []
+        for tok in chain(self._layout.process(self._lexer.scan(source)), (_END,)):
+            kind = tok.type
+            while True:
+                action = states[state_stack[-1]].get(kind)
+                if action is None:
+                    return None
+                shift, arg = action
+                if shift:
+                    state_stack.append(arg)
+                    value_stack.append(tok)
+                    break
+                size, callback, origin = arg
+                if callback is None:
+                    del state_stack[-1]
+                else:
+                    value = callback(value_stack[-size:] if size else [])
+                    if size:
+                        del state_stack[-size:]
+                        del value_stack[-size:]
+                    value_stack.append(value)
+                state_stack.append(states[state_stack[-1]][origin][1])
+                if state_stack[-1] == end:
+                    body: tuple[ast.Stmt, ...] = value_stack[-1]
+                    return body
+        return None  # not reached: the table never shifts the end token
 
 
-_COMMENT_SINK = _CommentSink()
-_TRANSFORMER = _ToAst()
-_LOCK = threading.Lock()
+_END = Token("$END", "")
+
+
+@functools.lru_cache(maxsize=1)
+def _driver() -> _Driver | None:
+    """The fast loop, or None (use lark's own parser) if lark's internals differ."""
+    try:
+        return _Driver(_lark())
+    except (ImportError, AttributeError, KeyError, TypeError):
+        return None
+
+
+def _build(source: str, file: str) -> tuple[ast.Stmt, ...]:
+    """Parse `source` into statements; the builder keeps the rest. Call under `_LOCK`.
+
+    On a syntax error, lark's parser runs again to raise it, with the parser state that
+    the friendly messages need.
+    """
+    _BUILDER.reset(file)
+    driver = _driver()
+    try:
+        body = driver.run(source) if driver is not None else None
+    except UnexpectedCharacters:
+        body = None
+    if body is not None:
+        return body
+    _BUILDER.reset(file)
+    return cast("tuple[ast.Stmt, ...]", _lark().parse(source))
 
 
 def _end_span(file: str, text: str) -> Span:
@@ -353,7 +482,8 @@ def _example_errors() -> tuple[tuple[str, int, frozenset[str], str], ...]:
     for message, examples in SYNTAX_EXAMPLES.items():
         for example in (*examples, *("\n" + e for e in examples)):
             try:
-                _lark().parse(example)
+                with _LOCK:
+                    _build(example, "<example>")
             except UnexpectedInput as ex:
                 out.append((message, ex.state.position, frozenset(getattr(ex, "accepts", ()) or ()),
                             getattr(getattr(ex, "token", None), "type", "$END")))
@@ -436,13 +566,11 @@ def parse(text: str, path: str = "<string>") -> tuple[ast.Module | None, list[Di
                                  f"{MAX_SOURCE_BYTES // (1024 * 1024)} MiB", span,
                                  help="split the space into included files")]
     source = text if text.endswith("\n") else text + "\n"
-    transformer = _TRANSFORMER
-    comments = _Comments()
     try:
         with _LOCK:
-            transformer.file = path
-            _COMMENT_SINK.current = comments
-            body = _TRANSFORMER.transform(_lark().parse(source))
+            body = _build(source, path)
+            height = _BUILDER.height(body)
+            comments = tuple(ast.Comment(str(t), _BUILDER.tspan(t)) for t in _BUILDER.comments)
     except UnexpectedInput as err:
         return None, [_syntax_diagnostic(err, path, text)]
     except NestingTooDeep as err:
@@ -451,27 +579,19 @@ def parse(text: str, path: str = "<string>") -> tuple[ast.Module | None, list[Di
                     tok.end_column or 1, tok.start_pos or 0, tok.end_pos or 0)
         return None, [Diagnostic("HPS003", f"blocks and brackets nested deeper than "
                                  f"{MAX_NESTING} levels", span)]
-    except RecursionError:
-        span = Span(path, 1, 1, 1, 2, 0, 1)
-        return None, [Diagnostic("HPS003", "expression nested too deeply to parse", span)]
-    finally:
-        _COMMENT_SINK.current = None
-    too_deep = _too_deep(body)
+    too_deep = _too_deep(body) if height > MAX_EXPR_DEPTH else None
     if too_deep is not None:
         return None, [Diagnostic("HPS003", f"expression nested deeper than {MAX_EXPR_DEPTH} "
                                  "levels", too_deep,
                                  help="split the expression with derived values (`x = ...`)")]
-    module_comments = tuple(
-        ast.Comment(str(t), transformer.tspan(t)) for t in comments.tokens
-    )
-    return ast.Module(path, body, module_comments), []
-
+    return ast.Module(path, body, comments), []
 
 
 def _too_deep(body: tuple[ast.Stmt, ...]) -> Span | None:
     """The span of the first expression nested deeper than MAX_EXPR_DEPTH, if any.
 
-    Iterative, so that it is safe on exactly the inputs it exists to refuse.
+    Iterative, so that it is safe on exactly the inputs it exists to refuse. Only run
+    when the builder found a statement that tall, to tell which node to report.
     """
     stack: list[tuple[Any, int]] = [(stmt, 0) for stmt in body]
     while stack:
