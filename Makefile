@@ -12,10 +12,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The search resumes the study in runs/demo.db: a second `make demo` finds its 60 trials
+# done and only prints the best (delete runs/ or raise --max-evals to search further).
 demo: $(STAMP)
 	$(BIN)/hpdsl lint examples/*.hps
 	$(BIN)/hpdsl show examples/classifier.hps
-	$(BIN)/hpdsl sample examples/classifier.hps -n 5 --seed 0
+	$(BIN)/hpdsl run examples/classifier.hps --objective examples/classifier.py:objective \
+		--max-evals 60 --storage sqlite:///runs/demo.db --plots runs/plots
 
 test: lint typecheck pytest wheel-check
 
@@ -41,6 +44,13 @@ wheel-check: $(STAMP)
 		assert 'site-packages' in hpdsl.__file__, hpdsl.__file__; \
 		print('wheel ok:', s, s.sample(0))"
 	cd build/wheel-check && venv/bin/hpdsl lint $(CURDIR)/examples/*.hps
+
+# Long fuzzing (tests/README.md): each hypothesis fuzzer for HPDSL_FUZZ_SECONDS, then atheris.
+HPDSL_FUZZ_SECONDS ?= 600
+fuzz: $(STAMP)
+	HPDSL_FUZZ_SECONDS=$(HPDSL_FUZZ_SECONDS) $(BIN)/python -m pytest -q tests/test_fuzz_fmt.py
+	$(BIN)/python -m pip install --quiet atheris && \
+		$(BIN)/python tests/fuzz_harness.py -max_total_time=$(HPDSL_FUZZ_SECONDS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_space.py

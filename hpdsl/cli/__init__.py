@@ -1,4 +1,4 @@
-"""The `hpdsl` command: lint, explain, show and sample space files.
+"""The `hpdsl` command: lint, explain, show and sample space files; run and inspect studies.
 
 Each command is a module with `HELP`, `DESCRIPTION`, `EPILOG`, `add_arguments(parser)`
 and `run(args) -> int`; `main` builds the parser from them and turns every way out into
@@ -16,13 +16,28 @@ import traceback
 from types import ModuleType
 
 from .. import __version__
-from . import _convert, _explain, _fmt, _graph, _lint, _sample, _show
+from . import (
+    _best,
+    _convert,
+    _explain,
+    _fmt,
+    _graph,
+    _lint,
+    _plot,
+    _run,
+    _sample,
+    _show,
+    _studies,
+    _trials,
+)
 
 __all__ = ["main"]
 
 COMMANDS: tuple[tuple[str, ModuleType], ...] = (
     ("lint", _lint), ("explain", _explain), ("show", _show), ("sample", _sample),
     ("fmt", _fmt), ("graph", _graph), ("convert", _convert),
+    ("run", _run), ("trials", _trials), ("best", _best), ("studies", _studies),
+    ("plot", _plot),
 )
 
 EPILOG = """\
@@ -34,6 +49,12 @@ examples:
   hpdsl fmt --check examples/*.hps
   hpdsl graph examples/classifier.hps | dot -Tsvg > classifier.svg
   hpdsl convert examples/classifier.hps -o classifier.json
+  hpdsl run examples/classifier.hps --objective examples/classifier.py:objective \
+      --max-evals 60 --storage sqlite:///runs/demo.db --plots runs/plots
+  hpdsl studies sqlite:///runs/demo.db
+  hpdsl trials sqlite:///runs/demo.db --format csv
+  hpdsl best sqlite:///runs/demo.db
+  hpdsl plot sqlite:///runs/demo.db --kind importance --out importance.png
 
 Run `hpdsl COMMAND --help` for the options of a command."""
 

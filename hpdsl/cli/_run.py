@@ -1,0 +1,234 @@
+"""`hpdsl run`: minimize an objective over a space, optionally in a stored study."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from .. import plot
+from ..errors import AllTrialsFailed, HpsError
+from ..search import Trials, TrialState, fmin
+from ..search._base import Suggest
+from ..storage import SpaceChangedError
+from ._common import add_colour_argument, error, load_space
+from ._objective import ObjectiveError, load_objective
+
+HELP = "minimize an objective over a space, with progress, resume and plots"
+DESCRIPTION = """\
+Minimize an objective over the space in SPACE. The objective is a function
+that takes a configuration dict and returns a loss, or a dict with `loss` and
+extra results: `--objective FILE.py:FUNC` runs the file (its directory first
+on sys.path, so its own imports work) and takes FUNC from it; `--objective
+module:func` imports a module (the working directory first on sys.path).
+Nothing else is imported. An objective that raises fails its trial and the
+search goes on.
+
+With --storage the trials are saved as they finish in study --study (default:
+the space file's name without .hps). Running the same command again resumes
+that study: --max-evals counts all its trials, so a study that already has
+them runs nothing (raise --max-evals to go on). Without --max-evals or
+--timeout the search runs until Ctrl-C (or until grid runs out).
+
+At the end the best configuration is printed (JSON) with its loss and extra
+results. Ctrl-C stops cleanly: the running trials are recorded as interrupted
+(a resumed run runs them again), the best so far is printed, exit status 130.
+
+Exit status: 0 done, 1 no trial finished with a loss or the plots could not
+be written, 2 bad input (space errors, objective not found, storage errors, a
+study run on another space), 130 interrupted."""
+EPILOG = """\
+examples:
+  hpdsl run examples/classifier.hps --objective examples/classifier.py:objective \\
+      --max-evals 60 --storage sqlite:///runs/demo.db --plots runs/plots
+  hpdsl run space.hps --objective mypkg.train:objective --n-jobs 4 --trial-timeout 600
+  hpdsl best sqlite:///runs/demo.db     # later: the best trial of the stored study"""
+
+ALGORITHMS = ("tpe", "rand", "anneal", "grid")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _n_jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < -1 or value == 0:
+        raise argparse.ArgumentTypeError(f"must be >= 1 or -1 (one per CPU), got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("space", metavar="SPACE", help="the space file")
+    parser.add_argument("--objective", required=True, metavar="FILE.py:FUNC|module:func",
+                        help="the function to minimize")
+    parser.add_argument("--max-evals", type=_positive_int, metavar="N",
+                        help="stop when the study has N trials in all (default: no limit)")
+    parser.add_argument("--timeout", type=_seconds, metavar="S",
+                        help="start no new trial after S seconds")
+    parser.add_argument("--algo", choices=ALGORITHMS, default="tpe",
+                        help="the search algorithm (default tpe)")
+    parser.add_argument("--seed", type=int, metavar="S", help="random seed")
+    parser.add_argument("--storage", metavar="URL",
+                        help="keep the trials in a file, e.g. sqlite:///runs/demo.db "
+                             "(default: in memory, lost at exit)")
+    parser.add_argument("--study", metavar="NAME",
+                        help="the study's name in the storage (default: the space file's "
+                             "stem)")
+    parser.add_argument("--allow-space-change", action="store_true",
+                        help="resume a study although its space's source changed")
+    parser.add_argument("--n-jobs", type=_n_jobs, default=1, metavar="N",
+                        help="evaluate N trials at once in worker processes (-1: one per CPU)")
+    parser.add_argument("--trial-timeout", type=_seconds, metavar="S",
+                        help="fail a trial still running after S seconds (its worker is "
+                             "killed)")
+    parser.add_argument("--plots", metavar="DIR", type=Path,
+                        help="write history, importance, parallel and slice plots (PNG) to "
+                             "DIR after the run (needs the `plot` extra)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_colour_argument(parser)
+
+
+class _Interrupt:
+    """A SIGINT handler that remembers it was called (fmin catches the KeyboardInterrupt
+    and returns the best so far, so the command would not know otherwise)."""
+
+    def __init__(self) -> None:
+        self.hit = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.hit = True
+        raise KeyboardInterrupt
+
+
+def run(args: argparse.Namespace) -> int:
+    space, code = load_space(args.space, args.no_color)
+    if space is None:
+        return code
+    try:
+        objective = load_objective(args.objective)
+    except ObjectiveError as err:
+        error(str(err))
+        return 2
+    study = args.study or Path(args.space).stem
+    where = f"study `{study}` in {args.storage}" if args.storage else "the trials (in memory)"
+    try:
+        trials = (Trials(args.storage, study=study, allow_space_change=args.allow_space_change)
+                  if args.storage else Trials())
+        trials.bind(space)
+    except SpaceChangedError as err:
+        error(str(err))
+        print("help: on the command line, pass --allow-space-change or another --study",
+              file=sys.stderr)
+        return 2
+    except HpsError as err:
+        error(str(err))
+        return 2
+    done = trials.counted()
+    if args.max_evals is not None and done >= args.max_evals:
+        print(f"hpdsl: {where} already has {done} trials (--max-evals {args.max_evals}): "
+              "nothing to run; raise --max-evals to go on", file=sys.stderr)
+    interrupt = _Interrupt()
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        fmin(objective, space, algo=_algorithm(args.algo), max_evals=args.max_evals,
+             timeout=args.timeout, trials=trials, rstate=args.seed,
+             catch_eval_exceptions=True, show_progressbar=not args.no_progress,
+             n_jobs=args.n_jobs, trial_timeout=args.trial_timeout)
+    except AllTrialsFailed:
+        pass  # reported below
+    except KeyboardInterrupt:
+        interrupt.hit = True
+    except HpsError as err:
+        error(str(err))
+        return 2
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    status = _report(trials, where)
+    if interrupt.hit:
+        print("hpdsl: interrupted; the best so far is shown above", file=sys.stderr)
+        return 130
+    if args.plots is not None and _plots(trials, args.plots) != 0:
+        return 1
+    return status
+
+
+def _algorithm(name: str) -> Suggest:
+    suggest: Suggest = importlib.import_module(f"hpdsl.search.{name}").suggest
+    return suggest
+
+
+def _report(trials: Trials, where: str) -> int:
+    """Print the counts and the best trial; 1 if no trial has a loss."""
+    states = [t.state for t in trials]
+    ok = states.count(TrialState.OK)
+    failed = states.count(TrialState.FAIL)
+    interrupted = states.count(TrialState.INTERRUPTED)
+    counts = f"{ok} ok, {failed} failed" + (f", {interrupted} interrupted" if interrupted
+                                            else "")
+    print(f"{where}: {len(states)} trials ({counts})")
+    best = trials.best_trial
+    if best is None:
+        first = next((t.error for t in trials if t.state == TrialState.FAIL), None)
+        error("no trial finished with a loss" + (f"; the first error: {first}" if first
+                                                 else ""))
+        return 1
+    print(f"best trial: {best.number}, loss {best.loss:.6g}")
+    for key, value in best.result.items():
+        if key not in ("loss", "status"):
+            print(f"  {key}: {value:.6g}" if isinstance(value, float) else f"  {key}: {value}")
+    print("best configuration:")
+    print(json.dumps(best.config, indent=2, default=str))
+    return 0
+
+
+def _plots(trials: Trials, directory: Path) -> int:
+    """Write every kind of plot to `directory`; 1 (with an error line) if impossible."""
+    try:
+        import matplotlib
+    except ImportError:
+        error("--plots needs matplotlib: pip install 'hpdsl[plot]'")
+        return 1
+    matplotlib.use("Agg")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        error(f"cannot create the plot directory {directory}: {err.strerror}")
+        return 1
+    written = []
+    for kind in plot.KINDS:
+        path = directory / f"{kind}.png"
+        try:
+            plot.save(trials, kind, path)
+        except ValueError as err:  # e.g. importance with fewer than 2 trials with a loss
+            print(f"hpdsl: no {kind} plot: {err}", file=sys.stderr)
+            continue
+        except OSError as err:
+            error(f"cannot write {path}: {err.strerror}")
+            return 1
+        written.append(path.name)
+    print(f"plots written to {directory}: {', '.join(written)}", file=sys.stderr)
+    return 0

@@ -1,0 +1,40 @@
+"""`hpdsl studies`: the studies in a storage."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..errors import HpsError
+from ..search import Trials
+from ..storage import list_studies
+from ._common import error
+from ._stored import number, table
+
+HELP = "list the studies in a storage"
+DESCRIPTION = """\
+List the studies in a storage file: name, number of trials, best loss and
+when the study was created.
+
+Exit status: 0, or 2 if the storage cannot be read."""
+EPILOG = """\
+examples:
+  hpdsl studies sqlite:///runs/demo.db"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("storage", metavar="STORAGE",
+                        help="the storage URL, e.g. sqlite:///runs/demo.db")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        rows = []
+        for info in list_studies(args.storage):
+            best = Trials(args.storage, study=info.name).best_trial
+            rows.append([info.name, str(info.n_trials), number(best and best.loss),
+                         info.created.strftime("%Y-%m-%d %H:%M:%S")])
+    except HpsError as err:
+        error(str(err))
+        return 2
+    print(table(["name", "trials", "best loss", "created"], rows))
+    return 0

@@ -1,0 +1,97 @@
+"""`hpdsl.plot` and `hpdsl plot`: the plots are drawn, written, and say the right thing."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+import hpdsl
+from hpdsl import plot
+
+matplotlib.use("Agg")
+
+HPDSL = shutil.which("hpdsl", path=str(Path(sys.executable).parent)) or "hpdsl"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+SPACE = """\
+signal ~ uniform(0, 1)
+noise ~ uniform(0, 1)
+kind ~ choice(a, b)
+if kind == b then rate ~ loguniform(1e-4, 1)
+"""
+
+
+def objective(config: dict[str, object]) -> float:
+    x = float(config["signal"])  # type: ignore[arg-type]
+    if x > 0.95:
+        raise ValueError("out of range")
+    return 10 * (x - 0.3) ** 2 + 0.001 * float(config["noise"])  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, hpdsl.Trials]:
+    directory = tmp_path_factory.mktemp("plots")
+    url = f"sqlite:///{directory / 'p.db'}"
+    trials = hpdsl.Trials(url, study="synthetic")
+    hpdsl.fmin(objective, hpdsl.loads(SPACE), algo=hpdsl.rand.suggest, max_evals=60,
+               trials=trials, rstate=3, show_progressbar=False, catch_eval_exceptions=True)
+    return directory, trials
+
+
+@pytest.mark.parametrize("method", ["forest", "variance"])
+def test_importance_ranks_the_signal_above_the_noise(stored: tuple[Path, hpdsl.Trials],
+                                                     method: str) -> None:
+    shares = plot.parameter_importance(stored[1], method=method)
+    assert set(shares) == {"signal", "noise", "kind", "rate"}
+    assert list(shares)[0] == "signal"
+    assert shares["signal"] > 5 * shares["noise"]
+    assert math.isclose(sum(shares.values()), 1.0)
+
+
+def test_importance_needs_trials_with_a_loss() -> None:
+    with pytest.raises(ValueError, match="at least 2 trials"):
+        plot.parameter_importance(hpdsl.Trials())
+
+
+@pytest.mark.parametrize("kind", plot.KINDS)
+def test_save_writes_a_png(stored: tuple[Path, hpdsl.Trials], kind: str) -> None:
+    path = stored[0] / f"{kind}.png"
+    plot.save(stored[1], kind, path)
+    data = path.read_bytes()
+    assert data.startswith(PNG) and len(data) > 5000
+
+
+def test_functions_draw_on_given_axes(stored: tuple[Path, hpdsl.Trials]) -> None:
+    from matplotlib.figure import Figure
+
+    trials = stored[1]
+    fig = Figure()
+    ax = plot.history(trials, fig.add_subplot())
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "best so far" in labels and any(label.startswith("failed (") for label in labels)
+    ax = plot.parallel(trials, Figure().add_subplot())
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["signal", "noise", "kind", "rate",
+                                                          "loss"]
+    assert plot.importance(trials, Figure().add_subplot()).get_title().startswith("Parameter")
+    sliced = plot.slice(trials, Figure())
+    assert sliced.axes[3].get_xscale() == "log"  # rate is log-uniform
+
+
+def test_plot_command(stored: tuple[Path, hpdsl.Trials], tmp_path: Path) -> None:
+    url = f"sqlite:///{stored[0] / 'p.db'}"
+    for kind in plot.KINDS:
+        out = tmp_path / f"{kind}.png"
+        proc = subprocess.run([HPDSL, "plot", url, "--kind", kind, "--out", str(out)],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert out.read_bytes().startswith(PNG) and out.stat().st_size > 5000
+    bad = subprocess.run([HPDSL, "plot", url, "--out", str(tmp_path / "no" / "dir.png")],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and bad.stderr.startswith("hpdsl: error: cannot write")
+    assert "Traceback" not in bad.stderr
