@@ -194,8 +194,8 @@ class Program:
                 argvals: dict[str, np.ndarray] = {}
                 for a, ev in step.args.items():
                     v, k = ev(env)
-                    argvals[a] = full(v, n, np.float64)
-                    active &= full(k, n)
+                    argvals[a] = np.asarray(v, dtype=np.float64)  # 0-d when constant
+                    active &= k
                 x = np.asarray(coords(step, env, active, argvals), dtype=np.float64)
                 values, invalid, idx = realize(step, self.dims[step.dim or 0], x, argvals)
                 bad |= active & invalid
@@ -273,13 +273,12 @@ def _quantize(v: np.ndarray, q: np.ndarray, lo: np.ndarray | None, hi: np.ndarra
 
 def _tidy(v: np.ndarray) -> np.ndarray:
     """Round to 15 significant digits, so that a value that went through log/exp or a
-    fraction of its range comes back as written (0.01, not 0.010000000000000004)."""
-    with np.errstate(all="ignore"):
-        mag = np.abs(v)
-        ok = (mag > 1e-200) & (mag < 1e200)
-        scale = 10.0 ** (14 - np.floor(np.log10(np.where(ok, mag, 1.0))))
-        tidy = np.round(v * scale) / scale
-    return np.where(ok & np.isfinite(tidy), tidy, v)
+    fraction of its range comes back as written (0.01, not 0.010000000000000004).
+    Call under np.errstate(all="ignore"): zeros and extremes give inf/nan scales and
+    are kept as they are."""
+    scale = 10.0 ** (14 - np.floor(np.log10(np.abs(v))))
+    tidy = np.round(v * scale) / scale
+    return np.where(np.isfinite(tidy), tidy, v)
 
 
 def realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarray]
@@ -292,8 +291,8 @@ def realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarra
     invalid = np.zeros(n, dtype=bool)
     if dist.is_choice:
         assert step.options is not None
-        idx = np.clip(np.nan_to_num(np.round(x), nan=0.0), 0, len(step.options) - 1)
-        idx = idx.astype(np.int64)
+        # fmax turns NaN (an unset coordinate) into the first option
+        idx = np.minimum(np.fmax(np.round(x), 0.0), len(step.options) - 1).astype(np.int64)
         return step.options[idx], invalid, idx
     with np.errstate(all="ignore"):
         if kind == "randint":
@@ -302,9 +301,10 @@ def realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarra
                 lo_i, hi_i = np.ceil(lo - 1e-9), np.floor(hi + 1e-9)
                 u = np.clip(x, 0.0, 1.0)
                 v = np.minimum(lo_i + np.floor(u * (hi_i - lo_i + 1)), hi_i)
-                invalid = ~(hi_i >= lo_i) | ~np.isfinite(lo_i) | ~np.isfinite(hi_i)
+                # bounds beyond 64-bit integers are refused as for constant bounds (HPS105)
+                invalid = ~(hi_i >= lo_i) | ~(np.abs(lo_i) < 2.0**63) | ~(np.abs(hi_i) < 2.0**63)
                 return v, invalid, None
-            return np.clip(np.round(x), lo, hi), invalid, None
+            return np.minimum(np.maximum(np.round(x), lo), hi), invalid, None
         if kind in ir.UNIFORM_DISTS:
             lo, hi = args["low"], args["high"]
             log = kind in ir.LOG_DISTS
@@ -320,8 +320,8 @@ def realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarra
                 v = np.clip(_tidy(v), lo, hi)
                 invalid |= ~np.isfinite(lo) | ~np.isfinite(hi)
             else:
-                c = np.clip(x, dim.low, dim.high)
-                v = np.clip(_tidy(np.exp(c)), lo, hi) if log else np.clip(c, lo, hi)
+                c = np.minimum(np.maximum(x, dim.low), dim.high)
+                v = np.minimum(np.maximum(_tidy(np.exp(c)) if log else c, lo), hi)
             if "q" in args:
                 q = args["q"]
                 v, empty = _quantize(v, q, lo, hi, step.decimals)

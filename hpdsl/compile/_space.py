@@ -222,7 +222,7 @@ class Space:
             if step.decl.default is None:
                 return np.full(env.n, center(dim))
             problem, x = value_problem(step, dim, step.decl.default,
-                                       {a: float(v[0]) for a, v in args.items()})
+                                       {a: float(np.ravel(v)[0]) for a, v in args.items()})
             return np.full(env.n, center(dim) if problem else x)
         batch = program.run(1, coords)
         if not batch.feasible[0]:
