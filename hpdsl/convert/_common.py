@@ -141,7 +141,8 @@ def complete(space: Space, values: Mapping[str, Any], fractions: bool = False
         dim = program.dims[step.dim]
         if fractions and dim.dependent:
             return np.full(1, float(value))
-        problem, x = value_problem(step, dim, value, {a: float(v[0]) for a, v in args.items()})
+        bounds = {a: float(np.ravel(v)[0]) for a, v in args.items()}
+        problem, x = value_problem(step, dim, value, bounds)
         if problem:
             problems.append(f"`{step.name}`: {problem}")
         return np.full(1, x)
@@ -161,5 +162,6 @@ def literal(v: ir.Value) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        escaped = v.replace("\\", "\\\\").replace('"', '\\"')
+        return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r") + '"'
     return repr(v)

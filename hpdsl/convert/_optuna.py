@@ -51,7 +51,7 @@ def suggest(program: Program, trial: Any) -> dict[str, Any]:
                ) -> np.ndarray:
         if not active[0]:
             return np.full(1, np.nan)
-        bounds = {a: float(v[0]) for a, v in args.items()}
+        bounds = {a: float(np.ravel(v)[0]) for a, v in args.items()}
         return np.full(1, _coordinate(program, step, trial, bounds))
 
     batch = program.run(1, coords)
