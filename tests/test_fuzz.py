@@ -13,41 +13,14 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from fuzz_harness import check, fuzz, mutated, samples_validate, spaces
+from hypothesis import given
 from hypothesis import strategies as st
 
 import hpdsl
-from hpdsl.diagnostics._codes import CODES
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = sorted(ROOT.glob("examples/**/*.hps")) + sorted(
-    (ROOT / "tests" / "fixtures").glob("**/*.hps"))
-
-
-def fuzz(max_examples: int) -> settings:
-    """Derandomized settings: CI runs the same examples every time."""
-    return settings(deadline=None, derandomize=True, database=None, max_examples=max_examples,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
-
-def check(text: str, base_dir: str | None = None) -> hpdsl.Space | None:
-    """`check_text` must answer with a space or diagnostics, never an exception."""
-    space, diags, sources = hpdsl.check_text(text, "fuzz.hps", base_dir)
-    assert all(d.code in CODES for d in diags)
-    assert (space is None) == any(d.is_error for d in diags)
-    assert isinstance(sources, dict)
-    return space
-
-
-def samples_validate(space: hpdsl.Space, seed: int) -> None:
-    try:
-        cfgs = space.sample(np.random.default_rng(seed), 50)
-    except hpdsl.SamplingError:
-        return  # constraints that (nearly) exclude everything: a documented error
-    for cfg in cfgs:
-        assert space.validate(cfg) == [], cfg
 
 
 # --- (a) grammar-aware generation ----------------------------------------------------------
@@ -55,124 +28,6 @@ def samples_validate(space: hpdsl.Space, seed: int) -> None:
 # Mostly valid spaces: typed base parameters that conditions test with the right types,
 # fresh names for everything declared in blocks, valid distribution arguments, bounds
 # that depend on `k`. Some spaces still have dead branches or over-tight constraints.
-
-BASE = ["k ~ randint(1, 4)", "x ~ uniform(0, 1)", "m ~ choice(svm, rf, knn)",
-        "flag ~ choice(true, false)"]
-LABELS = ["svm", "rf", "knn"]
-
-
-class _Names:
-    """Fresh parameter names for one generated space."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def fresh(self, prefix: str = "p") -> str:
-        self.count += 1
-        return f"{prefix}{self.count}"
-
-
-def _condition(draw: st.DrawFn, depth: int = 0) -> str:
-    kinds = ["int", "float", "label", "in", "flag"] + (["and", "or", "not"] if depth < 2 else [])
-    kind = draw(st.sampled_from(kinds))
-    if kind == "int":
-        op = draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
-        return f"k {op} {draw(st.integers(0, 5))}"
-    if kind == "float":
-        return f"x {draw(st.sampled_from(['<', '>', '<=', '>=']))} {draw(st.integers(0, 10)) / 10}"
-    if kind == "label":
-        return f"m {draw(st.sampled_from(['==', '!=']))} {draw(st.sampled_from(LABELS))}"
-    if kind == "in":
-        opts = draw(st.lists(st.sampled_from(LABELS), min_size=1, max_size=3, unique=True))
-        return f"m {draw(st.sampled_from(['in', 'not in']))} {{{', '.join(opts)}}}"
-    if kind == "flag":
-        return draw(st.sampled_from(["flag", "not flag"]))
-    if kind == "not":
-        return f"not ({_condition(draw, depth + 1)})"
-    return f"({_condition(draw, depth + 1)}) {kind} ({_condition(draw, depth + 1)})"
-
-
-def _distribution(draw: st.DrawFn, item: str | None) -> str:
-    lo = draw(st.integers(0, 5))
-    hi = lo + draw(st.integers(1, 10))
-    kind = draw(st.sampled_from(["uniform", "loguniform", "quniform", "qloguniform", "normal",
-                                 "lognormal", "qnormal", "randint", "dependent", "choice",
-                                 "pchoice"]))
-    default = ""
-    if kind == "uniform":
-        default = draw(st.sampled_from(["", f" default {lo}"]))
-        return f"uniform({lo}, {hi}){default}"
-    if kind in ("loguniform", "qloguniform"):
-        q = f", {draw(st.sampled_from([1, 2]))}" if kind == "qloguniform" else ""
-        return f"{kind}({lo + 1}, {hi + 2}{q})"
-    if kind == "quniform":
-        return f"quniform({lo}, {hi}, {draw(st.sampled_from([1, 0.5, 0.25]))})"
-    if kind in ("normal", "lognormal"):
-        return f"{kind}({lo}, {draw(st.sampled_from([0.5, 1, 2]))})"
-    if kind == "qnormal":
-        return f"qnormal({lo}, 2, {draw(st.sampled_from([1, 0.5]))})"
-    if kind == "randint":
-        return f"randint({lo}, {hi}){draw(st.sampled_from(['', f' default {hi}']))}"
-    if kind == "dependent":
-        upper = draw(st.sampled_from(["k", "k + 2", "2 * k", "max(k, 3)"]
-                                     + ([item] if item else [])))
-        return f"randint(0, {upper})"
-    if kind == "choice":
-        opts = draw(st.lists(st.sampled_from(['"a"', '"b"', "1", "2.5", "true"]), min_size=1,
-                             max_size=4, unique=True))
-        return f"choice({', '.join(opts)})"
-    return "pchoice(0.25: low, 0.75: high)"
-
-
-def _statement(draw: st.DrawFn, names: _Names, depth: int, item: str | None) -> list[str]:
-    pad = "    " * depth
-    index = "[i]" if item else ""
-    kinds = ["sample", "sample", "derived", "if_then", "constraint"]
-    if depth < 4:
-        kinds += ["if_block", "shared", "stage"] + ([] if item else ["loop"])
-    kind = draw(st.sampled_from(kinds))
-    if kind == "sample":
-        return [f"{pad}{names.fresh()}{index} ~ {_distribution(draw, item)}"]
-    if kind == "derived":
-        expr = draw(st.sampled_from(["2 ** k", "k * x + 1", "min(k, 3) - x", "log(k) + exp(x)",
-                                     "round(x * 10) // 3", "k / 2"] + ([f"{item} * k"] if item
-                                                                       else [])))
-        return [f"{pad}{names.fresh('d')}{index} = {expr}"]
-    if kind == "if_then":
-        return [f"{pad}if {_condition(draw)} then {names.fresh()}{index} ~ "
-                f"{_distribution(draw, item)}"]
-    if kind == "constraint":
-        return [f"{pad}{draw(st.sampled_from(['forbid', 'require']))} {_condition(draw)}"]
-    if kind == "shared":  # one name in two exclusive branches
-        name, cond = names.fresh("s") + index, _condition(draw)
-        return [f"{pad}if {cond} {{", f"{pad}    {name} ~ uniform(0, 1)",
-                f"{pad}}} else {{", f"{pad}    {name} ~ uniform(1, 2)", f"{pad}}}"]
-    if kind == "stage":
-        return [f"{pad}{names.fresh('stage')} {{", *_block(draw, names, depth + 1, item),
-                f"{pad}}}"]
-    if kind == "loop":
-        stop = draw(st.sampled_from(["k", "3", "1"]))
-        return [f"{pad}for i in 1..{stop} {{", *_block(draw, names, depth + 1, "i"),
-                f"{pad}    if i > 1 then {names.fresh('prev')}[i] = i * 2", f"{pad}}}"]
-    out = [f"{pad}if {_condition(draw)} {{", *_block(draw, names, depth + 1, item)]
-    for _ in range(draw(st.integers(0, 2))):
-        out += [f"{pad}}}", f"{pad}elif {_condition(draw)} {{",
-                *_block(draw, names, depth + 1, item)]
-    if draw(st.booleans()):
-        out += [f"{pad}}} else {{", *_block(draw, names, depth + 1, item)]
-    return [*out, f"{pad}}}"]
-
-
-def _block(draw: st.DrawFn, names: _Names, depth: int, item: str | None) -> list[str]:
-    count = draw(st.integers(1, 3 if depth else 6))
-    return [line for _ in range(count) for line in _statement(draw, names, depth, item)]
-
-
-@st.composite
-def spaces(draw: st.DrawFn) -> str:
-    lines = [*BASE, *_block(draw, _Names(), 0, None)]
-    return "\n".join(lines) + "\n"
-
 
 @fuzz(80)
 @given(text=spaces(), seed=st.integers(0, 2**16))
@@ -198,36 +53,6 @@ def test_the_generator_mostly_makes_valid_spaces() -> None:
 
 
 # --- (b) mutation of real files ------------------------------------------------------------
-
-TOKENS = ["{", "}", "(", ")", "[", "]", "~", "=", "==", ",", ":", "..", ".", "\n", " ", "#",
-          '"', "'", "if ", "elif ", "else ", "then ", "for ", "in ", "not ", "and ", "or ",
-          "forbid ", "require ", "include ", "default ", "choice(", "randint(", "uniform(",
-          "1e9999", "-0", "0", "1", "x", "i", "units[i]", "\t", "\r", "\\", "**", "//", "\u00e9",
-          "\u201c", "\x00", "\ufeff", "9" * 400]
-
-
-@st.composite
-def mutated(draw: st.DrawFn) -> tuple[str, str]:
-    path = draw(st.sampled_from(SOURCES))
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    for _ in range(draw(st.integers(1, 4))):
-        n = len(text)
-        i = draw(st.integers(0, n))
-        j = draw(st.integers(i, min(n, i + 40)))
-        op = draw(st.sampled_from(["delete", "insert", "insert", "duplicate", "truncate",
-                                   "char"]))
-        if op == "delete":
-            text = text[:i] + text[j:]
-        elif op == "insert":
-            text = text[:i] + draw(st.sampled_from(TOKENS)) + text[i:]
-        elif op == "duplicate":
-            text = text[:j] + text[i:j] + text[j:]
-        elif op == "truncate":
-            text = text[:i]
-        else:
-            text = text[:i] + draw(st.characters(codec="utf-8")) + text[i:]
-    return text, str(path.parent)
-
 
 @fuzz(300)
 @given(case=mutated(), seed=st.integers(0, 2**16))

@@ -11,7 +11,16 @@ from ..diagnostics import Diagnostic, Severity, Span
 from ..syntax import ast
 from . import ir
 from ._collect import Collected, LoopCond, RawCond, RawDecl, Scope
-from ._static import FUNC_ARITY, FUNCS, StaticError, arith, compare, static_value
+from ._static import (
+    FLOAT_MAX,
+    FUNC_ARITY,
+    FUNCS,
+    StaticError,
+    arith,
+    compare,
+    static_value,
+    too_large,
+)
 
 NUMERIC = frozenset({"int", "float"})
 _WEIGHT_TOLERANCE = 1e-6
@@ -131,6 +140,10 @@ class Resolver:
 
     def _expr(self, e: ast.Expr, scope: Scope) -> ir.RExpr | _Label | None:
         if isinstance(e, ast.Number | ast.String | ast.Bool):
+            if too_large(e.value):
+                self.error("HPS105", f"number too large: the largest is about {FLOAT_MAX:.3g}",
+                           e.span)
+                return None
             return ir.Const(e.value, e.span)
         if isinstance(e, ast.Name):
             bindings = scope.bindings()
@@ -596,6 +609,10 @@ class Resolver:
             return False
         if d.name == "randint":
             for p, v in (("low", lo), ("high", hi)):
+                if v is not None and abs(v) >= 2**63:
+                    self.error("HPS105", f"`randint` bounds must be 64-bit integers (below "
+                               f"2**63 in size), got {_show(v)}", span(p))
+                    return False
                 if v is not None and v != int(v):
                     self.error("HPS105", f"`randint` bounds must be integers, got {_show(v)}",
                                span(p))
@@ -621,9 +638,17 @@ class Resolver:
             if v is not None and (v <= 0 or not math.isfinite(v)):
                 self.error("HPS108", f"`{p}` must be positive, got {_num(v)}", span(p))
                 ok = False
+        if ok and lo is not None and hi is not None and not math.isfinite(hi - lo):
+            self.error("HPS105", f"the range from {_num(lo)} to {_num(hi)} is wider than the "
+                       f"largest number ({FLOAT_MAX:.3g})", d.span)
+            return False
         q = const("q")
         if ok and q is not None and lo is not None and hi is not None and d.name in (
                 "quniform", "qloguniform"):
+            if not (math.isfinite(hi / q) and math.isfinite(lo / q)):
+                self.error("HPS105", f"q={_num(q)} is too small for [{_num(lo)}, {_num(hi)}]: "
+                           "the number of multiples overflows", span("q"))
+                return False
             if math.floor(hi / q + 1e-9) < math.ceil(lo / q - 1e-9):
                 self.error("HPS106", f"no multiple of q={_num(q)} lies in [{_num(lo)}, {_num(hi)}]",
                            d.span)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 
 from ..syntax import ast
 from .ir import Value
+
+FLOAT_MAX = sys.float_info.max
 
 
 class StaticError(Exception):
@@ -34,8 +37,20 @@ FUNC_ARITY: dict[str, tuple[int, int | None]] = {
 }
 
 
+def too_large(value: Value) -> bool:
+    """An integer beyond the float range (about 1.8e308), which no sampler can hold."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > FLOAT_MAX
+
+
 def arith(op: str, a: Value, b: Value) -> Value:
     """Python arithmetic on constants, refusing the cases that would hang or blow up."""
+    result = _arith(op, a, b)
+    if too_large(result):
+        raise StaticError(f"the result is larger than {FLOAT_MAX:.3g}, the largest number")
+    return result
+
+
+def _arith(op: str, a: Value, b: Value) -> Value:
     if isinstance(a, str | bool) or isinstance(b, str | bool):
         raise StaticError("arithmetic on a non-number")
     try:

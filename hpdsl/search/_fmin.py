@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import ConfigurationError, SearchExhausted
 from ._base import Suggest, TrialState
-from ._parallel import ExecutorRunner, ProcessSlots, Runner, run_async
+from ._parallel import ExecutorRunner, ProcessSlots, Runner, exit_reason, run_async
 from ._progress import Progress
 from ._study import SpaceLike, Study
 from ._trials import Trial, Trials
@@ -52,7 +52,8 @@ def fmin(fn: Callable[[dict[str, Any]], object], space: SpaceLike,
     points_to_evaluate: configurations to try first (after the space's declared
       defaults); each is checked against the space before anything runs.
     catch_eval_exceptions: if False, an exception from `fn` propagates once the
-      failed trial is recorded.
+      failed trial is recorded. `sys.exit` in `fn` fails its trial ("the objective
+      called sys.exit(3)") and the search goes on.
     n_jobs: evaluate this many trials at once, each in a worker process of its own
       (-1: one per CPU); `fn` must be picklable (defined at module level; a script
       calls fmin under `if __name__ == "__main__":`). Results are told as they
@@ -168,6 +169,9 @@ def _evaluate(study: Study, trial: Trial, fn: Callable[[dict[str, Any]], object]
               catch: bool) -> None:
     try:
         value = fn(copy.deepcopy(trial.config))
+    except SystemExit as err:  # not an Exception: it would end the whole search
+        study.tell(trial, state=TrialState.FAIL, error=exit_reason(err))
+        return
     except Exception as err:
         study.tell(trial, state=TrialState.FAIL, error=f"{type(err).__name__}: {err}")
         if not catch:

@@ -95,6 +95,11 @@ def describe(err: BaseException) -> str:
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
+def exit_reason(err: SystemExit) -> str:
+    """The error of a trial whose objective called `sys.exit`."""
+    return f"the objective called sys.exit({'' if err.code is None else repr(err.code)})"
+
+
 def objective_name(fn: object) -> str:
     name = getattr(fn, "__qualname__", None) or type(fn).__name__
     module = getattr(fn, "__module__", None)
@@ -345,6 +350,10 @@ def _finish(study: Study, runner: Runner, trial: Trial, future: cf.Future[Any],
         study.tell(trial, state=TrialState.FAIL, error=error)
         if not (lost or catch):
             raise
+    except SystemExit as err:
+        # sys.exit in the objective (sent back by the worker): a failed trial, not our exit.
+        runner.release(future, worker_lost=False)
+        study.tell(trial, state=TrialState.FAIL, error=exit_reason(err))
     except BaseException:
         # KeyboardInterrupt raised by an objective running in a thread: stop as on Ctrl-C.
         runner.release(future, worker_lost=False)

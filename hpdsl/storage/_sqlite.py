@@ -179,7 +179,11 @@ class SQLiteStorage(TrialStorage):
         """Add new rows to the cache; refresh the watched ones in place (a Trial object
         keeps its identity)."""
         for row in rows:
-            fresh, worker = _decode(row)
+            try:
+                fresh, worker = _decode(row)
+            except (ValueError, TypeError) as err:
+                raise StorageError(f"{self.label}: trial {row[0]} cannot be read ({err}); "
+                                   "the file was edited or is corrupted") from err
             if fresh.state == TrialState.RUNNING and fresh.number not in self._own_running:
                 self._others_running[fresh.number] = worker or ""
             else:
@@ -242,7 +246,10 @@ class SQLiteStorage(TrialStorage):
             out = fn(self._db)
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            # SQLite has already rolled back after some errors (a full disk at COMMIT):
+            # a second ROLLBACK would hide the real error behind "no transaction is active".
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             raise
         return out
 

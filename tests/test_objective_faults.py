@@ -1,0 +1,137 @@
+"""Objectives that misbehave cost only their own trial: each fault is a failed trial with
+its reason, the study goes on, and an SQLite study stays consistent.
+
+Every fault runs serially (those that would end the test process only in workers) and in
+worker processes (`n_jobs=2`, with `trial_timeout` for the one that never returns). The
+objectives are module-level functions: spawned workers import them by name.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import hpdsl
+from hpdsl import TrialState
+
+FAULTS = {  # fault -> the reason its trial fails with (None: an OK trial)
+    "ok": None,
+    "raise": "ValueError: the objective broke",
+    "nan": "the loss is nan",
+    "inf": "the loss is inf",
+    "none": "the objective returned None (NoneType), not a loss",
+    "string": "the objective returned 'bad' (str), not a loss",
+    "nodict": "the result has no `loss`",
+    "print": None,
+    "exit": "the objective called sys.exit(3)",
+    "exitnone": "the objective called sys.exit()",
+    "sleep": "timed out after 4 s",
+    "osexit": "the worker died while evaluating this trial",
+    "sigkill": "the worker died while evaluating this trial",
+}
+IN_WORKERS_ONLY = {"sleep", "osexit", "sigkill"}
+
+
+def faulty(cfg: dict[str, Any]) -> object:
+    """Misbehave as `cfg["fault"]` says."""
+    fault = cfg["fault"]
+    if fault == "raise":
+        raise ValueError("the objective broke")
+    if fault in ("nan", "inf"):
+        return float(fault)
+    if fault == "none":
+        return None
+    if fault == "string":
+        return "bad"
+    if fault == "nodict":
+        return {"status": "ok", "accuracy": 0.5}
+    if fault == "print":
+        sys.stdout.write("x" * 4 * 2**20 + "\n")  # 4 MB on stdout
+        sys.stdout.flush()
+        return 1.0
+    if fault == "exit":
+        sys.exit(3)
+    if fault == "exitnone":
+        sys.exit()
+    if fault == "sleep":
+        time.sleep(3600)
+    if fault == "osexit":
+        os._exit(7)
+    if fault == "sigkill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return 0.5
+
+
+def space_of(faults: list[str]) -> str:
+    return f"fault ~ choice({', '.join(faults)})\n"
+
+
+def run(tmp_path: Path, faults: list[str], **kw: Any) -> hpdsl.Trials:
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    hpdsl.fmin(faulty, space_of(faults), algo=hpdsl.grid.suggest, max_evals=len(faults),
+               trials=hpdsl.Trials(url), catch_eval_exceptions=True, show_progressbar=False,
+               **kw)
+    return hpdsl.Trials(url)  # read back from the file
+
+
+def assert_each_fault_recorded(trials: hpdsl.Trials, faults: list[str]) -> None:
+    assert sorted(t.config["fault"] for t in trials) == sorted(faults)  # the study went on
+    for t in trials:
+        reason = FAULTS[t.config["fault"]]
+        if reason is None:
+            assert t.state == TrialState.OK and t.loss is not None and math.isfinite(t.loss)
+        else:
+            assert t.state == TrialState.FAIL, (t.config, t.state, t.error)
+            assert t.error is not None and t.error.startswith(reason), (t.config, t.error)
+
+
+def assert_consistent(path: Path) -> None:
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        rows = db.execute("SELECT number, state FROM trials ORDER BY number").fetchall()
+    finally:
+        db.close()
+    assert [n for n, _ in rows] == list(range(len(rows)))  # numbers contiguous
+    assert {s for _, s in rows} <= {int(TrialState.OK), int(TrialState.FAIL)}
+
+
+def test_faults_in_the_serial_loop(tmp_path: Path) -> None:
+    faults = [f for f in FAULTS if f not in IN_WORKERS_ONLY]
+    trials = run(tmp_path, faults)
+    assert_each_fault_recorded(trials, faults)
+    assert_consistent(tmp_path / "study.db")
+
+
+def test_faults_in_worker_processes(tmp_path: Path) -> None:
+    faults = list(FAULTS)
+    start = time.monotonic()
+    trials = run(tmp_path, faults, n_jobs=2, trial_timeout=4)
+    assert_each_fault_recorded(trials, faults)
+    assert_consistent(tmp_path / "study.db")
+    assert time.monotonic() - start < 60
+
+
+def test_sys_exit_with_catch_false_still_goes_on(tmp_path: Path) -> None:
+    """sys.exit is not an exception to propagate: its trial fails and the search goes on."""
+    trials = hpdsl.Trials()
+    hpdsl.fmin(faulty, space_of(["exit", "ok"]), algo=hpdsl.grid.suggest, max_evals=2,
+               trials=trials, show_progressbar=False)
+    assert [t.state for t in trials] == [TrialState.FAIL, TrialState.OK]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_an_exception_still_propagates_without_catch(n_jobs: int) -> None:
+    trials = hpdsl.Trials()
+    with pytest.raises(ValueError, match="the objective broke"):
+        hpdsl.fmin(faulty, space_of(["raise"]), algo=hpdsl.grid.suggest, max_evals=1,
+                   trials=trials, show_progressbar=False, n_jobs=n_jobs)
+    assert [t.state for t in trials] == [TrialState.FAIL]

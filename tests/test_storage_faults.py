@@ -1,0 +1,204 @@
+"""Storage faults give one clear StorageError naming the file, never a raw sqlite3
+traceback, and never cost a finished trial.
+
+The read-only directory and the full disk are real when the tests run as root and may
+mount (a read-only bind mount, a 256 KiB tmpfs); otherwise the same SQLite errors are
+injected.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import hpdsl
+from hpdsl import TrialState
+from hpdsl.storage import StorageError, _schema, _sqlite
+
+SPACE = "x ~ uniform(0, 1)\n"
+
+
+def url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def search(path: Path, max_evals: int, fn: Any = None) -> hpdsl.Trials:
+    trials = hpdsl.Trials(url(path))
+    hpdsl.fmin(fn or (lambda c: c["x"]), SPACE, algo=hpdsl.rand.suggest, max_evals=max_evals,
+               trials=trials, show_progressbar=False, rstate=0)
+    return trials
+
+
+def mount(*args: str) -> bool:
+    return subprocess.run(["mount", *args], capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def mounted(tmp_path: Path) -> Iterator[Path]:
+    """A directory to mount on; unmounted afterwards. Skips where mounting is not allowed."""
+    folder = tmp_path / "mnt"
+    folder.mkdir()
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def test_a_read_only_directory(mounted: Path) -> None:
+    search(mounted / "s.db", 3)
+    if not (mount("--bind", str(mounted), str(mounted))
+            and mount("-o", "remount,ro,bind", str(mounted))):
+        pytest.skip("cannot bind-mount read-only here (see the injected test below)")
+    for name in ("s.db", "new.db"):
+        with pytest.raises(StorageError, match=f"the directory {mounted} is read-only"):
+            hpdsl.Trials(url(mounted / name))
+
+
+def test_a_read_only_database_found_while_writing(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    trials = search(tmp_path / "s.db", 2)
+
+    def readonly(self: Any, fn: Any) -> Any:
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(_sqlite.SQLiteStorage, "_transaction", readonly)
+    with pytest.raises(StorageError, match=f"cannot write to study `default` in "
+                                           f"{tmp_path / 's.db'}: attempt to write a readonly"):
+        hpdsl.fmin(lambda c: c["x"], SPACE, algo=hpdsl.rand.suggest, max_evals=4,
+                   trials=trials, show_progressbar=False)
+
+
+def test_a_missing_directory_is_created(tmp_path: Path) -> None:
+    search(tmp_path / "a" / "b" / "c" / "s.db", 2)
+    assert len(hpdsl.Trials(url(tmp_path / "a" / "b" / "c" / "s.db"))) == 2
+
+
+@pytest.fixture
+def short_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_schema, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(_sqlite, "RETRY_DEADLINE_S", 0.5)
+
+
+def test_a_database_locked_past_the_timeout(tmp_path: Path, short_timeouts: None) -> None:
+    path = tmp_path / "s.db"
+    trials = search(path, 2)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        start = time.monotonic()
+        with pytest.raises(StorageError, match=f"cannot write to .*{path}: database is locked"):
+            hpdsl.fmin(lambda c: c["x"], SPACE, algo=hpdsl.rand.suggest, max_evals=4,
+                       trials=trials, show_progressbar=False)
+        assert time.monotonic() - start < 10
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert [t.state for t in hpdsl.Trials(url(path))] == [TrialState.OK] * 2
+
+
+def test_a_lock_released_within_the_retries(tmp_path: Path, short_timeouts: None) -> None:
+    path = tmp_path / "s.db"
+    trials = search(path, 2)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")
+    threading.Timer(0.3, lambda: other.execute("ROLLBACK")).start()
+    hpdsl.fmin(lambda c: c["x"], SPACE, algo=hpdsl.rand.suggest, max_evals=4, trials=trials,
+               show_progressbar=False)
+    other.close()
+    assert len(hpdsl.Trials(url(path))) == 4
+
+
+def test_a_new_file_locked_while_it_is_created(tmp_path: Path, short_timeouts: None) -> None:
+    path = tmp_path / "s.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StorageError, match=str(path)):
+            hpdsl.Trials(url(path))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "zero_header"])
+def test_a_corrupted_study_file(tmp_path: Path, damage: str) -> None:
+    path = tmp_path / "s.db"
+    search(path, 20, lambda c: {"loss": c["x"], "note": "n" * 2000})
+    for extra in ("-wal", "-shm"):
+        Path(f"{path}{extra}").unlink(missing_ok=True)
+    data = bytearray(path.read_bytes())
+    if damage == "truncate":
+        data = data[:len(data) // 2]
+    elif damage == "garbage":
+        data[4096:len(data)] = b"\xde\xad\xbe\xef" * ((len(data) - 4096) // 4)
+    else:
+        data[:100] = b"\0" * 100
+    path.write_bytes(bytes(data))
+    try:
+        trials = hpdsl.Trials(url(path))
+        list(trials)
+        hpdsl.storage.list_studies(url(path))
+    except StorageError as err:
+        assert str(path) in str(err)
+
+
+def test_a_foreign_sqlite_file(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE trials (id INTEGER)")
+    db.commit()
+    db.close()
+    for open_it in (lambda: hpdsl.Trials(url(path)),
+                    lambda: hpdsl.storage.list_studies(url(path))):
+        with pytest.raises(StorageError, match=f"{path} is an SQLite database but not an hpdsl"):
+            open_it()
+
+
+def big_result(cfg: dict[str, Any]) -> dict[str, Any]:
+    return {"loss": cfg["x"], "log": "x" * 20_000}
+
+
+def test_a_full_disk(mounted: Path) -> None:
+    if not mount("-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mounted)):
+        pytest.skip("cannot mount a tmpfs here (see the injected test below)")
+    path = mounted / "s.db"
+    trials = hpdsl.Trials(url(path))
+    with pytest.raises(StorageError, match=f"cannot write to .*{path}: database or disk is full"):
+        hpdsl.fmin(big_result, SPACE, algo=hpdsl.rand.suggest, max_evals=500, trials=trials,
+                   show_progressbar=False)
+    ok = [t.number for t in trials if t.state == TrialState.OK]
+    assert ok
+    trials.storage.close()  # type: ignore[attr-defined]
+    assert mount("-o", "remount,size=8m", str(mounted))
+    again = hpdsl.Trials(url(path))
+    assert [t.number for t in again if t.state == TrialState.OK] == ok  # none lost
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    db.close()
+    hpdsl.fmin(big_result, SPACE, algo=hpdsl.rand.suggest, max_evals=len(again) + 2,
+               trials=again, show_progressbar=False)  # and the study goes on
+
+
+def test_a_full_disk_injected_at_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "s.db"
+    trials = search(path, 3)
+    real = _sqlite.SQLiteStorage._transaction
+
+    def full(self: Any, fn: Any) -> Any:
+        def then_fail(db: sqlite3.Connection) -> Any:
+            fn(db)
+            db.execute("ROLLBACK")  # as SQLite does when COMMIT finds the disk full
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(self, then_fail)
+
+    monkeypatch.setattr(_sqlite.SQLiteStorage, "_transaction", full)
+    with pytest.raises(StorageError, match="database or disk is full"):
+        hpdsl.fmin(lambda c: c["x"], SPACE, algo=hpdsl.rand.suggest, max_evals=6,
+                   trials=trials, show_progressbar=False)
+    monkeypatch.undo()
+    assert [t.state for t in hpdsl.Trials(url(path))] == [TrialState.OK] * 3
