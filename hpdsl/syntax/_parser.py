@@ -77,6 +77,7 @@ class _Builder(Transformer):
         self.comments: list[Token] = []
         self._groups: dict[int, Span] = {}
         self._heights: dict[int, int] = {}
+        self._nesting: dict[int, int] = {}  # blocks (if/stage/for) around and in a statement
 
     def comment(self, tok: Token) -> Token:
         """Lexer callback: keep the comment for `Module.comments`."""
@@ -87,6 +88,18 @@ class _Builder(Transformer):
         """The height of the tallest statement in `body`."""
         get = self._heights.get
         return max((get(id(s), 0) for s in body), default=0)
+
+    def too_nested(self, body: tuple[ast.Stmt, ...]) -> ast.Stmt | None:
+        """The first statement holding blocks nested deeper than MAX_NESTING, if any
+        (one-line `if ... then` counts as a block, as braces do in the post-lexer)."""
+        get = self._nesting.get
+        return next((s for s in body if get(id(s), 0) > MAX_NESTING), None)
+
+    def _block(self, node: Any, *bodies: tuple[ast.Stmt, ...]) -> Any:
+        """Record how deeply blocks nest in `node`; return it."""
+        get = self._nesting.get
+        self._nesting[id(node)] = 1 + max((get(id(s), 0) for b in bodies for s in b), default=0)
+        return node
 
     def tspan(self, tok: Token) -> Span:
         return Span(self.file, tok.line or 1, tok.column or 1, tok.end_line or 1,
@@ -107,9 +120,11 @@ class _Builder(Transformer):
         return Span(self.file, line, column, end_line, end_column, start, end)
 
     def _node(self, node: Any, *children: Any) -> Any:
-        """Record the height of `node` above its node `children` (None ignored); return it."""
+        """Record the expression height of `node` above its node `children` (None ignored);
+        return it. Only expressions add a level: blocks have their own limit (MAX_NESTING)."""
         get = self._heights.get
-        self._heights[id(node)] = 1 + max([get(id(c), 0) for c in children if c is not None])
+        own = 1 if type(node) in _EXPRESSIONS else 0
+        self._heights[id(node)] = own + max([get(id(c), 0) for c in children if c is not None])
         return node
 
     def _tall(self, node: Any, children: tuple[Any, ...]) -> Any:
@@ -165,13 +180,13 @@ class _Builder(Transformer):
 
     def stage(self, children: list[Any]) -> ast.Stage:
         name, _lbrace, body, rbrace = children
-        return self._tall(ast.Stage(str(name), body, self._span(name, rbrace), self.tspan(name)),
-                          body)
+        node = ast.Stage(str(name), body, self._span(name, rbrace), self.tspan(name))
+        return self._block(self._tall(node, body), body)
 
     def for_loop(self, children: list[Any]) -> ast.For:
         for_, var, _in, start, _dots, stop, _lbrace, body, rbrace = children
         node = ast.For(str(var), start, stop, body, self._span(for_, rbrace))
-        return self._node(node, start, stop, *body)
+        return self._block(self._node(node, start, stop, *body), body)
 
     def if_block(self, children: list[Any]) -> ast.If:
         if_, cond, _lbrace, body, rbrace, *rest = children
@@ -187,7 +202,8 @@ class _Builder(Transformer):
             else:
                 orelse = inner
         node = ast.If(tuple(branches), orelse, self._span(if_, end))
-        return self._node(node, *branches, *(orelse or ()))
+        return self._block(self._node(node, *branches, *(orelse or ())),
+                           *(b.body for b in branches), orelse or ())
 
     def elif_clause(self, children: list[Any]) -> tuple[ast.Branch, Token]:
         _elif, cond, _lbrace, body, rbrace = children
@@ -200,7 +216,8 @@ class _Builder(Transformer):
     def if_then(self, children: list[Any]) -> ast.If:
         if_, cond, _then, stmt = children
         branch = self._node(ast.Branch(cond, (stmt,), cond.span), cond, stmt)
-        return self._node(ast.If((branch,), None, self._span(if_, stmt), inline=True), branch)
+        node = ast.If((branch,), None, self._span(if_, stmt), inline=True)
+        return self._block(self._node(node, branch), (stmt,))
 
     def constraint(self, children: list[Any]) -> ast.Constraint:
         kind, expr = children
@@ -570,6 +587,7 @@ def parse(text: str, path: str = "<string>") -> tuple[ast.Module | None, list[Di
         with _LOCK:
             body = _build(source, path)
             height = _BUILDER.height(body)
+            nested = _BUILDER.too_nested(body)
             comments = tuple(ast.Comment(str(t), _BUILDER.tspan(t)) for t in _BUILDER.comments)
     except UnexpectedInput as err:
         return None, [_syntax_diagnostic(err, path, text)]
@@ -579,12 +597,19 @@ def parse(text: str, path: str = "<string>") -> tuple[ast.Module | None, list[Di
                     tok.end_column or 1, tok.start_pos or 0, tok.end_pos or 0)
         return None, [Diagnostic("HPS003", f"blocks and brackets nested deeper than "
                                  f"{MAX_NESTING} levels", span)]
+    if nested is not None:
+        return None, [Diagnostic("HPS003", f"blocks nested deeper than {MAX_NESTING} levels",
+                                 nested.span)]
     too_deep = _too_deep(body) if height > MAX_EXPR_DEPTH else None
     if too_deep is not None:
         return None, [Diagnostic("HPS003", f"expression nested deeper than {MAX_EXPR_DEPTH} "
                                  "levels", too_deep,
                                  help="split the expression with derived values (`x = ...`)")]
     return ast.Module(path, body, comments), []
+
+
+_EXPRESSIONS = frozenset({ast.BinOp, ast.UnaryOp, ast.Compare, ast.In, ast.And, ast.Or, ast.Not,
+                          ast.Call, ast.Index})
 
 
 def _too_deep(body: tuple[ast.Stmt, ...]) -> Span | None:
@@ -601,9 +626,10 @@ def _too_deep(body: tuple[ast.Stmt, ...]) -> Span | None:
             continue
         if depth > MAX_EXPR_DEPTH:
             return node.span
+        below = depth + 1 if type(node) in _EXPRESSIONS else depth
         for name in getattr(node, "__slots__", ()):
             child = getattr(node, name)
             if isinstance(child, tuple) or hasattr(child, "__slots__"):
                 if not isinstance(child, Span | str):
-                    stack.append((child, depth + 1))
+                    stack.append((child, below))
     return None
