@@ -120,6 +120,69 @@ def test_conditional_density_ignores_inactive_trials() -> None:
     np.testing.assert_allclose(densities[0], only_active)
 
 
+def reference_log_pdf(model: SpaceModel, h: History, good: np.ndarray, X: np.ndarray,
+                      bandwidth: str) -> np.ndarray:
+    """The Parzen model written out kernel by kernel, one component per observation."""
+    out = []
+    for mask in (good, ~good):
+        for g in model.groups:
+            obs = h.X[mask & h.active[:, g].all(axis=1)][:, g]
+            n, k_num = len(obs), sum(model.specs[j].kind != "categorical" for j in g)
+            dens = np.full(len(X), 1.0 / (n + 1.0))  # the prior component
+            kernels = np.ones((n, len(X)))
+            for col, j in enumerate(g):
+                spec, x = model.specs[j], X[:, j]
+                for r in (None, *range(n)):  # the prior, then each observation
+                    if spec.kind == "categorical":
+                        b, p = (1.0, 0.0) if r is None else (0.5, x == obs[r, col])
+                        kern = b * np.asarray(spec.probs)[x.astype(int)] + (1 - b) * p
+                    else:
+                        v = np.sort(obs[:, col])
+                        if r is None:
+                            mu, sigma = spec.mu, spec.sigma
+                        else:
+                            mu = obs[r, col]
+                            if bandwidth == "scott":
+                                h_ = 1.059 * v.std() * max(n, 1) ** (-1 / (k_num + 4))
+                            else:
+                                at = np.flatnonzero(v == mu)[0] + np.count_nonzero(
+                                    obs[:r, col] == mu)
+                                lo = v[at - 1] if at else (spec.lo if np.isfinite(spec.lo) else mu)
+                                hi = v[at + 1] if at + 1 < n else (spec.hi if np.isfinite(spec.hi)
+                                                                   else mu)
+                                h_ = max(mu - lo, hi - mu)
+                            sigma = np.clip(h_, spec.sigma / min(100, n + 1), spec.sigma)
+                        z = stats.norm(mu, sigma)
+                        mass = z.cdf(spec.hi) - z.cdf(spec.lo)
+                        if spec.kind == "continuous":
+                            kern = z.pdf(x) / mass
+                        else:
+                            a, b_ = spec.buckets(x)
+                            kern = (z.cdf(b_) - z.cdf(a)) / mass
+                    if r is None:
+                        dens *= kern
+                    else:
+                        kernels[r] *= kern
+            out.append(np.log(dens + kernels.sum(axis=0) / (n + 1.0)))
+    return np.array(out).T
+
+
+@pytest.mark.parametrize("multivariate", [False, True])
+@pytest.mark.parametrize("bandwidth", ["scott", "neighbor"])
+def test_merged_kernels_give_the_unmerged_densities(multivariate: bool, bandwidth: str) -> None:
+    space = hpdsl.loads("k ~ randint(1, 3)\nc ~ choice(x, y, z)\nq ~ quniform(0, 4, 1)\n"
+                        "u ~ uniform(0, 1)")
+    groups = [[0, 1], [2, 3]] if multivariate else [[0], [1], [2], [3]]
+    model = SpaceModel([spec_for(d) for d in space.dimensions], groups)
+    h = random_history(space, 40, seed=5)
+    good = np.arange(40) < 12
+    mix = Mixtures(model, h.X, h.active, [good, ~good], 1.0, bandwidth)
+    assert mix.dens.size < len(groups) * (40 + 2)  # repeated (k, c) kernels were merged
+    X = random_history(space, 25, seed=6).X
+    np.testing.assert_allclose(mix.log_pdf(X), reference_log_pdf(model, h, good, X, bandwidth),
+                               rtol=1e-5, atol=1e-5)
+
+
 # --- the sampler's contract ----------------------------------------------------------
 
 
