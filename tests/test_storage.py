@@ -4,7 +4,6 @@ to SQLite files (URLs, several studies, schema versions, bad files)."""
 from __future__ import annotations
 
 import math
-import os
 import pickle
 import sqlite3
 import subprocess
