@@ -194,3 +194,15 @@ def test_pre_commit_hooks(tmp_path: Path) -> None:
         assert result.returncode == 0, (hook["id"], result.stderr)
     example.write_text("a~uniform(0,1)\n")
     assert _hpdsl("fmt", "--check", str(example)).returncode == 1
+
+
+def test_nested_or_keeps_its_meaning_and_its_tree_through_fmt() -> None:
+    """Found by `make fuzz`: `a or (b or c)` printed without parentheses re-parsed as a
+    different tree; `and`/`or` now parse to one flat junction however they are nested."""
+    source = ("k ~ randint(0, 3)\nflag ~ choice(true, false)\n"
+              "if (k == 0) or ((flag) or (k == 1)) { x ~ uniform(0, 1) }\n")
+    formatted = hpdsl.format_source(source)
+    assert "k == 0 or flag or k == 1" in formatted
+    before, after = hpdsl.loads(source), hpdsl.loads(formatted)
+    assert [p.condition for p in before.parameters] == [p.condition for p in after.parameters]
+    assert before.sample(3, 50) == after.sample(3, 50)

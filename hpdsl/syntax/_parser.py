@@ -231,16 +231,22 @@ class _Builder(Transformer):
     def or_(self, children: list[Any]) -> ast.Or:
         left, _or, right = children
         span = self._span(left, right)
-        if type(left) is ast.Or:
-            return self._node(ast.Or((*left.operands, right), span), *self._drop(left), right)
-        return self._node(ast.Or((left, right), span), left, right)
+        operands = (*self._operands(left, ast.Or), *self._operands(right, ast.Or))
+        return self._node(ast.Or(operands, span), *operands)
 
     def and_(self, children: list[Any]) -> ast.And:
         left, _and, right = children
         span = self._span(left, right)
-        if type(left) is ast.And:
-            return self._node(ast.And((*left.operands, right), span), *self._drop(left), right)
-        return self._node(ast.And((left, right), span), left, right)
+        operands = (*self._operands(left, ast.And), *self._operands(right, ast.And))
+        return self._node(ast.And(operands, span), *operands)
+
+    def _operands(self, node: ast.Expr, kind: type) -> tuple[ast.Expr, ...]:
+        """`and`/`or` are associative: `a or (b or c)` is one `or` of three operands, so
+        that every way of writing it (and `hpdsl fmt`'s, with fewer parentheses) is one
+        tree."""
+        if isinstance(node, ast.And | ast.Or) and type(node) is kind:
+            return self._drop(node)
+        return (node,)
 
     def _drop(self, node: ast.And | ast.Or) -> tuple[ast.Expr, ...]:
         """Forget `node` (flattened into its parent, so its id may be reused); its operands."""
