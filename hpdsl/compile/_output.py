@@ -47,7 +47,11 @@ def _convert(col: np.ndarray, types: frozenset[str], step: Any) -> np.ndarray:
         return out
     dist = step.decl.dist
     if dist is not None and (dist.integer or dist.kind == "randint"):
-        out[:] = [int(v) for v in np.nan_to_num(col).tolist()]  # int64 would wrap past 2**63
+        col = np.nan_to_num(col)
+        if col.size and np.abs(col).max() < 2.0**63:
+            out[:] = col.astype(np.int64).tolist()
+        else:  # int64 would wrap: exact Python ints, one by one
+            out[:] = [int(v) for v in col.tolist()]
         return out
     if dist is None and types == frozenset({"int"}):
         out[:] = [int(v) if v == v and float(v).is_integer() else v for v in col.tolist()]
