@@ -197,10 +197,11 @@ class Program:
                     argvals[a] = np.asarray(v, dtype=np.float64)  # 0-d when constant
                     active &= k
                 x = np.asarray(coords(step, env, active, argvals), dtype=np.float64)
-                values, invalid, idx = realize(step, self.dims[step.dim or 0], x, argvals)
+                dim = self.dims[step.dim or 0]
+                values, invalid, idx = realize(step, dim, x, argvals)
                 bad |= active & invalid
                 assert step.dim is not None
-                X[:, step.dim] = np.where(active, x, np.nan)
+                X[:, step.dim] = np.where(active, canonical(dim, x, values, idx), np.nan)
                 A[:, step.dim] = active
                 if idx is not None:
                     index[pos] = idx
@@ -279,6 +280,23 @@ def _tidy(v: np.ndarray) -> np.ndarray:
     scale = 10.0 ** (14 - np.floor(np.log10(np.abs(v))))
     tidy = np.round(v * scale) / scale
     return np.where(np.isfinite(tidy), tidy, v)
+
+
+def canonical(dim: Dimension, x: np.ndarray, values: np.ndarray, idx: np.ndarray | None
+              ) -> np.ndarray:
+    """The coordinate of the value a row got: for a choice its option index, for a static
+    integer or quantized distribution the coordinate of the rounded value (what `encode`
+    gives), so that a trial's coordinates say what the objective saw. Continuous and
+    dependent coordinates are returned as they are."""
+    if idx is not None:
+        return idx.astype(np.float64)
+    if dim.dependent or (dim.kind != "int" and dim.q is None):
+        return x
+    if dim.log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logs = np.log(values)
+        return np.where(np.isfinite(logs), logs, x)  # qlognormal can round down to 0
+    return values.astype(np.float64)
 
 
 def realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarray]
