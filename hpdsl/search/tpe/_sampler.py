@@ -73,14 +73,17 @@ def _split(history: History, model: SpaceModel, settings: Settings) -> np.ndarra
     active, so a branch's parameters learn from that branch's best trials even
     while another branch holds the overall best.
     """
-    on = model.group_active(history.active)
     ok = history.ok & np.isfinite(history.losses)
-    loss = np.where(on & ok[:, None], history.losses[:, None], np.inf)
-    rank = np.empty_like(loss, dtype=np.int64)
-    np.put_along_axis(rank, np.argsort(loss, axis=0, kind="stable"),
-                      np.arange(len(history))[:, None], axis=0)
-    n_good = np.array([settings.n_good(int(k)) for k in np.count_nonzero(np.isfinite(loss), 0)])
-    return rank < n_good
+    usable = model.group_active(history.active) & ok[:, None]
+    # one ranking of the trials serves every group: a group's good trials are the first
+    # n_good of its usable trials in loss order
+    order = np.argsort(np.where(ok, history.losses, np.inf), kind="stable")
+    ranked = usable[order]
+    seen = np.cumsum(ranked, axis=0)
+    n_good = np.array([settings.n_good(int(k)) for k in seen[-1]]) if len(order) else 0
+    good = np.empty_like(usable)
+    good[order] = ranked & (seen <= n_good)
+    return good
 
 
 def _suggest_one(space: Space, model: SpaceModel, history: History, rng: np.random.Generator,
