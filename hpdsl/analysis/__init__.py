@@ -1,6 +1,6 @@
 """Source to resolved declarations: includes, loops, names, types, the dependency graph.
 
-`analyse_text` and `analyse_file` return an `Analysis` and the diagnostics found so
+`analyse_text` and `analyse_file` return an `Analysis`, the diagnostics found so
 far; semantic checks that need to evaluate the space run after compilation
 (`hpdsl.compile`).
 """
@@ -34,32 +34,35 @@ def _deep_recursion() -> Iterator[None]:
         sys.setrecursionlimit(old)
 
 
+Result = tuple["ir.Analysis | None", list[Diagnostic], dict[str, str]]
+
+
 def analyse_text(text: str, path: str = "<string>", base_dir: str | None = None,
-                 real_path: str | None = None) -> tuple[ir.Analysis | None, list[Diagnostic]]:
-    """Analyse source text. The Analysis is None when errors prevent building it."""
+                 real_path: str | None = None) -> Result:
+    """Analyse source text: the Analysis (None when errors prevent building it), the
+    diagnostics, and the text of every file read (included ones too), for rendering."""
     if text.startswith("\ufeff"):  # a byte order mark is not part of the text
         text = text[1:]
     module, diags = parse(text, path)
     if module is None:
-        return None, diags
+        return None, diags, {path: text}
     try:
         with _deep_recursion():
             return _analyse(module, text, base_dir or os.getcwd(), real_path)
     except RecursionError:
         return None, [Diagnostic("HPS003", "the space is nested too deeply to analyse",
-                                 Span(path, 1, 1, 1, 2, 0, 1))]
+                                 Span(path, 1, 1, 1, 2, 0, 1))], {path: text}
 
 
-def analyse_file(path: str) -> tuple[ir.Analysis | None, list[Diagnostic]]:
+def analyse_file(path: str) -> Result:
     text, problem = read_source(path)
     if problem is not None:
-        return None, [problem]
+        return None, [problem], {}
     assert text is not None
     return analyse_text(text, path, os.path.dirname(os.path.abspath(path)), path)
 
 
-def _analyse(module: Module, text: str, base_dir: str,
-             real_path: str | None) -> tuple[ir.Analysis | None, list[Diagnostic]]:
+def _analyse(module: Module, text: str, base_dir: str, real_path: str | None) -> Result:
     collected = Collector(base_dir).module(module, text, real_path)
     diags = list(collected.diagnostics)
     resolver = Resolver(collected)
@@ -72,10 +75,10 @@ def _analyse(module: Module, text: str, base_dir: str,
     diags += cycle_diagnostics(graph, decls)
     diags = list(dict.fromkeys(diags))  # a loop body repeats its mistakes once per item
     if any(d.is_error for d in diags):
-        return None, diags
+        return None, diags, collected.sources
     analysis.graph = graph
     analysis.order = sampling_order(graph, decls)
-    return analysis, diags
+    return analysis, diags, collected.sources
 
 
 def _name_conflicts(decls: list[ir.Decl]) -> list[Diagnostic]:

@@ -130,7 +130,6 @@ class Collector:
         self.include_stack: list[str] = []
         self.pending: list[_PendingLoop] = []
         self.too_many = False
-        self.reported: set[Diagnostic] = set()
 
     # --- entry points
     def module(self, module: ast.Module, text: str, real_path: str | None) -> Collected:
@@ -142,11 +141,8 @@ class Collector:
         return self.out
 
     def error(self, code: str, message: str, span: Span, **kw: object) -> None:
-        """Record a diagnostic once, however many loop items repeat the statement."""
-        diag = Diagnostic(code, message, span, **kw)  # type: ignore[arg-type]
-        if diag not in self.reported:
-            self.reported.add(diag)
-            self.out.diagnostics.append(diag)
+        """Record a diagnostic (repeats from loop items are dropped by `analyse`)."""
+        self.out.diagnostics.append(Diagnostic(code, message, span, **kw))  # type: ignore[arg-type]
 
     # --- statements
     def block(self, body: tuple[ast.Stmt, ...], scope: Scope,
