@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from .. import check_file
@@ -12,6 +13,24 @@ from ..compile import Space
 from ..diagnostics import Diagnostic, render_text, summary
 
 UNREADABLE = "HPS002"
+
+
+def integer(text: str) -> int:
+    """argparse type: an integer, with a one-line error otherwise."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def integer_at_least(low: int) -> Callable[[str], int]:
+    """argparse type: an integer >= `low`."""
+    def parse(text: str) -> int:
+        value = integer(text)
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {value}")
+        return value
+    return parse
 
 
 def add_colour_argument(parser: argparse.ArgumentParser) -> None:

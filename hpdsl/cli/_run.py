@@ -15,7 +15,7 @@ from ..errors import AllTrialsFailed, HpsError
 from ..search import Trials, TrialState, fmin
 from ..search._base import Suggest
 from ..storage import SpaceChangedError
-from ._common import add_colour_argument, error, load_space
+from ._common import add_colour_argument, error, integer, integer_at_least, load_space
 from ._objective import ObjectiveError, load_objective
 
 HELP = "minimize an objective over a space, with progress, resume and plots"
@@ -51,21 +51,8 @@ examples:
 ALGORITHMS = ("tpe", "rand", "anneal", "grid")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
 def _n_jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    value = integer(text)
     if value < -1 or value == 0:
         raise argparse.ArgumentTypeError(f"must be >= 1 or -1 (one per CPU), got {value}")
     return value
@@ -85,13 +72,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("space", metavar="SPACE", help="the space file")
     parser.add_argument("--objective", required=True, metavar="FILE.py:FUNC|module:func",
                         help="the function to minimize")
-    parser.add_argument("--max-evals", type=_positive_int, metavar="N",
+    parser.add_argument("--max-evals", type=integer_at_least(1), metavar="N",
                         help="stop when the study has N trials in all (default: no limit)")
     parser.add_argument("--timeout", type=_seconds, metavar="S",
                         help="start no new trial after S seconds")
     parser.add_argument("--algo", choices=ALGORITHMS, default="tpe",
                         help="the search algorithm (default tpe)")
-    parser.add_argument("--seed", type=int, metavar="S", help="random seed")
+    parser.add_argument("--seed", type=integer_at_least(0), metavar="S", help="random seed")
     parser.add_argument("--storage", metavar="URL",
                         help="keep the trials in a file, e.g. sqlite:///runs/demo.db "
                              "(default: in memory, lost at exit)")

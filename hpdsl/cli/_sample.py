@@ -8,7 +8,7 @@ import json
 import numpy as np
 
 from ..errors import SamplingError
-from ._common import add_colour_argument, error, load_space
+from ._common import add_colour_argument, error, integer_at_least, load_space
 
 HELP = "draw random configurations from a space, as JSON lines"
 DESCRIPTION = """\
@@ -28,21 +28,11 @@ examples:
 CHUNK = 10_000
 
 
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="the space file")
-    parser.add_argument("-n", type=_non_negative, default=1, metavar="N",
+    parser.add_argument("-n", type=integer_at_least(0), default=1, metavar="N",
                         help="how many configurations (default 1)")
-    parser.add_argument("--seed", type=_non_negative, default=None, metavar="S",
+    parser.add_argument("--seed", type=integer_at_least(0), default=None, metavar="S",
                         help="random seed, for reproducible output (default: fresh entropy)")
     add_colour_argument(parser)
 
