@@ -458,3 +458,18 @@ def test_main_returns_usage_status(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
     assert main(["lint"]) == 2
     assert "required: FILE" in capsys.readouterr().err
+
+
+def test_lint_reads_standard_input_under_the_name_given(tmp_path: Path) -> None:
+    (tmp_path / "common.hps").write_text("lr ~ loguniform(1e-4, 1e-1)\n")
+    text = 'include "common.hps"\nmodel ~ choice(svm, rf)\nif model == svn then x = 1\n'
+    proc = subprocess.run([sys.executable, "-m", "hpdsl", "lint", "-", "--format", "concise",
+                           "--stdin-filename", str(tmp_path / "space.hps")],
+                          input=text, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.strip() == f"{tmp_path / 'space.hps'}:3:13: error[HPS102] `svn` is not " \
+        "an option of `model`"
+    binary = subprocess.run([sys.executable, "-m", "hpdsl", "lint", "-"], input=b"\xff\xfe",
+                            capture_output=True, timeout=120)
+    assert binary.returncode == 2 and b"HPS002" in binary.stdout
+    assert b"Traceback" not in binary.stderr

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from .. import __version__, check_file
-from ..diagnostics import Diagnostic, render_concise, render_json, render_text, summary
+from .. import __version__, check_file, check_text
+from ..diagnostics import Diagnostic, Span, render_concise, render_json, render_text, summary
 from ..diagnostics._sarif import render_sarif
 from ._common import add_colour_argument, exit_code, use_colour
 
@@ -28,11 +29,16 @@ examples:
   hpdsl lint --strict --format concise space.hps
   hpdsl lint --format json space.hps | jq '.[] | select(.severity == "error")'
   hpdsl lint --format sarif examples/*.hps > hpdsl.sarif   # for code scanning
+  cat space.hps | hpdsl lint - --stdin-filename space.hps   # from an editor
   hpdsl explain HPS102        # the long explanation of a code"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help="space files to check")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="space files to check; `-` reads one from standard input")
+    parser.add_argument("--stdin-filename", metavar="PATH", default="<stdin>",
+                        help="the name to report for `-` (and the folder its includes are "
+                             "relative to)")
     parser.add_argument("--format", choices=("text", "concise", "json", "sarif"),
                         default="text",
                         help="text: with source lines and help (default); concise: one line "
@@ -41,11 +47,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_colour_argument(parser)
 
 
+def _check_stdin(name: str) -> tuple[object, list[Diagnostic], dict[str, str]]:
+    """Lint text piped in (editors do this), reported under `name`."""
+    data = sys.stdin.buffer.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        span = Span(name, 1, 1, 1, 2, 0, 1)
+        return None, [Diagnostic("HPS002", f"not UTF-8 text: invalid byte 0x{data[err.start]:02x}"
+                                 f" at offset {err.start}", span)], {}
+    base = os.path.dirname(os.path.abspath(name)) if name != "<stdin>" else None
+    return check_text(text, name, base)
+
+
 def run(args: argparse.Namespace) -> int:
     colour = args.format == "text" and use_colour(sys.stdout, args.no_color)
     found: list[Diagnostic] = []
     for path in args.files:
-        _, diags, sources = check_file(path)
+        _, diags, sources = _check_stdin(args.stdin_filename) if path == "-" else check_file(path)
         found += diags
         for diag in diags:
             if args.format == "text":
