@@ -10,35 +10,52 @@
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from ._load import check_file, check_text, load, loads
-from .compile import Dimension, Parameter, Space
-from .diagnostics import Diagnostic, Severity, Span
-from .errors import (
-    AllTrialsFailed,
-    ConfigurationError,
-    HpsError,
-    SamplingError,
-    SearchExhausted,
-    SpaceError,
-)
-from .format import format_source
-from .search import (
-    STATUS_FAIL,
-    STATUS_OK,
-    Study,
-    Trial,
-    Trials,
-    TrialState,
-    anneal,
-    early_stop,
-    fmin,
-    grid,
-    rand,
-)
+if TYPE_CHECKING:
+    from ._load import check_file, check_text, load, loads
+    from .compile import Dimension, Parameter, Space
+    from .diagnostics import Diagnostic, Severity, Span
+    from .errors import (
+        AllTrialsFailed,
+        ConfigurationError,
+        HpsError,
+        SamplingError,
+        SearchExhausted,
+        SpaceError,
+    )
+    from .format import format_source
+    from .search import (
+        STATUS_FAIL,
+        STATUS_OK,
+        Study,
+        Trial,
+        Trials,
+        TrialState,
+        anneal,
+        early_stop,
+        fmin,
+        grid,
+        rand,
+        tpe,
+    )
 
 __version__ = "0.1.0"
+
+# Names are imported on first use: `import hpdsl` stays cheap for the command line and
+# for worker processes, which need only a sliver of the package.
+_WHERE = {
+    "check_file": "._load", "check_text": "._load", "load": "._load", "loads": "._load",
+    "Dimension": ".compile", "Parameter": ".compile", "Space": ".compile",
+    "Diagnostic": ".diagnostics", "Severity": ".diagnostics", "Span": ".diagnostics",
+    "AllTrialsFailed": ".errors", "ConfigurationError": ".errors", "HpsError": ".errors",
+    "SamplingError": ".errors", "SearchExhausted": ".errors", "SpaceError": ".errors",
+    "format_source": ".format",
+    "STATUS_FAIL": ".search", "STATUS_OK": ".search", "Study": ".search", "Trial": ".search",
+    "Trials": ".search", "TrialState": ".search", "anneal": ".search",
+    "early_stop": ".search", "fmin": ".search", "grid": ".search", "rand": ".search",
+    "tpe": ".search",
+}
 
 __all__ = [
     "ConfigurationError", "Diagnostic", "Dimension", "HpsError", "Parameter", "SamplingError",
@@ -50,8 +67,20 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> ModuleType:
-    # `hpdsl.tpe` is the module `hpdsl.search.tpe`, imported on first use.
-    if name == "tpe":
-        return importlib.import_module(".search.tpe", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_SUBPACKAGES = {"analysis", "cli", "compile", "convert", "diagnostics", "errors", "format",
+                "plot", "search", "storage", "syntax"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        value: Any = importlib.import_module(f".{name}", __name__)
+    elif name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

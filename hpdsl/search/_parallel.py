@@ -35,38 +35,10 @@ from ..errors import ConfigurationError, SearchExhausted
 from ._base import TrialState
 from ._study import Study
 from ._trials import Trial
-
-Objective = Callable[[dict[str, Any]], object]
+from ._worker import Objective, call_loaded, ignore_sigint, load_objective
 
 # How often the loop wakes to arm the deadline of a trial whose worker is still starting.
 _POLL = 0.25
-
-# --- in the worker processes --------------------------------------------------------------
-
-# The objective, unpickled once per worker process by `_load_objective`.
-_loaded: dict[str, Objective] = {}
-
-
-def _ignore_sigint() -> None:
-    # Ctrl-C reaches the whole process group: the driver handles it and stops the workers.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _load_objective(payload: bytes) -> tuple[int, str | None]:
-    """Unpickle the objective in this worker; return its pid and why loading failed."""
-    try:
-        _loaded["fn"] = pickle.loads(payload)
-    except Exception as err:
-        return os.getpid(), f"{type(err).__name__}: {err}"
-    return os.getpid(), None
-
-
-def _call_loaded(config: dict[str, Any]) -> object:
-    fn = _loaded.get("fn")
-    if fn is None:
-        raise RuntimeError("the objective was not loaded in this worker process")
-    return fn(config)
-
 
 # --- in the driver ------------------------------------------------------------------------
 
@@ -111,9 +83,9 @@ class _Slot:
 
     def __init__(self, payload: bytes) -> None:
         self.pool = cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                           initializer=_ignore_sigint)
+                                           initializer=ignore_sigint)
         self.ready_at: float | None = None
-        self.ready = self.pool.submit(_load_objective, payload)
+        self.ready = self.pool.submit(load_objective, payload)
         self.ready.add_done_callback(self._mark_ready)
 
     def _mark_ready(self, _: cf.Future[Any]) -> None:
@@ -180,7 +152,7 @@ class ProcessSlots:
 
     def submit(self, config: dict[str, Any]) -> cf.Future[Any]:
         slot = self._free.pop()
-        future = slot.pool.submit(_call_loaded, config)
+        future = slot.pool.submit(call_loaded, config)
         self._busy[future] = slot
         return future
 
