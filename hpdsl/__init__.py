@@ -9,8 +9,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from ._load import check_file, check_text, load, loads
@@ -71,15 +72,7 @@ _SUBPACKAGES = {"analysis", "cli", "compile", "convert", "diagnostics", "errors"
                 "plot", "search", "storage", "syntax"}
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBPACKAGES:
-        value: Any = importlib.import_module(f".{name}", __name__)
-    elif name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name], __name__), name)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, globals(), _SUBPACKAGES, _WHERE)
 
 
 def __dir__() -> list[str]:

@@ -7,8 +7,9 @@ Names are imported on first use, so that a worker process that only needs
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from ..errors import AllTrialsFailed, SearchExhausted
@@ -35,15 +36,7 @@ _WHERE = {
 _MODULES = {"anneal", "early_stop", "grid", "rand", "tpe"}
 
 
-def __getattr__(name: str) -> Any:
-    if name in _MODULES:
-        value = importlib.import_module(f".{name}", __name__)
-    elif name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name], __name__), name)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, globals(), _MODULES, _WHERE)
 
 
 __all__ = [

@@ -113,18 +113,10 @@ class TrialStorage(abc.ABC):
         self._space_source = source
 
 
-class InMemoryStorage(TrialStorage):
-    """Trials in a Python list; updates happen in place. The default storage."""
+class ListedStorage(TrialStorage):
+    """A storage that keeps (a copy of) its trials in a Python list, by number."""
 
-    def __init__(self) -> None:
-        self._trials: list[Trial] = []
-
-    def append(self, trial: Trial) -> None:
-        trial.number = len(self._trials)
-        self._trials.append(trial)
-
-    def update(self, trial: Trial) -> None:
-        self._trials[trial.number] = trial
+    _trials: list[Trial]
 
     def list_trials(self) -> list[Trial]:
         return list(self._trials)
@@ -134,6 +126,20 @@ class InMemoryStorage(TrialStorage):
 
     def get(self, number: int) -> Trial:
         return self._trials[number]
+
+
+class InMemoryStorage(ListedStorage):
+    """Trials in a Python list; updates happen in place. The default storage."""
+
+    def __init__(self) -> None:
+        self._trials = []
+
+    def append(self, trial: Trial) -> None:
+        trial.number = len(self._trials)
+        self._trials.append(trial)
+
+    def update(self, trial: Trial) -> None:
+        self._trials[trial.number] = trial
 
 
 def sha256(text: str) -> str:

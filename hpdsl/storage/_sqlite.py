@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import ConfigurationError
 from ..search._base import TrialState
-from ._base import StorageError, Trial, TrialStorage, sha256
+from ._base import ListedStorage, StorageError, Trial, sha256
 from ._schema import connect
 
 T = TypeVar("T")
@@ -52,7 +52,7 @@ class StudyInfo:
     n_trials: int
 
 
-class SQLiteStorage(TrialStorage):
+class SQLiteStorage(ListedStorage):
     """The trials of study `study` in the SQLite file `path` (created if missing)."""
 
     def __init__(self, path: str | os.PathLike[str], study: str = "default") -> None:
@@ -64,7 +64,7 @@ class SQLiteStorage(TrialStorage):
         self._lock = threading.RLock()  # one transaction at a time on the connection
         self._db = connect(path)
         self._worker = _worker_id()
-        self._trials: list[Trial] = []
+        self._trials = []
         self._own_running: set[int] = set()  # started here, not finished yet
         self._others_running: dict[int, str] = {}  # number -> worker, to watch
         now = datetime.now().isoformat()
@@ -113,15 +113,6 @@ class SQLiteStorage(TrialStorage):
                 self._own_running.discard(trial.number)
             if trial.number < len(self._trials):
                 self._trials[trial.number] = trial
-
-    def list_trials(self) -> list[Trial]:
-        return list(self._trials)
-
-    def __len__(self) -> int:
-        return len(self._trials)
-
-    def get(self, number: int) -> Trial:
-        return self._trials[number]
 
     def refresh(self) -> None:
         """Read new trials and the trials of other processes that were running; mark
