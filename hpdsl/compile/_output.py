@@ -7,7 +7,7 @@ that each group becomes dicts with one `zip` per row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -162,8 +162,3 @@ def flatten(program: Program, cfg: Mapping[str, Any]) -> tuple[dict[str, Any], l
         return {}, ["<root>"]
     walk(cfg, (), "")
     return flat, unknown
-
-
-def iter_rows(n: int, chunk: int) -> Iterator[slice]:
-    for start in range(0, n, chunk):
-        yield slice(start, min(n, start + chunk))

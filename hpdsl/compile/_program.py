@@ -38,7 +38,6 @@ class Step:
     dim: int | None
     options: np.ndarray | None  # option values in column dtype (choices only)
     decimals: int | None  # rounding of quantized values, when q is a decimal constant
-    parts: list[Evaluator]  # each condition on its own, to say which one fails
 
     @property
     def name(self) -> str:
@@ -130,7 +129,7 @@ class Program:
             self.steps.append(Step(
                 decl, self.conjunction(decl.conditions), args,
                 self.compile(decl.value) if decl.value is not None else None,
-                dim, options, decimals, [self.compile(c) for c in decl.conditions]))
+                dim, options, decimals))
         self.constraints = [
             CompiledConstraint(c, self.conjunction(c.conditions), self.compile(c.expr),
                                _constraint_reads(c))
