@@ -17,8 +17,10 @@ from ..syntax import parse
 from ..syntax.ast import Module
 from . import ir
 from ._collect import Collector, read_source
+from ._distributions import default_problem
 from ._graph import build_graph, cycle_diagnostics, sampling_order
-from ._resolve import Resolver, default_problem, type_name
+from ._resolve import Resolver
+from .ir import type_name
 
 __all__ = ["analyse_file", "analyse_text", "default_problem", "ir", "read_source", "type_name"]
 

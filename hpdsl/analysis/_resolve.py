@@ -1,8 +1,11 @@
-"""Pass 2: resolve names, labels and distributions; check types and arguments."""
+"""Pass 2: resolve names and labels, and check types.
+
+Distribution calls and defaults are checked by `_distributions`, which this pass
+calls for each sampled declaration.
+"""
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -11,6 +14,7 @@ from ..diagnostics import Diagnostic, Severity, Span
 from ..syntax import ast
 from . import ir
 from ._collect import Collected, LoopCond, RawCond, RawDecl, Scope
+from ._distributions import resolve_default, resolve_dist
 from ._static import (
     FLOAT_MAX,
     FUNC_ARITY,
@@ -21,9 +25,8 @@ from ._static import (
     static_value,
     too_large,
 )
-
-NUMERIC = frozenset({"int", "float"})
-_WEIGHT_TOLERANCE = 1e-6
+from ._wording import did_you_mean, show
+from .ir import NUMERIC, option_key, type_name
 
 
 class _Label:
@@ -34,27 +37,6 @@ class _Label:
     def __init__(self, word: str, span: Span) -> None:
         self.word = word
         self.span = span
-
-
-def type_name(value: ir.Value) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    return "str"
-
-
-def option_key(value: ir.Value) -> tuple[str, object]:
-    """Options compare as values, but `true` is not `1` and `"1"` is not `1`."""
-    kind = type_name(value)
-    return ("num" if kind in NUMERIC else kind, value)
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
-    match = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
-    return f"did you mean `{match[0]}`?" if match else None
 
 
 class Resolver:
@@ -71,12 +53,14 @@ class Resolver:
         self._derived_exprs: dict[str, list[ir.RExpr]] = defaultdict(list)
         self._typing: set[str] = set()
 
-    def error(self, code: str, message: str, span: Span, **kw: object) -> None:
-        self.diags.append(Diagnostic(code, message, span, **kw))  # type: ignore[arg-type]
+    def error(self, code: str, message: str, span: Span, *, label: str | None = None,
+              help: str | None = None) -> None:
+        self.diags.append(Diagnostic(code, message, span, label=label, help=help))
 
-    def warn(self, code: str, message: str, span: Span, **kw: object) -> None:
-        self.diags.append(Diagnostic(code, message, span, Severity.WARNING,
-                                     **kw))  # type: ignore[arg-type]
+    def warn(self, code: str, message: str, span: Span, *, label: str | None = None,
+             help: str | None = None) -> None:
+        self.diags.append(Diagnostic(code, message, span, Severity.WARNING, label=label,
+                                     help=help))
 
     # --- names ---------------------------------------------------------------------
     def lookup(self, parts: tuple[str, ...], scope: Scope) -> str | None:
@@ -110,13 +94,13 @@ class Resolver:
             for d in decls:
                 if isinstance(d.stmt, ast.Sample) and d.stmt.dist.name in ir.CHOICE_DISTS:
                     for arg in d.stmt.dist.args:
-                        v = self._option_value(arg.value, d.scope)
+                        v = self.option_value(arg.value, d.scope)
                         if v is not None:
                             opts.append(v)
             if opts:
                 self.options[name] = opts
 
-    def _option_value(self, expr: ast.Expr, scope: Scope) -> ir.Value | None:
+    def option_value(self, expr: ast.Expr, scope: Scope) -> ir.Value | None:
         if isinstance(expr, ast.Name) and expr.name not in scope.bindings():
             return expr.name
         try:
@@ -172,7 +156,7 @@ class Resolver:
             inner = self.value(e.operand, scope)
             if inner is None:
                 return None
-            self._need_numeric(inner, e.span, f"`{e.op}`")
+            self.need_numeric(inner, e.span, f"`{e.op}`")
             if e.op == "+":
                 return inner
             if isinstance(inner, ir.Const) and not isinstance(inner.value, str | bool):
@@ -182,8 +166,8 @@ class Resolver:
             left, right = self.value(e.left, scope), self.value(e.right, scope)
             if left is None or right is None:
                 return None
-            self._need_numeric(left, e.span, f"`{e.op}`")
-            self._need_numeric(right, e.span, f"`{e.op}`")
+            self.need_numeric(left, e.span, f"`{e.op}`")
+            self.need_numeric(right, e.span, f"`{e.op}`")
             if isinstance(left, ir.Const) and isinstance(right, ir.Const):
                 try:
                     return ir.Const(arith(e.op, left.value, right.value), e.span)
@@ -252,7 +236,7 @@ class Resolver:
             return None
         resolved = tuple(a for a in args if a is not None)
         for a in resolved:
-            self._need_numeric(a, e.span, f"`{e.func}`")
+            self.need_numeric(a, e.span, f"`{e.func}`")
         if all(isinstance(a, ir.Const) for a in resolved):
             try:
                 values = [a.value for a in resolved if isinstance(a, ir.Const)]
@@ -317,11 +301,11 @@ class Resolver:
         vkind = type_name(value)
         if vkind == "str" and kinds <= NUMERIC | {"bool"} or vkind != "str" and kinds == {"str"}:
             self.error("HPS103", f"`{ref.name}` is a {_kinds(kinds)} choice, compared with "
-                       f"the {_kinds({vkind})} {_show(value)}", span,
-                       help=f"options are {', '.join(_show(o) for o in options)}")
+                       f"the {_kinds({vkind})} {show(value)}", span,
+                       help=f"options are {', '.join(show(o) for o in options)}")
             return False
-        self.error("HPS102", f"{_show(value)} is not an option of `{ref.name}`", span,
-                   label=f"options are {', '.join(_show(o) for o in options)}",
+        self.error("HPS102", f"{show(value)} is not an option of `{ref.name}`", span,
+                   label=f"options are {', '.join(show(o) for o in options)}",
                    help=did_you_mean(str(value), [str(o) for o in options]))
         return False
 
@@ -401,15 +385,15 @@ class Resolver:
                 for v in vals:
                     if lt and not _compatible(lt, frozenset({type_name(v.value)})):
                         self.error("HPS103", f"{_describe(left)} ({_kinds(lt)}) can never be "
-                                   f"{_show(v.value)}", e.span)
+                                   f"{show(v.value)}", e.span)
                         return
             self.deferred.append(check)
         return ir.Member(left, tuple(values), e.negated, e.span)
 
-    def _need_numeric(self, r: ir.RExpr, span: Span, what: str) -> None:
+    def need_numeric(self, r: ir.RExpr, span: Span, what: str) -> None:
         if isinstance(r, ir.Const):
             if isinstance(r.value, str | bool):
-                self.error("HPS103", f"{what} needs numbers, not {_show(r.value)}", r.span)
+                self.error("HPS103", f"{what} needs numbers, not {show(r.value)}", r.span)
             return
 
         def check() -> None:
@@ -539,228 +523,14 @@ class Resolver:
             self._derived_exprs[raw.name].append(value)
             return ir.Decl(key, raw.name, raw.path, conds, st.span, value=value,
                            branch=raw.branch)
-        dist = self._dist(raw, st)
+        dist = resolve_dist(self, raw, st)
         if dist is None or conds is None:
             return None
-        default = self._default(st, dist, raw.scope)
+        if dist.kind in ir.Q_DISTS:
+            self._integer_q[raw.name] = self._integer_q.get(raw.name, False) or dist.integer
+        default = resolve_default(self, st, dist, raw.scope)
         return ir.Decl(key, raw.name, raw.path, conds, st.span, dist=dist, default=default,
                        branch=raw.branch)
-
-    def _dist(self, raw: RawDecl, st: ast.Sample) -> ir.DistSpec | None:
-        d = st.dist
-        if d.name not in ir.DISTRIBUTIONS:
-            aliases = {"randn": "normal", "uniformint": "randint", "categorical": "choice",
-                       "int": "randint", "loguniform_int": "qloguniform", "bool": "choice"}
-            hint = (f"did you mean `{aliases[d.name]}`?" if d.name in aliases
-                    else did_you_mean(d.name, ir.DISTRIBUTIONS))
-            self.error("HPS104", f"unknown distribution `{d.name}`", d.name_span,
-                       help=hint or "known: " + ", ".join(ir.DISTRIBUTIONS))
-            return None
-        if d.name in ir.CHOICE_DISTS:
-            return self._choice(raw, d)
-        params = ir.DISTRIBUTIONS[d.name]
-        for a in d.args:
-            if a.weight is not None:
-                self.error("HPS105", f"`{d.name}` takes no `weight: value` pairs", a.span,
-                           help="weights belong in `pchoice(0.7: a, 0.3: b)`")
-                return None
-        if len(d.args) != len(params):
-            extra = ""
-            if d.name == "randint" and len(d.args) == 1:
-                extra = ("; unlike hyperopt's randint(upper), both bounds are given: "
-                         "randint(0, n - 1)")
-            self.error("HPS105", f"`{d.name}` takes {len(params)} arguments "
-                       f"({', '.join(params)}), got {len(d.args)}", d.span,
-                       help=f"`{d.name}({', '.join(params)})`{extra}")
-            return None
-        args: dict[str, ir.RExpr] = {}
-        for pname, a in zip(params, d.args, strict=True):
-            r = self.value(a.value, raw.scope)
-            if r is None:
-                return None
-            self._need_numeric(r, a.span, f"`{d.name}`")
-            args[pname] = r
-        if not self._check_args(d, args):
-            return None
-        integer = d.name == "randint"
-        if d.name in ir.Q_DISTS:
-            q = args["q"]
-            loc = [args[p] for p in ("low", "high", "mu") if p in args and d.name != "qlognormal"]
-            integer = (isinstance(q, ir.Const) and type_name(q.value) == "int"
-                       and all(isinstance(x, ir.Const) and type_name(x.value) == "int"
-                               for x in loc))
-            self._integer_q[raw.name] = self._integer_q.get(raw.name, False) or integer
-        return ir.DistSpec(d.name, args, integer=integer, span=d.span)
-
-    def _check_args(self, d: ast.Dist, args: dict[str, ir.RExpr]) -> bool:
-        def const(p: str) -> float | None:
-            r = args.get(p)
-            if isinstance(r, ir.Const) and not isinstance(r.value, str | bool):
-                return float(r.value)
-            return None
-
-        def span(p: str) -> Span:
-            return args[p].span
-
-        ok = True
-        lo, hi = const("low"), const("high")
-        if lo is not None and not math.isfinite(lo) or hi is not None and not math.isfinite(hi):
-            self.error("HPS105", "bounds must be finite numbers", d.span)
-            return False
-        if d.name == "randint":
-            for p, v in (("low", lo), ("high", hi)):
-                if v is not None and abs(v) >= 2**63:
-                    self.error("HPS105", f"`randint` bounds must be 64-bit integers (below "
-                               f"2**63 in size), got {_show(v)}", span(p))
-                    return False
-                if v is not None and v != int(v):
-                    self.error("HPS105", f"`randint` bounds must be integers, got {_show(v)}",
-                               span(p))
-                    ok = False
-            if ok and lo is not None and hi is not None and lo > hi:
-                self.error("HPS106", f"empty range: low ({_num(lo)}) is above high ({_num(hi)})",
-                           d.span, help="randint(low, high) includes both ends; swap them")
-                ok = False
-        elif lo is not None and hi is not None and lo >= hi:
-            self.error("HPS106", f"empty range: low ({_num(lo)}) must be below high ({_num(hi)})",
-                       d.span, help="swap the bounds" if lo > hi else
-                       "for a fixed value write `name = value`")
-            ok = False
-        if d.name in ("loguniform", "qloguniform"):
-            for p, v in (("low", lo), ("high", hi)):
-                if v is not None and v <= 0:
-                    self.error("HPS107", f"log-scaled bound {p} must be positive, got {_num(v)}",
-                               span(p), help="bounds are the values themselves (not their logs),"
-                               " e.g. loguniform(1e-5, 1e-1)")
-                    ok = False
-        for p in ("q", "sigma"):
-            v = const(p)
-            if v is not None and (v <= 0 or not math.isfinite(v)):
-                self.error("HPS108", f"`{p}` must be positive, got {_num(v)}", span(p))
-                ok = False
-        if ok and lo is not None and hi is not None and not math.isfinite(hi - lo):
-            self.error("HPS105", f"the range from {_num(lo)} to {_num(hi)} is wider than the "
-                       f"largest number ({FLOAT_MAX:.3g})", d.span)
-            return False
-        q = const("q")
-        if ok and q is not None and lo is not None and hi is not None and d.name in (
-                "quniform", "qloguniform"):
-            if not (math.isfinite(hi / q) and math.isfinite(lo / q)):
-                self.error("HPS105", f"q={_num(q)} is too small for [{_num(lo)}, {_num(hi)}]: "
-                           "the number of multiples overflows", span("q"))
-                return False
-            if math.floor(hi / q + 1e-9) < math.ceil(lo / q - 1e-9):
-                self.error("HPS106", f"no multiple of q={_num(q)} lies in [{_num(lo)}, {_num(hi)}]",
-                           d.span)
-                ok = False
-        return ok
-
-    def _choice(self, raw: RawDecl, d: ast.Dist) -> ir.DistSpec | None:
-        if not d.args:
-            self.error("HPS105", f"`{d.name}` needs at least one option", d.span)
-            return None
-        options: list[ir.Value] = []
-        weights: list[float] = []
-        seen: dict[tuple[str, object], Span] = {}
-        ok = True
-        for a in d.args:
-            if d.name == "choice" and a.weight is not None:
-                self.error("HPS105", "`choice` options have no weights", a.span,
-                           help="use `pchoice(0.7: a, 0.3: b)` for weighted options")
-                return None
-            if d.name == "pchoice":
-                if a.weight is None:
-                    self.error("HPS105", "every `pchoice` option needs a weight", a.span,
-                               help="write `weight: option`, e.g. `pchoice(0.7: a, 0.3: b)`")
-                    return None
-                try:
-                    w = static_value(a.weight, raw.scope.bindings())
-                except StaticError:
-                    w = None
-                if not isinstance(w, int | float) or isinstance(w, bool) or not math.isfinite(w):
-                    self.error("HPS109", "a weight must be a constant number", a.weight.span)
-                    return None
-                if w < 0:
-                    self.error("HPS109", f"weight {_num(w)} is negative", a.weight.span)
-                    ok = False
-                weights.append(float(w))
-            value = self._option_value(a.value, raw.scope)
-            if value is None:
-                self.error("HPS105", "choice options must be constants or bare-word labels",
-                           a.value.span, help="bounds that depend on parameters belong in "
-                           "numeric distributions such as randint(1, n)")
-                return None
-            if isinstance(value, float) and not math.isfinite(value):
-                self.error("HPS105", "choice options must be finite", a.value.span)
-                return None
-            key = option_key(value)
-            if key in seen:
-                self.error("HPS110", f"option {_show(value)} is listed twice", a.value.span,
-                           help="remove the repeat; use pchoice to give an option more weight")
-                ok = False
-            seen[key] = a.value.span
-            options.append(value)
-            if isinstance(a.value, ast.Name) and isinstance(value, str):
-                shadow = self.lookup((value,), raw.scope)
-                if shadow is not None:
-                    self.warn("HPS206", f"`{value}` is a label here but also the parameter "
-                              f"`{shadow}`", a.value.span, label="read as a label",
-                              help=f'quote it ("{value}") or rename the parameter')
-        if d.name == "pchoice" and ok and abs(sum(weights) - 1.0) > _WEIGHT_TOLERANCE:
-            self.error("HPS109", f"weights sum to {sum(weights):g}, not 1", d.span,
-                       help="each weight is a probability; make them add up to 1")
-            ok = False
-        if not ok:
-            return None
-        if d.name == "choice":
-            weights = [1.0 / len(options)] * len(options)
-        return ir.DistSpec(d.name, {}, tuple(options), tuple(weights), span=d.span)
-
-    def _default(self, st: ast.Sample, dist: ir.DistSpec, scope: Scope) -> ir.Value | None:
-        if st.default is None:
-            return None
-        e = st.default
-        if isinstance(e, ast.Name) and dist.is_choice and e.name not in scope.bindings():
-            value: ir.Value = e.name
-        else:
-            try:
-                value = static_value(e, scope.bindings())
-            except StaticError:
-                self.error("HPS111", "a default must be a constant", e.span)
-                return None
-        problem = default_problem(dist, value)
-        if problem is not None:
-            self.error("HPS111", f"default {_show(value)} {problem}", e.span)
-            return None
-        return value
-
-
-def default_problem(dist: ir.DistSpec, value: ir.Value) -> str | None:
-    """Why `value` cannot come from `dist` (None if it can, or if bounds are not constant)."""
-    if dist.is_choice:
-        keys = {option_key(o) for o in dist.options}
-        if option_key(value) not in keys:
-            return "is not one of the options"
-        return None
-    if isinstance(value, str | bool):
-        return "is not a number"
-    if dist.dependent:
-        return None
-    v = float(value)
-    kind = dist.kind
-    if kind in ir.UNIFORM_DISTS or kind == "randint":
-        lo, hi = dist.const("low"), dist.const("high")
-        if not lo <= v <= hi:
-            return f"is outside [{_num(lo)}, {_num(hi)}]"
-    if kind == "randint" and v != int(v):
-        return "is not an integer"
-    if kind in ("lognormal", "qlognormal") and v <= 0 and kind == "lognormal":
-        return "is not positive"
-    if kind in ir.Q_DISTS:
-        q = dist.const("q")
-        if abs(v / q - round(v / q)) > 1e-9:
-            return f"is not a multiple of q={_num(q)}"
-    return None
 
 
 def _compatible(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -778,19 +548,5 @@ def _describe(r: ir.RExpr) -> str:
     if isinstance(r, ir.Ref):
         return f"`{r.name}`"
     if isinstance(r, ir.Const):
-        return _show(r.value)
+        return show(r.value)
     return "the expression"
-
-
-def _num(v: float) -> str:
-    return f"{v:g}"
-
-
-def _show(v: object) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, str):
-        return f"`{v}`"
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)

@@ -13,6 +13,24 @@ from typing import Any, TypeAlias
 from ..diagnostics import Span
 
 Value: TypeAlias = int | float | str | bool
+NUMERIC = frozenset({"int", "float"})
+
+
+def type_name(value: Value) -> str:
+    """The language's name for the type of `value`: bool, int, float or str."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    return "str"
+
+
+def option_key(value: Value) -> tuple[str, object]:
+    """Options compare as values, but `true` is not `1` and `"1"` is not `1`."""
+    kind = type_name(value)
+    return ("num" if kind in NUMERIC else kind, value)
 
 
 @dataclass(frozen=True, slots=True)
