@@ -237,3 +237,39 @@ def test_ctrl_c_prints_the_best_so_far(project: Path) -> None:
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert "best trial:" in out and "interrupted" in err
+
+
+def stored_params(project: Path, url: str = "sqlite:///runs/s.db") -> list[object]:
+    proc = hpdsl_cli("trials", url, "--format", "json", cwd=project)
+    assert proc.returncode == 0, proc.stderr
+    return [rec["params"] for rec in json.loads(proc.stdout)]
+
+
+def test_a_resumed_seeded_run_continues_and_a_fresh_one_repeats(project: Path) -> None:
+    assert run_search(project, "--no-progress", max_evals=5).returncode == 0
+    assert run_search(project, "--no-progress", max_evals=10).returncode == 0
+    resumed = stored_params(project)
+    assert len(resumed) == 10 and resumed[5:] != resumed[:5]
+    fresh = hpdsl_cli("run", "space.hps", "--objective", "obj.py:objective", "--max-evals",
+                      "10", "--storage", "sqlite:///runs/t.db", "--seed", "0", "--no-progress",
+                      cwd=project)
+    assert fresh.returncode == 0
+    assert stored_params(project, "sqlite:///runs/t.db") == resumed
+
+
+def test_a_comment_or_fmt_does_not_block_resuming(project: Path) -> None:
+    assert run_search(project, "--no-progress", max_evals=2).returncode == 0
+    (project / "space.hps").write_text("# tuned nightly\n" + SPACE.replace(" ~ ", "   ~   "),
+                                       encoding="utf-8")
+    assert run_search(project, "--no-progress", max_evals=3).returncode == 0
+    assert hpdsl_cli("fmt", "space.hps", cwd=project).returncode == 0
+    assert "4 trials (4 ok" in run_search(project, "--no-progress", max_evals=4).stdout
+
+
+def test_a_refused_space_change_leaves_the_study_resumable(project: Path) -> None:
+    assert run_search(project, "--no-progress", max_evals=2).returncode == 0
+    (project / "space.hps").write_text(SPACE + "z ~ uniform(0, 1)\n", encoding="utf-8")
+    refused = run_search(project, "--no-progress", "--allow-space-change", max_evals=3)
+    assert refused.returncode == 2 and "coordinates but the space has" in refused.stderr
+    (project / "space.hps").write_text(SPACE, encoding="utf-8")
+    assert "3 trials (3 ok" in run_search(project, "--no-progress", max_evals=3).stdout

@@ -275,3 +275,47 @@ def test_an_enqueued_point_without_its_derived_values_gets_them() -> None:
     trial = study.ask()
     assert trial.config == {"k": 4, "batch": 16}
     assert isinstance(trial.config["batch"], int)
+
+
+# --- seeds: reproducible from where the study stands ------------------------------------------
+
+
+@pytest.mark.parametrize("algo", [rand, hpdsl.tpe.suggest])
+def test_a_resumed_seeded_search_continues_instead_of_replaying(algo: Any) -> None:
+    trials = hpdsl.Trials()
+    hpdsl.fmin(lambda c: float(c["n"]), SPACE, algo=algo, max_evals=5, trials=trials,
+               rstate=0, show_progressbar=False)
+    hpdsl.fmin(lambda c: float(c["n"]), SPACE, algo=algo, max_evals=10, trials=trials,
+               rstate=0, show_progressbar=False)
+    configs = [t.config for t in trials]
+    assert configs[5:] != configs[:5]
+    straight = hpdsl.Trials()
+    hpdsl.fmin(lambda c: float(c["n"]), SPACE, algo=algo, max_evals=10, trials=straight,
+               rstate=np.random.default_rng(0), show_progressbar=False)
+    assert [t.config for t in straight] == configs
+
+
+def test_studies_sharing_a_file_and_a_seed_draw_different_points(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    a = Study("x ~ uniform(0, 1)", algo=rand, seed=0, trials=hpdsl.Trials(url))
+    b = Study("x ~ uniform(0, 1)", algo=rand, seed=0, trials=hpdsl.Trials(url))
+    assert a.ask().config != b.ask().config
+
+
+def test_a_proposal_whose_number_another_process_took_is_drawn_again(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    other = Study("x ~ uniform(0, 1)", algo=rand, seed=0, trials=hpdsl.Trials(url))
+    calls = []
+
+    def racing(space: Any, history: Any, rng: Any, n: int = 1) -> Any:
+        if not calls:  # the other process asks between this proposal and its insert
+            calls.append(other.ask())
+        return rand(space, history, rng, n)
+
+    mine = Study("x ~ uniform(0, 1)", algo=racing, seed=0, trials=hpdsl.Trials(url))
+    trial = mine.ask()
+    assert (trial.number, calls[0].number) == (1, 0)
+    assert trial.config != calls[0].config
+    alone = Study("x ~ uniform(0, 1)", algo=rand, seed=0)
+    alone.ask()
+    assert alone.ask().config == trial.config  # the draw for number 1

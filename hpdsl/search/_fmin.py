@@ -48,7 +48,8 @@ def fmin(fn: Callable[[dict[str, Any]], object], space: SpaceLike,
       (hyperopt's `(stop, args)` pair is accepted too: args are passed back on
       the next call). A finite algorithm (grid) that runs out also stops.
     rstate: a numpy Generator or an int seed; the same seed, space and objective
-      give the same trials.
+      give the same trials. Trial n draws from (seed, n), so calling again on the
+      same `trials` continues the sequence instead of replaying it.
     points_to_evaluate: configurations to try first (after the space's declared
       defaults); each is checked against the space before anything runs.
     catch_eval_exceptions: if False, an exception from `fn` propagates once the

@@ -18,10 +18,12 @@ import numpy as np
 from .._load import load, loads
 from ..compile import Space
 from ..errors import AllTrialsFailed, ConfigurationError, SamplingError
+from ..storage._base import NumberTaken
 from ._base import Suggest, TrialState
 from ._trials import STATUS_FAIL, STATUS_OK, Trial, Trials
 
 SpaceLike = Space | str | os.PathLike[str]
+_DRAWS = 100  # proposals in a row that other processes may pre-empt
 
 
 def as_space(space: SpaceLike) -> Space:
@@ -54,6 +56,12 @@ def declares_defaults(space: Space) -> bool:
 class Study:
     """One search: propose configurations (`ask`), record their results (`tell`).
 
+    With a seed, the proposal for trial number n draws its randomness from
+    (seed, n): the same seed gives the same trials, a resumed study continues
+    where it stands instead of replaying its first trials, and processes sharing
+    a study draw for different numbers (a proposal whose number another process
+    took meanwhile is drawn again for the next one).
+
     Trials asked but not told yet are pending: the algorithm sees them (their
     state is RUNNING in its History) and does not propose their points again.
     When the space declares defaults, the default configuration is asked first.
@@ -64,7 +72,8 @@ class Study:
                  trials: Trials | None = None) -> None:
         self.space = as_space(space)
         self.algo: Suggest = algo if algo is not None else default_algo()
-        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        self._entropy = _entropy(seed)
+        self.rng = np.random.default_rng(self._entropy)
         self.trials = trials if trials is not None else Trials()
         self.trials.bind(self.space)
         self._queue: deque[tuple[dict[str, Any], np.ndarray, np.ndarray]] = deque()
@@ -106,17 +115,32 @@ class Study:
         when the study already has `max_trials` trials that count (see
         `Trials.counted`; checked atomically when processes share a storage).
         """
-        queued = bool(self._queue)
-        config, x, active = self._queue[0] if queued else self._propose()
-        trial = self.trials._start(config, x, active, self.space.flatten(config), max_trials)
-        if queued:
+        if self._queue:
+            config, x, active = self._queue[0]
+            trial = self.trials._start(config, x, active, self.space.flatten(config),
+                                       max_trials)
             self._queue.popleft()
-        return trial
+            return trial
+        for _ in range(_DRAWS):
+            number, (config, x, active) = self._propose()
+            try:
+                return self.trials._start(config, x, active, self.space.flatten(config),
+                                          max_trials, number)
+            except NumberTaken:
+                continue  # another process took that number: draw for the next one
+        raise SamplingError(f"other processes took every trial number for {_DRAWS} proposals "
+                            "in a row")
 
-    def _propose(self) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+    def _propose(self) -> tuple[int | None, tuple[dict[str, Any], np.ndarray, np.ndarray]]:
+        """The number the proposal is drawn for (None without a seed) and the proposal."""
         D = len(self.space.dimensions)
-        X = np.asarray(self.algo(self.space, self.trials.history(self.space), self.rng, 1),
-                       dtype=np.float64)
+        history = self.trials.history(self.space)
+        if self._entropy is None:
+            number, rng = None, self.rng
+        else:
+            number = len(history)
+            rng = np.random.default_rng([self._entropy, number])
+        X = np.asarray(self.algo(self.space, history, rng, 1), dtype=np.float64)
         if X.shape != (1, D):
             raise SamplingError(f"the search algorithm returned an array of shape {X.shape}, "
                                 f"not (1, {D})")
@@ -125,7 +149,7 @@ class Study:
             raise SamplingError("the search algorithm proposed a configuration that the "
                                 "constraints exclude")
         config = self.space.configs(batch, np.arange(1))[0]
-        return config, batch.X[0].copy(), batch.active[0].copy()
+        return number, (config, batch.X[0].copy(), batch.active[0].copy())
 
     def tell(self, trial: Trial | int, value: object = None, *,
              state: TrialState | None = None, error: str | None = None) -> Trial:
@@ -171,6 +195,15 @@ class Study:
             raise AllTrialsFailed(f"no trial finished with a loss ({len(self.trials)} trials"
                                   f"{detail})")
         return copy.deepcopy(best.config)
+
+
+def _entropy(seed: np.random.Generator | int | None) -> int | None:
+    """The number each proposal's randomness is derived from: one draw from the
+    Generator (an int seed: from `default_rng(seed)`, so both give the same trials)."""
+    if seed is None:
+        return None
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    return int(rng.integers(2**63))
 
 
 def outcome(value: object) -> tuple[TrialState, float | None, dict[str, Any], str | None]:

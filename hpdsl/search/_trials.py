@@ -18,6 +18,7 @@ from ..errors import ConfigurationError, SearchExhausted
 from ..storage import InMemoryStorage, Trial, TrialStorage, open_storage
 from ..storage._base import space_changed
 from ._base import History, TrialState
+from ._same_space import same_meaning
 
 STATUS_OK = "ok"
 STATUS_FAIL = "fail"
@@ -106,10 +107,8 @@ class Trials:
         D = len(space.dimensions)
         if not trials:
             return History.empty(D)
-        X = np.array([t.x for t in trials], dtype=np.float64).reshape(len(trials), -1)
-        if X.shape[1] != D:
-            raise ConfigurationError(f"these trials have {X.shape[1]} coordinates but the "
-                                     f"space has {D}: they come from another space")
+        _fit(trials, D)
+        X = np.array([t.x for t in trials], dtype=np.float64).reshape(len(trials), D)
         active = np.array([t.active for t in trials], dtype=bool).reshape(len(trials), D)
         losses = np.array([t.loss if t.state == TrialState.OK and t.loss is not None
                            else math.nan for t in trials], dtype=np.float64)
@@ -160,30 +159,43 @@ class Trials:
 
     def bind(self, space: Space) -> None:
         """Record the space these trials belong to (`Study` calls this). The first
-        space is kept; another one raises SpaceChangedError unless
-        `allow_space_change`, in which case it replaces the recorded one."""
+        space is kept; a space that differs in meaning (not merely in comments or
+        layout) raises SpaceChangedError unless `allow_space_change`, in which case it
+        replaces the recorded one if the trials fit it (as many coordinates)."""
         recorded = self._storage.space_source()
         source = space.full_source
         if recorded == source:
             return
-        if recorded is not None and not self.allow_space_change:
+        if recorded is None or same_meaning(recorded, source):
+            self._storage.set_space_source(source)
+            return
+        if not self.allow_space_change:
             raise space_changed(self._storage.label, recorded, source)
-        self._storage.set_space_source(source)
+        D = len(space.dimensions)
+        self._storage.set_space_source(source, check=lambda trials: _fit(trials, D))
 
     # --- used by Study ---------------------------------------------------------------------
     def _start(self, config: dict[str, Any], x: np.ndarray, active: np.ndarray,
-               params: dict[str, Any], max_trials: int | None = None) -> Trial:
+               params: dict[str, Any], max_trials: int | None = None,
+               number: int | None = None) -> Trial:
         """Store a new RUNNING trial; SearchExhausted if the study already has
-        `max_trials` counted trials (checked atomically by shared storages)."""
+        `max_trials` counted trials; with `number`, NumberTaken unless it gets that
+        number (both checked atomically by shared storages)."""
         trial = Trial(len(self._storage), config, x, active, params)
-        if max_trials is None:
-            self._storage.append(trial)
-        elif not self._storage.append_within(trial, max_trials):
+        if not self._storage.append_within(trial, max_trials, number):
             raise SearchExhausted(f"{self._storage.label} has {max_trials} trials")
         return trial
 
     def _save(self, trial: Trial) -> None:
         self._storage.update(trial)
+
+
+def _fit(trials: list[Trial], D: int) -> None:
+    """ConfigurationError unless every trial has D coordinates."""
+    for t in trials:
+        if len(t.x) != D:
+            raise ConfigurationError(f"these trials have {len(t.x)} coordinates but the "
+                                     f"space has {D}: they come from another space")
 
 
 __all__ = ["STATUS_FAIL", "STATUS_OK", "Trial", "TrialStorage", "Trials", "InMemoryStorage"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import difflib
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,10 @@ from ..search._base import TrialState
 
 class StorageError(HpsError, RuntimeError):
     """A storage cannot be opened, read or written; the message names the file."""
+
+
+class NumberTaken(StorageError):
+    """Another process took the trial number a seeded proposal was drawn for."""
 
 
 class SpaceChangedError(ConfigurationError):
@@ -93,11 +98,16 @@ class TrialStorage(abc.ABC):
     def get(self, number: int) -> Trial:
         return self.list_trials()[number]
 
-    def append_within(self, trial: Trial, max_trials: int) -> bool:
+    def append_within(self, trial: Trial, max_trials: int | None,
+                      number: int | None = None) -> bool:
         """Append unless the study already has `max_trials` trials that count (all but
-        INTERRUPTED ones); False if it has. Shared storages check it atomically."""
-        counted = sum(t.state != TrialState.INTERRUPTED for t in self.list_trials())
-        if counted >= max_trials:
+        INTERRUPTED ones); False if it has. With `number`: raise NumberTaken unless the
+        trial gets that number. Shared storages check both atomically."""
+        trials = self.list_trials()
+        if number is not None and len(trials) != number:
+            raise NumberTaken(f"{self.label}: trial {number} exists already")
+        counted = sum(t.state != TrialState.INTERRUPTED for t in trials)
+        if max_trials is not None and counted >= max_trials:
             return False
         self.append(trial)
         return True
@@ -109,7 +119,12 @@ class TrialStorage(abc.ABC):
         """The source text of the space the study runs on; None until one is set."""
         return self._space_source
 
-    def set_space_source(self, source: str) -> None:
+    def set_space_source(self, source: str,
+                         check: Callable[[list[Trial]], None] | None = None) -> None:
+        """Record the space's source; `check(trials)` first, which may raise to refuse
+        (shared storages check and write in one transaction)."""
+        if check is not None:
+            check(self.list_trials())
         self._space_source = source
 
 
@@ -163,5 +178,5 @@ def space_changed(label: str, old: str, new: str) -> SpaceChangedError:
         "`allow_space_change=True` to `Trials` to go on with the changed space")
 
 
-__all__ = ["InMemoryStorage", "SpaceChangedError", "StorageError", "Trial", "TrialStorage",
-           "sha256", "space_changed"]
+__all__ = ["InMemoryStorage", "NumberTaken", "SpaceChangedError", "StorageError", "Trial",
+           "TrialStorage", "sha256", "space_changed"]

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import ConfigurationError
 from ..search._base import TrialState
-from ._base import ListedStorage, StorageError, Trial, sha256
+from ._base import ListedStorage, NumberTaken, StorageError, Trial, sha256
 from ._schema import connect
 
 T = TypeVar("T")
@@ -83,10 +83,11 @@ class SQLiteStorage(ListedStorage):
 
     # --- the interface ------------------------------------------------------------------
     def append(self, trial: Trial) -> None:
-        self._insert(trial, None)
+        self._insert(trial, None, None)
 
-    def append_within(self, trial: Trial, max_trials: int) -> bool:
-        return self._insert(trial, max_trials)
+    def append_within(self, trial: Trial, max_trials: int | None,
+                      number: int | None = None) -> bool:
+        return self._insert(trial, max_trials, number)
 
     def update(self, trial: Trial) -> None:
         try:
@@ -129,14 +130,22 @@ class SQLiteStorage(ListedStorage):
         return self._read(lambda db: db.execute(
             "SELECT space_source FROM studies WHERE id = ?", (self._study_id,)).fetchone()[0])
 
-    def set_space_source(self, source: str) -> None:
+    def set_space_source(self, source: str,
+                         check: Callable[[list[Trial]], None] | None = None) -> None:
         digest = sha256(source)
-        self._write(lambda db: db.execute(
-            "UPDATE studies SET space_source = ?, space_sha256 = ? WHERE id = ?",
-            (source, digest, self._study_id)))
+
+        def write(db: sqlite3.Connection) -> None:
+            if check is not None:
+                self._merge(_select(db, self._study_id, len(self._trials), ()))
+                check(self.list_trials())
+            db.execute("UPDATE studies SET space_source = ?, space_sha256 = ? WHERE id = ?",
+                       (source, digest, self._study_id))
+
+        with self._lock:
+            self._write(write)
 
     # --- internals ----------------------------------------------------------------------
-    def _insert(self, trial: Trial, max_trials: int | None) -> bool:
+    def _insert(self, trial: Trial, max_trials: int | None, expected: int | None) -> bool:
         fixed = _encode_fixed(trial)
         outcome = _encode_outcome(trial)
 
@@ -144,6 +153,8 @@ class SQLiteStorage(ListedStorage):
             rows = _select(db, self._study_id, len(self._trials), ())
             self._merge(rows)
             number = len(self._trials)
+            if expected is not None and number != expected:
+                raise NumberTaken(f"{self.label}: trial {expected} exists already")
             if max_trials is not None:
                 interrupted = db.execute(
                     "SELECT count(*) FROM trials WHERE study_id = ? AND state = ?",
