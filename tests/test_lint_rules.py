@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import hpdsl
-from hpdsl.diagnostics import Diagnostic
+from hpdsl.diagnostics import Diagnostic, Severity, Span
 from hpdsl.diagnostics._codes import CODES
 from hpdsl.syntax import SYNTAX_EXAMPLES, parse
 
@@ -121,11 +121,13 @@ def test_there_is_a_clean_fixture() -> None:
     assert any(not expectations(f) for f in FIXTURES)
 
 
-def test_every_diagnostic_has_its_codes_severity() -> None:
-    for fixture in FIXTURES:
-        for d in hpdsl.check_file(str(fixture))[1]:
-            assert d.code in CODES, _show(d)
-            assert d.severity is CODES[d.code].severity, _show(d)
+def test_the_code_decides_the_severity() -> None:
+    span = Span.point("x.hps", 1, 1)
+    assert Diagnostic("HPS203", "dead", span).severity is Severity.WARNING
+    assert not Diagnostic("HPS203", "dead", span).is_error
+    assert Diagnostic("HPS101", "unknown", span).severity is Severity.ERROR
+    with pytest.raises(ValueError, match="HPS999"):
+        Diagnostic("HPS999", "no such code", span)
 
 
 def test_file_prefixes_name_the_code_they_test() -> None:

@@ -53,7 +53,7 @@ def analyse_text(text: str, path: str = "<string>", base_dir: str | None = None,
             return _analyse(module, text, base_dir or os.getcwd(), real_path)
     except RecursionError:
         return None, [Diagnostic("HPS003", "the space is nested too deeply to analyse",
-                                 Span(path, 1, 1, 1, 2, 0, 1))], {path: text}
+                                 Span.point(path, 1, 1))], {path: text}
 
 
 def analyse_file(path: str) -> Result:

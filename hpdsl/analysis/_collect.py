@@ -8,7 +8,7 @@ never matters.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, Span
@@ -92,7 +92,7 @@ class Collected:
 
 def read_source(path: str) -> tuple[str | None, Diagnostic | None]:
     """Read a space file as UTF-8, turning every failure into a diagnostic."""
-    span = Span(path, 1, 1, 1, 2, 0, 1)
+    span = Span.point(path, 1, 1)
     try:
         with open(path, "rb") as fh:
             data = fh.read(64 * 1024 * 1024 + 1)
@@ -106,7 +106,7 @@ def read_source(path: str) -> tuple[str | None, Diagnostic | None]:
         prefix = data[: err.start].decode("utf-8", errors="replace")
         line = prefix.count("\n") + 1
         col = len(prefix) - (prefix.rfind("\n") + 1) + 1
-        bad = Span(path, line, col, line, col + 1, err.start, err.start + 1)
+        bad = Span.point(path, line, col, err.start)
         return None, Diagnostic("HPS002", f"not UTF-8 text: invalid byte 0x{data[err.start]:02x} "
                                 f"at offset {err.start}", bad,
                                 help="space files must be UTF-8 encoded text")
@@ -115,7 +115,7 @@ def read_source(path: str) -> tuple[str | None, Diagnostic | None]:
         prefix = text[:off]
         line = prefix.count("\n") + 1
         col = off - (prefix.rfind("\n") + 1) + 1
-        bad = Span(path, line, col, line, col + 1, off, off + 1)
+        bad = Span.point(path, line, col, off)
         return None, Diagnostic("HPS002", "binary data: the file contains a NUL byte", bad,
                                 help="space files must be UTF-8 encoded text")
     if text.startswith("\ufeff"):
@@ -140,9 +140,10 @@ class Collector:
         self._unroll_pending()
         return self.out
 
-    def error(self, code: str, message: str, span: Span, **kw: object) -> None:
+    def report(self, code: str, message: str, span: Span, *, label: str | None = None,
+               help: str | None = None) -> None:
         """Record a diagnostic (repeats from loop items are dropped by `analyse`)."""
-        self.out.diagnostics.append(Diagnostic(code, message, span, **kw))  # type: ignore[arg-type]
+        self.out.diagnostics.append(Diagnostic(code, message, span, label=label, help=help))
 
     # --- statements
     def block(self, body: tuple[ast.Stmt, ...], scope: Scope,
@@ -171,7 +172,7 @@ class Collector:
         if len(self.out.decls) >= MAX_DECLARATIONS:
             if not self.too_many:
                 self.too_many = True
-                self.error("HPS003", f"more than {MAX_DECLARATIONS} declarations", stmt.span,
+                self.report("HPS003", f"more than {MAX_DECLARATIONS} declarations", stmt.span,
                            help="this limit counts every loop item")
             return
         target = stmt.target
@@ -179,7 +180,7 @@ class Collector:
         if target.index is None:
             if scope.loop:
                 var = scope.loop[-1][0]
-                self.error("HPS114", f"`{target.name}` is declared inside a loop without an index",
+                self.report("HPS114", f"`{target.name}` is declared inside a loop without an index",
                            target.span, label="would be declared once per item",
                            help=f"declare one item per iteration: `{target.name}[{var}]`")
                 return
@@ -188,7 +189,7 @@ class Collector:
         else:
             if target.index not in bindings:
                 where = "outside a loop" if not bindings else f"with unknown index `{target.index}`"
-                self.error("HPS114", f"`{target.name}[{target.index}]` is declared {where}",
+                self.report("HPS114", f"`{target.name}[{target.index}]` is declared {where}",
                            target.span,
                            help="indexed names are declared inside `for i in a..b { ... }`")
                 return
@@ -238,11 +239,11 @@ class Collector:
     def include(self, stmt: ast.Include, scope: Scope, conds: tuple[RawCond | LoopCond, ...],
                 branch: int | None, file: str) -> None:
         if not stmt.path.endswith(".hps"):
-            self.error("HPS401", f"`{stmt.path}` is not a space file", stmt.span,
+            self.report("HPS401", f"`{stmt.path}` is not a space file", stmt.span,
                        help="only `.hps` files can be included")
             return
         if len(self.include_stack) >= MAX_INCLUDE_DEPTH:
-            self.error("HPS003", f"includes nested deeper than {MAX_INCLUDE_DEPTH} files",
+            self.report("HPS003", f"includes nested deeper than {MAX_INCLUDE_DEPTH} files",
                        stmt.span)
             return
         includer_dir = (os.path.dirname(self.include_stack[-1]) if self.include_stack
@@ -253,20 +254,18 @@ class Collector:
         if real in self.include_stack:
             chain = [Path(p).name for p in self.include_stack[self.include_stack.index(real):]]
             chain.append(Path(real).name)
-            self.error("HPS402", f"include cycle: {' -> '.join(chain)}", stmt.span,
+            self.report("HPS402", f"include cycle: {' -> '.join(chain)}", stmt.span,
                        label="includes a file that is already being included")
             return
         text, problem = read_source(real)
         if problem is not None:
             if problem.message.startswith("cannot read"):
-                self.error("HPS401", f"cannot include `{stmt.path}`: no such file"
+                self.report("HPS401", f"cannot include `{stmt.path}`: no such file"
                            if not os.path.exists(real) else problem.message, stmt.span,
                            help=f"the path is relative to the including file: looked for {shown}")
             else:
                 self.out.diagnostics.append(Diagnostic(
-                    problem.code, problem.message,
-                    Span(shown, problem.span.line, problem.span.column, problem.span.end_line,
-                         problem.span.end_column, problem.span.start, problem.span.end)))
+                    problem.code, problem.message, replace(problem.span, file=shown)))
             return
         assert text is not None
         module, diags = parse(text, shown)
@@ -289,18 +288,18 @@ class Collector:
     def _unroll(self, loop: _PendingLoop, known: dict[str, RawDecl]) -> None:
         stmt, scope = loop.stmt, loop.scope
         if scope.loop:
-            self.error("HPS113", "a loop inside a loop is not supported", stmt.span,
+            self.report("HPS113", "a loop inside a loop is not supported", stmt.span,
                        label="loop items have a single index",
                        help="unroll the inner loop by hand, or use a stage per outer item")
             return
         try:
             start = static_value(stmt.start, {})
         except StaticError:
-            self.error("HPS113", "the loop must start at an integer constant",
+            self.report("HPS113", "the loop must start at an integer constant",
                        _span_of(stmt.start), help="for example `for i in 1..n_layers`")
             return
         if not isinstance(start, int) or isinstance(start, bool):
-            self.error("HPS113", "the loop must start at an integer constant",
+            self.report("HPS113", "the loop must start at an integer constant",
                        _span_of(stmt.start))
             return
         stop_cond = True
@@ -308,7 +307,7 @@ class Collector:
             stop = static_value(stmt.stop, {})
             stop_cond = False
             if not isinstance(stop, int) or isinstance(stop, bool):
-                self.error("HPS113", "the loop must end at an integer", _span_of(stmt.stop))
+                self.report("HPS113", "the loop must end at an integer", _span_of(stmt.stop))
                 return
             lo_stop, hi_stop = stop, stop
         except StaticError:
@@ -317,7 +316,7 @@ class Collector:
                 return
             lo_stop, hi_stop = bound
         if hi_stop - start + 1 > MAX_LOOP_ITEMS:
-            self.error("HPS003", f"loop of {hi_stop - start + 1} items exceeds the limit of "
+            self.report("HPS003", f"loop of {hi_stop - start + 1} items exceeds the limit of "
                        f"{MAX_LOOP_ITEMS}", stmt.span)
             return
         for item in range(start, hi_stop + 1):
@@ -336,7 +335,7 @@ class Collector:
         elif isinstance(expr, ast.Dotted):
             parts = expr.parts
         else:
-            self.error("HPS113", "the loop must end at an integer constant or parameter",
+            self.report("HPS113", "the loop must end at an integer constant or parameter",
                        _span_of(expr), help="for example `for i in 1..n_layers`")
             return None
         decl = None
@@ -346,12 +345,12 @@ class Collector:
                 break
         shown = ".".join(parts)
         if decl is None:
-            self.error("HPS113", f"the loop ends at `{shown}`, which is not a parameter "
+            self.report("HPS113", f"the loop ends at `{shown}`, which is not a parameter "
                        "declared outside the loop", _span_of(expr))
             return None
         values = _int_values(decl.stmt, scope.bindings())
         if values is None:
-            self.error("HPS113", f"the loop ends at `{shown}`, which is not an integer parameter "
+            self.report("HPS113", f"the loop ends at `{shown}`, which is not an integer parameter "
                        "with constant bounds", _span_of(expr),
                        help=f"declare it as e.g. `{shown} ~ randint(1, 4)`")
             return None

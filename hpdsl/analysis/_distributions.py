@@ -26,11 +26,8 @@ _ALIASES = {"randn": "normal", "uniformint": "randint", "categorical": "choice",
 class Resolving(Protocol):
     """What the checks need from the resolver: expressions, names and a place to report."""
 
-    def error(self, code: str, message: str, span: Span, *, label: str | None = None,
-              help: str | None = None) -> None: ...
-
-    def warn(self, code: str, message: str, span: Span, *, label: str | None = None,
-             help: str | None = None) -> None: ...
+    def report(self, code: str, message: str, span: Span, *, label: str | None = None,
+               help: str | None = None) -> None: ...
 
     def value(self, e: ast.Expr, scope: Scope) -> ir.RExpr | None: ...
 
@@ -47,7 +44,7 @@ def resolve_dist(r: Resolving, raw: RawDecl, st: ast.Sample) -> ir.DistSpec | No
     if d.name not in ir.DISTRIBUTIONS:
         hint = (f"did you mean `{_ALIASES[d.name]}`?" if d.name in _ALIASES
                 else did_you_mean(d.name, ir.DISTRIBUTIONS))
-        r.error("HPS104", f"unknown distribution `{d.name}`", d.name_span,
+        r.report("HPS104", f"unknown distribution `{d.name}`", d.name_span,
                 help=hint or "known: " + ", ".join(ir.DISTRIBUTIONS))
         return None
     if d.name in ir.CHOICE_DISTS:
@@ -55,7 +52,7 @@ def resolve_dist(r: Resolving, raw: RawDecl, st: ast.Sample) -> ir.DistSpec | No
     params = ir.DISTRIBUTIONS[d.name]
     for a in d.args:
         if a.weight is not None:
-            r.error("HPS105", f"`{d.name}` takes no `weight: value` pairs", a.span,
+            r.report("HPS105", f"`{d.name}` takes no `weight: value` pairs", a.span,
                     help="weights belong in `pchoice(0.7: a, 0.3: b)`")
             return None
     if len(d.args) != len(params):
@@ -63,7 +60,7 @@ def resolve_dist(r: Resolving, raw: RawDecl, st: ast.Sample) -> ir.DistSpec | No
         if d.name == "randint" and len(d.args) == 1:
             extra = ("; unlike hyperopt's randint(upper), both bounds are given: "
                      "randint(0, n - 1)")
-        r.error("HPS105", f"`{d.name}` takes {len(params)} arguments "
+        r.report("HPS105", f"`{d.name}` takes {len(params)} arguments "
                 f"({', '.join(params)}), got {len(d.args)}", d.span,
                 help=f"`{d.name}({', '.join(params)})`{extra}")
         return None
@@ -99,51 +96,51 @@ def _check_args(r: Resolving, d: ast.Dist, args: dict[str, ir.RExpr]) -> bool:
     ok = True
     lo, hi = const("low"), const("high")
     if lo is not None and not math.isfinite(lo) or hi is not None and not math.isfinite(hi):
-        r.error("HPS105", "bounds must be finite numbers", d.span)
+        r.report("HPS105", "bounds must be finite numbers", d.span)
         return False
     if d.name == "randint":
         for p, v in (("low", lo), ("high", hi)):
             if v is not None and abs(v) >= 2**63:
-                r.error("HPS105", f"`randint` bounds must be 64-bit integers (below "
+                r.report("HPS105", f"`randint` bounds must be 64-bit integers (below "
                         f"2**63 in size), got {show(v)}", span(p))
                 return False
             if v is not None and v != int(v):
-                r.error("HPS105", f"`randint` bounds must be integers, got {show(v)}", span(p))
+                r.report("HPS105", f"`randint` bounds must be integers, got {show(v)}", span(p))
                 ok = False
         if ok and lo is not None and hi is not None and lo > hi:
-            r.error("HPS106", f"empty range: low ({num(lo)}) is above high ({num(hi)})",
+            r.report("HPS106", f"empty range: low ({num(lo)}) is above high ({num(hi)})",
                     d.span, help="randint(low, high) includes both ends; swap them")
             ok = False
     elif lo is not None and hi is not None and lo >= hi:
-        r.error("HPS106", f"empty range: low ({num(lo)}) must be below high ({num(hi)})",
+        r.report("HPS106", f"empty range: low ({num(lo)}) must be below high ({num(hi)})",
                 d.span, help="swap the bounds" if lo > hi else
                 "for a fixed value write `name = value`")
         ok = False
     if d.name in ("loguniform", "qloguniform"):
         for p, v in (("low", lo), ("high", hi)):
             if v is not None and v <= 0:
-                r.error("HPS107", f"log-scaled bound {p} must be positive, got {num(v)}",
+                r.report("HPS107", f"log-scaled bound {p} must be positive, got {num(v)}",
                         span(p), help="bounds are the values themselves (not their logs),"
                         " e.g. loguniform(1e-5, 1e-1)")
                 ok = False
     for p in ("q", "sigma"):
         v = const(p)
         if v is not None and (v <= 0 or not math.isfinite(v)):
-            r.error("HPS108", f"`{p}` must be positive, got {num(v)}", span(p))
+            r.report("HPS108", f"`{p}` must be positive, got {num(v)}", span(p))
             ok = False
     if ok and lo is not None and hi is not None and not math.isfinite(hi - lo):
-        r.error("HPS105", f"the range from {num(lo)} to {num(hi)} is wider than the "
+        r.report("HPS105", f"the range from {num(lo)} to {num(hi)} is wider than the "
                 f"largest number ({FLOAT_MAX:.3g})", d.span)
         return False
     q = const("q")
     if ok and q is not None and lo is not None and hi is not None and d.name in (
             "quniform", "qloguniform"):
         if not (math.isfinite(hi / q) and math.isfinite(lo / q)):
-            r.error("HPS105", f"q={num(q)} is too small for [{num(lo)}, {num(hi)}]: "
+            r.report("HPS105", f"q={num(q)} is too small for [{num(lo)}, {num(hi)}]: "
                     "the number of multiples overflows", span("q"))
             return False
         if math.floor(hi / q + 1e-9) < math.ceil(lo / q - 1e-9):
-            r.error("HPS106", f"no multiple of q={num(q)} lies in [{num(lo)}, {num(hi)}]",
+            r.report("HPS106", f"no multiple of q={num(q)} lies in [{num(lo)}, {num(hi)}]",
                     d.span)
             ok = False
     return ok
@@ -151,7 +148,7 @@ def _check_args(r: Resolving, d: ast.Dist, args: dict[str, ir.RExpr]) -> bool:
 
 def _choice(r: Resolving, raw: RawDecl, d: ast.Dist) -> ir.DistSpec | None:
     if not d.args:
-        r.error("HPS105", f"`{d.name}` needs at least one option", d.span)
+        r.report("HPS105", f"`{d.name}` needs at least one option", d.span)
         return None
     options: list[ir.Value] = []
     weights: list[float] = []
@@ -159,12 +156,12 @@ def _choice(r: Resolving, raw: RawDecl, d: ast.Dist) -> ir.DistSpec | None:
     ok = True
     for a in d.args:
         if d.name == "choice" and a.weight is not None:
-            r.error("HPS105", "`choice` options have no weights", a.span,
+            r.report("HPS105", "`choice` options have no weights", a.span,
                     help="use `pchoice(0.7: a, 0.3: b)` for weighted options")
             return None
         if d.name == "pchoice":
             if a.weight is None:
-                r.error("HPS105", "every `pchoice` option needs a weight", a.span,
+                r.report("HPS105", "every `pchoice` option needs a weight", a.span,
                         help="write `weight: option`, e.g. `pchoice(0.7: a, 0.3: b)`")
                 return None
             try:
@@ -172,24 +169,24 @@ def _choice(r: Resolving, raw: RawDecl, d: ast.Dist) -> ir.DistSpec | None:
             except StaticError:
                 w = None
             if not isinstance(w, int | float) or isinstance(w, bool) or not math.isfinite(w):
-                r.error("HPS109", "a weight must be a constant number", a.weight.span)
+                r.report("HPS109", "a weight must be a constant number", a.weight.span)
                 return None
             if w < 0:
-                r.error("HPS109", f"weight {num(w)} is negative", a.weight.span)
+                r.report("HPS109", f"weight {num(w)} is negative", a.weight.span)
                 ok = False
             weights.append(float(w))
         value = r.option_value(a.value, raw.scope)
         if value is None:
-            r.error("HPS105", "choice options must be constants or bare-word labels",
+            r.report("HPS105", "choice options must be constants or bare-word labels",
                     a.value.span, help="bounds that depend on parameters belong in "
                     "numeric distributions such as randint(1, n)")
             return None
         if isinstance(value, float) and not math.isfinite(value):
-            r.error("HPS105", "choice options must be finite", a.value.span)
+            r.report("HPS105", "choice options must be finite", a.value.span)
             return None
         key = ir.option_key(value)
         if key in seen:
-            r.error("HPS110", f"option {show(value)} is listed twice", a.value.span,
+            r.report("HPS110", f"option {show(value)} is listed twice", a.value.span,
                     help="remove the repeat; use pchoice to give an option more weight")
             ok = False
         seen[key] = a.value.span
@@ -197,11 +194,11 @@ def _choice(r: Resolving, raw: RawDecl, d: ast.Dist) -> ir.DistSpec | None:
         if isinstance(a.value, ast.Name) and isinstance(value, str):
             shadow = r.lookup((value,), raw.scope)
             if shadow is not None:
-                r.warn("HPS206", f"`{value}` is a label here but also the parameter "
+                r.report("HPS206", f"`{value}` is a label here but also the parameter "
                        f"`{shadow}`", a.value.span, label="read as a label",
                        help=f'quote it ("{value}") or rename the parameter')
     if d.name == "pchoice" and ok and abs(sum(weights) - 1.0) > _WEIGHT_TOLERANCE:
-        r.error("HPS109", f"weights sum to {sum(weights):g}, not 1", d.span,
+        r.report("HPS109", f"weights sum to {sum(weights):g}, not 1", d.span,
                 help="each weight is a probability; make them add up to 1")
         ok = False
     if not ok:
@@ -223,11 +220,11 @@ def resolve_default(r: Resolving, st: ast.Sample, dist: ir.DistSpec,
         try:
             value = static_value(e, scope.bindings())
         except StaticError:
-            r.error("HPS111", "a default must be a constant", e.span)
+            r.report("HPS111", "a default must be a constant", e.span)
             return None
     problem = default_problem(dist, value)
     if problem is not None:
-        r.error("HPS111", f"default {show(value)} {problem}", e.span)
+        r.report("HPS111", f"default {show(value)} {problem}", e.span)
         return None
     return value
 

@@ -10,7 +10,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from ..diagnostics import Diagnostic, Severity, Span
+from ..diagnostics import Diagnostic, Span
 from ..syntax import ast
 from . import ir
 from ._collect import Collected, LoopCond, RawCond, RawDecl, Scope
@@ -53,14 +53,9 @@ class Resolver:
         self._derived_exprs: dict[str, list[ir.RExpr]] = defaultdict(list)
         self._typing: set[str] = set()
 
-    def error(self, code: str, message: str, span: Span, *, label: str | None = None,
-              help: str | None = None) -> None:
+    def report(self, code: str, message: str, span: Span, *, label: str | None = None,
+               help: str | None = None) -> None:
         self.diags.append(Diagnostic(code, message, span, label=label, help=help))
-
-    def warn(self, code: str, message: str, span: Span, *, label: str | None = None,
-             help: str | None = None) -> None:
-        self.diags.append(Diagnostic(code, message, span, Severity.WARNING, label=label,
-                                     help=help))
 
     # --- names ---------------------------------------------------------------------
     def lookup(self, parts: tuple[str, ...], scope: Scope) -> str | None:
@@ -118,14 +113,14 @@ class Resolver:
         return r
 
     def _unknown(self, label: _Label, scope: Scope) -> None:
-        self.error("HPS101", f"unknown name `{label.word}`", label.span,
+        self.report("HPS101", f"unknown name `{label.word}`", label.span,
                    label="not a parameter, loop variable or label",
                    help=did_you_mean(label.word, self._visible(scope)))
 
     def _expr(self, e: ast.Expr, scope: Scope) -> ir.RExpr | _Label | None:
         if isinstance(e, ast.Number | ast.String | ast.Bool):
             if too_large(e.value):
-                self.error("HPS105", f"number too large: the largest is about {FLOAT_MAX:.3g}",
+                self.report("HPS105", f"number too large: the largest is about {FLOAT_MAX:.3g}",
                            e.span)
                 return None
             return ir.Const(e.value, e.span)
@@ -138,7 +133,7 @@ class Resolver:
                 return ir.Ref(found, e.span)
             base = self._is_list_base((e.name,), scope)
             if base is not None:
-                self.error("HPS114", f"`{e.name}` is a list of loop items; refer to one item",
+                self.report("HPS114", f"`{e.name}` is a list of loop items; refer to one item",
                            e.span, help=f"for example `{e.name}[i]` or `{e.name}[1]`")
                 return None
             return _Label(e.name, e.span)
@@ -146,7 +141,7 @@ class Resolver:
             found = self.lookup(e.parts, scope)
             if found is None:
                 shown = ".".join(e.parts)
-                self.error("HPS101", f"unknown name `{shown}`", e.span,
+                self.report("HPS101", f"unknown name `{shown}`", e.span,
                            help=did_you_mean(shown, self.by_name))
                 return None
             return ir.Ref(found, e.span)
@@ -173,7 +168,7 @@ class Resolver:
                     return ir.Const(arith(e.op, left.value, right.value), e.span)
                 except StaticError as err:
                     if "non-number" not in str(err):
-                        self.error("HPS105", f"cannot compute `{e.op}` on these constants: {err}",
+                        self.report("HPS105", f"cannot compute `{e.op}` on these constants: {err}",
                                    e.span)
                         return None
             return ir.Arith(e.op, left, right, e.span)
@@ -198,29 +193,29 @@ class Resolver:
         try:
             item = static_value(e.index, scope.bindings())
         except StaticError:
-            self.error("HPS114", f"the index of `{e.name}[...]` must be a loop variable or a "
+            self.report("HPS114", f"the index of `{e.name}[...]` must be a loop variable or a "
                        "constant", e.index.span, help="for example `units[i]` or `units[i - 1]`")
             return None
         if not isinstance(item, int) or isinstance(item, bool):
-            self.error("HPS114", f"the index of `{e.name}[...]` must be an integer", e.index.span)
+            self.report("HPS114", f"the index of `{e.name}[...]` must be an integer", e.index.span)
             return None
         found = self.lookup((f"{e.name}[{item}]",), scope)
         if found is None:
             base = self._is_list_base((e.name,), scope)
             if base is None:
-                self.error("HPS101", f"unknown name `{e.name}`", e.span,
+                self.report("HPS101", f"unknown name `{e.name}`", e.span,
                            help=did_you_mean(e.name, self.c.list_bases))
             else:
                 items = sorted(int(n[len(base) + 1:-1]) for n in self.by_name
                                if n.startswith(base + "[") and n.endswith("]"))
-                self.error("HPS114", f"`{e.name}[{item}]` does not exist", e.span,
+                self.report("HPS114", f"`{e.name}[{item}]` does not exist", e.span,
                            label=f"items are {items[0]}..{items[-1]}" if items else None)
             return None
         return ir.Ref(found, e.span)
 
     def _call(self, e: ast.Call, scope: Scope) -> ir.RExpr | None:
         if e.func not in FUNCS:
-            self.error("HPS112", f"unknown function `{e.func}`", e.func_span,
+            self.report("HPS112", f"unknown function `{e.func}`", e.func_span,
                        label="not allowed in a space file",
                        help=did_you_mean(e.func, FUNCS) or
                        "expressions may use only + - * / // ** min max log exp round")
@@ -228,7 +223,7 @@ class Resolver:
         lo, hi = FUNC_ARITY[e.func]
         if len(e.args) < lo or (hi is not None and len(e.args) > hi):
             want = f"{lo}" if lo == hi else f"at least {lo}"
-            self.error("HPS105", f"`{e.func}` takes {want} argument{'s' if lo != 1 else ''}, "
+            self.report("HPS105", f"`{e.func}` takes {want} argument{'s' if lo != 1 else ''}, "
                        f"got {len(e.args)}", e.span)
             return None
         args = [self.value(a, scope) for a in e.args]
@@ -243,7 +238,7 @@ class Resolver:
                 if not any(isinstance(v, str | bool) for v in values):
                     return ir.Const(FUNCS[e.func](*values), e.span)
             except (StaticError, ValueError, OverflowError) as err:
-                self.error("HPS105", f"`{e.func}` cannot take these arguments: {err}", e.span)
+                self.report("HPS105", f"`{e.func}` cannot take these arguments: {err}", e.span)
                 return None
         return ir.Func(e.func, resolved, e.span)
 
@@ -262,15 +257,15 @@ class Resolver:
             def check() -> None:
                 t = self.type_of(ir.Ref(name, span))
                 if t and t != frozenset({"bool"}):
-                    self.error("HPS103", f"`{name}` is not true/false and cannot be a condition "
+                    self.report("HPS103", f"`{name}` is not true/false and cannot be a condition "
                                "on its own", span,
                                help=f"compare it, e.g. `{name} == ...`")
             self.deferred.append(check)
         elif isinstance(r, ir.Const) and not isinstance(r.value, bool):
-            self.error("HPS103", "a constant that is not true/false cannot be a condition", r.span)
+            self.report("HPS103", "a constant that is not true/false cannot be a condition", r.span)
             return None
         elif isinstance(r, ir.Arith | ir.Neg | ir.Func):
-            self.error("HPS103", "an arithmetic expression is not a condition", r.span,
+            self.report("HPS103", "an arithmetic expression is not a condition", r.span,
                        help="compare it with something, e.g. `... > 0`")
             return None
         return r
@@ -300,11 +295,11 @@ class Resolver:
         kinds = {type_name(o) for o in options}
         vkind = type_name(value)
         if vkind == "str" and kinds <= NUMERIC | {"bool"} or vkind != "str" and kinds == {"str"}:
-            self.error("HPS103", f"`{ref.name}` is a {_kinds(kinds)} choice, compared with "
+            self.report("HPS103", f"`{ref.name}` is a {_kinds(kinds)} choice, compared with "
                        f"the {_kinds({vkind})} {show(value)}", span,
                        help=f"options are {', '.join(show(o) for o in options)}")
             return False
-        self.error("HPS102", f"{show(value)} is not an option of `{ref.name}`", span,
+        self.report("HPS102", f"{show(value)} is not an option of `{ref.name}`", span,
                    label=f"options are {', '.join(show(o) for o in options)}",
                    help=did_you_mean(str(value), [str(o) for o in options]))
         return False
@@ -340,11 +335,11 @@ class Resolver:
             if op in ("<", "<=", ">", ">="):
                 for t, side in ((lt, left), (rt, right)):
                     if not t <= NUMERIC:
-                        self.error("HPS103", f"`{op}` needs numbers, but {_describe(side)} is "
+                        self.report("HPS103", f"`{op}` needs numbers, but {_describe(side)} is "
                                    f"a {_kinds(t)}", side.span)
                         return
             elif not _compatible(lt, rt):
-                self.error("HPS103", f"comparing {_describe(left)} ({_kinds(lt)}) with "
+                self.report("HPS103", f"comparing {_describe(left)} ({_kinds(lt)}) with "
                            f"{_describe(right)} ({_kinds(rt)})", e.span,
                            label="these can never be equal")
         self.deferred.append(check)
@@ -367,7 +362,7 @@ class Resolver:
                 ok = False
                 continue
             if not isinstance(r, ir.Const):
-                self.error("HPS105", "the options of `in {...}` must be constants or labels",
+                self.report("HPS105", "the options of `in {...}` must be constants or labels",
                            raw.span)
                 ok = False
                 continue
@@ -384,7 +379,7 @@ class Resolver:
                 lt = self.type_of(left)
                 for v in vals:
                     if lt and not _compatible(lt, frozenset({type_name(v.value)})):
-                        self.error("HPS103", f"{_describe(left)} ({_kinds(lt)}) can never be "
+                        self.report("HPS103", f"{_describe(left)} ({_kinds(lt)}) can never be "
                                    f"{show(v.value)}", e.span)
                         return
             self.deferred.append(check)
@@ -393,13 +388,13 @@ class Resolver:
     def need_numeric(self, r: ir.RExpr, span: Span, what: str) -> None:
         if isinstance(r, ir.Const):
             if isinstance(r.value, str | bool):
-                self.error("HPS103", f"{what} needs numbers, not {show(r.value)}", r.span)
+                self.report("HPS103", f"{what} needs numbers, not {show(r.value)}", r.span)
             return
 
         def check() -> None:
             t = self.type_of(r)
             if t and not t <= NUMERIC:
-                self.error("HPS103", f"{what} needs numbers, but {_describe(r)} is a "
+                self.report("HPS103", f"{what} needs numbers, but {_describe(r)} is a "
                            f"{_kinds(t)}", r.span)
         self.deferred.append(check)
 
@@ -517,7 +512,7 @@ class Resolver:
                 return None
             if isinstance(value, ir.Const) and isinstance(value.value, float) and not math.isfinite(
                     value.value):
-                self.error("HPS105", f"`{raw.name}` is not a finite number", st.value.span,
+                self.report("HPS105", f"`{raw.name}` is not a finite number", st.value.span,
                            help="derived values must be finite")
                 return None
             self._derived_exprs[raw.name].append(value)

@@ -53,7 +53,7 @@ def _check_stdin(name: str) -> tuple[object, list[Diagnostic], dict[str, str]]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        span = Span(name, 1, 1, 1, 2, 0, 1)
+        span = Span.point(name, 1, 1)
         return None, [Diagnostic("HPS002", f"not UTF-8 text: invalid byte 0x{data[err.start]:02x}"
                                  f" at offset {err.start}", span)], {}
     base = os.path.dirname(os.path.abspath(name)) if name != "<stdin>" else None

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..analysis import ir
 from ..analysis.unparse import expr_text
-from ..diagnostics import Diagnostic, Note, Severity, Span
+from ..diagnostics import Diagnostic, Note, Span
 from ._dims import Dimension
 from ._enumerate import TooLarge, expand, full_domain
 from ._evaluate import Evaluator, holds
@@ -155,7 +155,7 @@ class Checker:
                 cond = branches[members[0]].conditions
                 self.diags.append(Diagnostic(
                     "HPS203", "this branch can never be active", span,
-                    Severity.WARNING, label="its conditions contradict each other",
+                    label="its conditions contradict each other",
                     help=("conditions in force: " + " and ".join(expr_text(c) for c in cond))
                     if cond else None))
 
@@ -211,7 +211,7 @@ class Checker:
                     reported.add((span, r))
                     self.diags.append(Diagnostic(
                         "HPS207", f"`{step.name}` uses `{r}`, which can be inactive when "
-                        f"`{step.name}` is active", span, Severity.WARNING,
+                        f"`{step.name}` is active", span,
                         label=f"`{step.name}` is then inactive too",
                         help=f"declare `{r}` under the same conditions, or guard `{step.name}`"))
 
@@ -242,7 +242,7 @@ class Checker:
                 return
         self.diags.append(Diagnostic(
             "HPS205", f"the constraints exclude nearly every configuration "
-            f"({passed} of {total} random samples pass)", span, Severity.WARNING,
+            f"({passed} of {total} random samples pass)", span,
             label="rejects the most samples", notes=notes,
             help="sampling will be slow; narrow the distributions instead where you can"))
 

@@ -1,7 +1,7 @@
 """Diagnostics: data (`Diagnostic`, `Span`), the code table, and renderers."""
 
-from ._codes import CODES, Code, explain
-from ._model import Diagnostic, Note, Severity, Span, sort_key
+from ._codes import CODES, Code, Severity, explain
+from ._model import Diagnostic, Note, Span, sort_key
 from ._render import render_concise, render_json, render_text, summary
 
 __all__ = [

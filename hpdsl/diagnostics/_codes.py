@@ -1,16 +1,26 @@
-"""The table of diagnostic codes: stable names, default severities, explanations.
+"""The table of diagnostic codes: stable names, severities, explanations.
 
-Codes never change meaning once published. The hundreds group them:
-HPS0xx input and syntax, HPS1xx names and types, HPS2xx distributions and
-arguments, HPS3xx structure (duplicates, cycles, dead code, constraints),
-HPS4xx includes.
+A code never changes meaning once published, and it alone decides how bad a
+diagnostic is: `Diagnostic.severity` reads this table. The hundreds group the
+codes by the stage that finds them: HPS0xx reading and parsing the input (syntax,
+encoding, size and depth limits); HPS1xx names, labels, types and the arguments
+of distributions and functions; HPS2xx the structure of the whole space
+(duplicate declarations, cycles, dead branches, constraints, shadowed labels,
+inactive references); HPS4xx includes.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
-from ._model import Severity
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
+from typing import Protocol
+
+from ._codes import CODES, Severity
+
+
+class Token(Protocol):
+    """Where a token lies, as Lark's `Token` records it (None when unknown)."""
+
+    @property
+    def line(self) -> int | None: ...
+    @property
+    def column(self) -> int | None: ...
+    @property
+    def end_line(self) -> int | None: ...
+    @property
+    def end_column(self) -> int | None: ...
+    @property
+    def start_pos(self) -> int | None: ...
+    @property
+    def end_pos(self) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +39,14 @@ class Span:
 
     @classmethod
     def point(cls, file: str, line: int, column: int, offset: int = 0) -> Span:
+        """One character: at `offset` in the text, on `line` at `column`."""
         return cls(file, line, column, line, column + 1, offset, offset + 1)
+
+    @classmethod
+    def from_token(cls, file: str, token: Token) -> Span:
+        """The span of one token (a position Lark leaves unknown counts as the start)."""
+        return cls(file, token.line or 1, token.column or 1, token.end_line or 1,
+                   token.end_column or 1, token.start_pos or 0, token.end_pos or 0)
 
     def to(self, other: Span) -> Span:
         """The span from the start of `self` to the end of `other`."""
@@ -28,14 +54,6 @@ class Span:
             self.file, self.line, self.column, other.end_line, other.end_column,
             self.start, other.end,
         )
-
-
-class Severity(enum.Enum):
-    ERROR = "error"
-    WARNING = "warning"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +66,22 @@ class Note:
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
+    """One finding. Its code (a key of `CODES`) decides its severity."""
+
     code: str
     message: str
     span: Span
-    severity: Severity = Severity.ERROR
     label: str | None = None
     help: str | None = None
     notes: tuple[Note, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown diagnostic code {self.code!r}")
+
+    @property
+    def severity(self) -> Severity:
+        return CODES[self.code].severity
 
     @property
     def is_error(self) -> bool:

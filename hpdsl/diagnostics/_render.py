@@ -6,7 +6,8 @@ import json
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from ._model import Diagnostic, Severity, Span, sort_key
+from ._codes import Severity
+from ._model import Diagnostic, Span, sort_key
 
 _COLOURS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "bold": "\x1b[1m",
             "blue": "\x1b[1;34m", "reset": "\x1b[0m"}
