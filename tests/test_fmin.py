@@ -67,8 +67,48 @@ def test_space_may_be_a_path_a_str_path_or_source_text(tmp_path: Path) -> None:
 
 
 def test_a_missing_hps_path_is_an_error_not_source_text() -> None:
-    with pytest.raises(hpdsl.SpaceError):
+    with pytest.raises(hpdsl.SpaceError, match="HPS002"):
         run(space="no/such/space.hps", max_evals=1)
+
+
+def test_a_space_is_searched_as_given() -> None:
+    space = hpdsl.loads(SIMPLE)
+    assert hpdsl.Study(space).space is space
+
+
+def test_a_str_naming_an_existing_file_is_a_path_whatever_it_looks_like(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "space.txt").write_text("y ~ uniform(0, 1)\n")
+    (tmp_path / "x ~ uniform(0, 1)").write_text("z ~ uniform(0, 1)\n")
+    assert list(hpdsl.Study("space.txt").space.sample(0)) == ["y"]
+    assert list(hpdsl.Study("x ~ uniform(0, 1)").space.sample(0)) == ["z"]
+
+
+@pytest.mark.parametrize("text", ["x ~ uniform(0, 1)", "  lr~loguniform(1e-4, 1e-1)",
+                                  "n = 3"])
+def test_a_str_starting_with_a_declaration_is_source_text(text: str) -> None:
+    assert hpdsl.Study(text).space.source == text
+
+
+def test_a_one_line_source_with_errors_reports_them() -> None:
+    with pytest.raises(hpdsl.SpaceError, match="HPS114"):
+        hpdsl.Study("units[i] ~ randint(1, 3)")
+
+
+@pytest.mark.parametrize("text", ["no_such_space", "spaces/missing.txt", "", "# a comment",
+                                  "forbid x > 1", "x == 1"])
+def test_a_str_that_is_neither_a_file_nor_clearly_source_is_refused(text: str) -> None:
+    hint = r"`hpdsl\.load\(path\)`.*`hpdsl\.loads\(text\)`"
+    with pytest.raises(hpdsl.ConfigurationError, match=hint):
+        hpdsl.Study(text)
+    with pytest.raises(hpdsl.ConfigurationError, match=hint):
+        run(space=text, max_evals=1)
+
+
+def test_a_space_of_another_type_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="not int"):
+        hpdsl.Study(42)  # type: ignore[arg-type]
 
 
 def test_same_seed_same_trials_and_other_seed_other_trials() -> None:

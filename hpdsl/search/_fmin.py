@@ -36,7 +36,10 @@ def fmin(fn: Callable[[dict[str, Any]], object], space: SpaceLike,
       `status` (STATUS_OK / STATUS_FAIL) and extra keys, which are kept in the
       trial's `result` and `attachments`. Raising, NaN, inf or anything that is
       not a loss makes a failed trial with the reason in `trial.error`.
-    space: a Space, a path to a `.hps` file, or source text.
+    space: a Space (`hpdsl.load(path)`, `hpdsl.loads(text)`), a path (`pathlib.Path`
+      or a `str` naming an existing file, or ending in `.hps`), or source text (a
+      `str` with a newline, or one declaration such as `"x ~ uniform(0, 1)"`); any
+      other `str` is refused with a ConfigurationError.
     algo: a search algorithm (`suggest` function); default `hpdsl.tpe.suggest`.
     max_evals: stop when `trials` holds this many trials, counting those from
       earlier calls, so calling again with a larger number resumes the search;

@@ -7,6 +7,7 @@ import copy
 import math
 import numbers
 import os
+import re
 import warnings
 from collections import deque
 from collections.abc import Mapping
@@ -26,21 +27,39 @@ SpaceLike = Space | str | os.PathLike[str]
 _DRAWS = 100  # proposals in a row that other processes may pre-empt
 
 
-def as_space(space: SpaceLike) -> Space:
-    """A Space as given, loaded from a `.hps` path, or compiled from source text.
+# A line that starts by declaring a parameter or a value: `lr ~ ...`, `n = ...`.
+_DECLARATION = re.compile(r"\s*[A-Za-z_]\w*(\[\w+\])?\s*(~|=(?!=))")
 
-    A string is a path when it names an existing file or ends in `.hps`; otherwise
-    it is source text.
+
+def as_space(space: SpaceLike) -> Space:
+    """The Space that `fmin` or `Study` searches, from what it was given.
+
+    A Space is used as it is; an `os.PathLike` (such as a `pathlib.Path`) names a
+    `.hps` file. A `str` is read by the first of these rules that applies:
+    it names an existing file: a path; it contains a newline: source text; it ends
+    in `.hps`: a path (a missing file is a SpaceError); it starts with a declaration
+    (`lr ~ ...` or `n = ...`): source text. Any other `str` is refused with a
+    ConfigurationError: pass `hpdsl.load(path)` or `hpdsl.loads(text)` instead.
     """
     if isinstance(space, Space):
         return space
     if isinstance(space, os.PathLike):
         return load(space)
-    if isinstance(space, str):
-        if space.endswith(".hps") or ("\n" not in space and os.path.isfile(space)):
-            return load(space)
+    if not isinstance(space, str):
+        raise TypeError(f"space must be a Space, a path or source text, not "
+                        f"{type(space).__name__}")
+    if os.path.isfile(space):
+        return load(space)
+    if "\n" in space:
         return loads(space)
-    raise TypeError(f"space must be a Space, a path or source text, not {type(space).__name__}")
+    if space.endswith(".hps"):
+        return load(space)
+    if _DECLARATION.match(space):
+        return loads(space)
+    raise ConfigurationError(
+        f"space {space!r} is neither an existing file nor source text that starts with a "
+        f"declaration; pass `hpdsl.load(path)` for a file (relative paths are read from "
+        f"{os.getcwd()}) or `hpdsl.loads(text)` for source text")
 
 
 def default_algo() -> Suggest:
@@ -65,6 +84,7 @@ class Study:
     Trials asked but not told yet are pending: the algorithm sees them (their
     state is RUNNING in its History) and does not propose their points again.
     When the space declares defaults, the default configuration is asked first.
+    `space` is a Space, a path or source text, read as `fmin` reads it (`as_space`).
     """
 
     def __init__(self, space: SpaceLike, algo: Suggest | None = None,
