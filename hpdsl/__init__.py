@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from ._lazy import lazy_getattr
 
 if TYPE_CHECKING:
-    from ._load import check_file, check_text, load, loads
+    from ._load import CheckResult, check_file, check_text, load, loads
     from .compile import Dimension, Parameter, Space
     from .diagnostics import Diagnostic, Severity, Span
     from .errors import (
@@ -46,7 +46,8 @@ __version__ = "0.1.0"
 # Names are imported on first use: `import hpdsl` stays cheap for the command line and
 # for worker processes, which need only a sliver of the package.
 _WHERE = {
-    "check_file": "._load", "check_text": "._load", "load": "._load", "loads": "._load",
+    "CheckResult": "._load", "check_file": "._load", "check_text": "._load", "load": "._load",
+    "loads": "._load",
     "Dimension": ".compile", "Parameter": ".compile", "Space": ".compile",
     "Diagnostic": ".diagnostics", "Severity": ".diagnostics", "Span": ".diagnostics",
     "AllTrialsFailed": ".errors", "ConfigurationError": ".errors", "HpsError": ".errors",
@@ -59,9 +60,9 @@ _WHERE = {
 }
 
 __all__ = [
-    "ConfigurationError", "Diagnostic", "Dimension", "HpsError", "Parameter", "SamplingError",
-    "Severity", "Space", "SpaceError", "Span", "__version__", "check_file", "check_text",
-    "format_source", "load", "loads",
+    "CheckResult", "ConfigurationError", "Diagnostic", "Dimension", "HpsError", "Parameter",
+    "SamplingError", "Severity", "Space", "SpaceError", "Span", "__version__", "check_file",
+    "check_text", "format_source", "load", "loads",
     # search
     "AllTrialsFailed", "STATUS_FAIL", "STATUS_OK", "SearchExhausted", "Study", "Trial",
     "TrialState", "Trials", "anneal", "early_stop", "fmin", "grid", "rand", "tpe",

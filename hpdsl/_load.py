@@ -1,8 +1,9 @@
-"""`load` / `loads` / `check_file`: the whole pipeline from source to `Space`."""
+"""`load` / `loads` / `check_text` / `check_file`: the whole pipeline from source to `Space`."""
 
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 from .analysis import analyse_file, analyse_text
 from .analysis.ir import Analysis
@@ -11,29 +12,36 @@ from .diagnostics import Diagnostic, sort_key
 from .errors import SpaceError
 
 
+class CheckResult(NamedTuple):
+    """What `check_text` and `check_file` found."""
+
+    space: Space | None  # None when there are errors
+    diagnostics: list[Diagnostic]  # errors and warnings, sorted by place
+    sources: dict[str, str]  # the text of every file read, for rendering diagnostics
+
+
 def check_text(text: str, path: str = "<string>", base_dir: str | None = None,
-               real_path: str | None = None) -> tuple[Space | None, list[Diagnostic],
-                                                       dict[str, str]]:
-    """Run every stage; return the space (None on errors), all diagnostics and the text of
-    every file read (for rendering diagnostics)."""
+               real_path: str | None = None) -> CheckResult:
+    """Run every stage over source text; includes resolve against `base_dir` (default:
+    the working directory)."""
     return _compile(*analyse_text(text, path, base_dir, real_path))
 
 
-def check_file(path: str) -> tuple[Space | None, list[Diagnostic], dict[str, str]]:
+def check_file(path: str) -> CheckResult:
     """`check_text` for a file; unreadable files are diagnostics too (HPS002)."""
     return _compile(*analyse_file(path))
 
 
-def _compile(analysis: Analysis | None, diags: list[Diagnostic], sources: dict[str, str]
-             ) -> tuple[Space | None, list[Diagnostic], dict[str, str]]:
+def _compile(analysis: Analysis | None, diags: list[Diagnostic],
+             sources: dict[str, str]) -> CheckResult:
     if analysis is None:
-        return None, sorted(diags, key=sort_key), sources
+        return CheckResult(None, sorted(diags, key=sort_key), sources)
     space, more = compile_space(analysis, sources.get(analysis.path, ""))
     diags = sorted(diags + more, key=sort_key)
     if any(d.is_error for d in diags):
-        return None, diags, sources
+        return CheckResult(None, diags, sources)
     space.warnings = [d for d in diags if not d.is_error]
-    return space, diags, sources
+    return CheckResult(space, diags, sources)
 
 
 def loads(text: str, path: str = "<string>", base_dir: str | None = None) -> Space:
@@ -41,15 +49,15 @@ def loads(text: str, path: str = "<string>", base_dir: str | None = None) -> Spa
 
     Raises SpaceError carrying every diagnostic if the space has errors.
     """
-    space, diags, sources = check_text(text, path, base_dir)
-    if space is None:
-        raise SpaceError(diags, sources)
-    return space
+    checked = check_text(text, path, base_dir)
+    if checked.space is None:
+        raise SpaceError(checked.diagnostics, checked.sources)
+    return checked.space
 
 
 def load(path: str | os.PathLike[str]) -> Space:
     """Compile a space from a `.hps` file. Raises SpaceError on errors."""
-    space, diags, sources = check_file(os.fspath(path))
-    if space is None:
-        raise SpaceError(diags, sources)
-    return space
+    checked = check_file(os.fspath(path))
+    if checked.space is None:
+        raise SpaceError(checked.diagnostics, checked.sources)
+    return checked.space

@@ -368,8 +368,8 @@ def test_loads_resolves_includes_against_base_dir(fixtures_dir: Path) -> None:
 
 def test_including_the_same_file_twice_where_both_are_active_is_a_duplicate(
         fixtures_dir: Path) -> None:
-    _, diags, _ = hpdsl.check_text('include "common/lr.hps"\ninclude "common/lr.hps"',
-                                   base_dir=str(fixtures_dir / "include"))
+    diags = hpdsl.check_text('include "common/lr.hps"\ninclude "common/lr.hps"',
+                             base_dir=str(fixtures_dir / "include")).diagnostics
     assert [d.code for d in diags] == ["HPS201"]
 
 
@@ -490,6 +490,14 @@ def test_encode_decode_round_trip(rng: np.random.Generator) -> None:
                 assert flat_back[key] == pytest.approx(value, rel=1e-9), key
             else:
                 assert flat_back[key] == value, key
+
+
+def test_check_text_names_what_it_found() -> None:
+    clean = hpdsl.check_text("x ~ uniform(0, 1)\n", "a.hps")
+    assert clean.space is not None and clean.diagnostics == []
+    assert clean.sources == {"a.hps": "x ~ uniform(0, 1)\n"}
+    broken = hpdsl.check_text("x ~ uniform(1, 0)\n", "a.hps")
+    assert broken.space is None and [d.code for d in broken.diagnostics] == ["HPS106"]
 
 
 def test_a_byte_order_mark_is_ignored_in_source_text() -> None:

@@ -99,7 +99,7 @@ def test_fixture_reports_exactly_its_expectations(fixture: Path) -> None:
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[f.stem for f in FIXTURES])
 def test_load_raises_exactly_when_there_are_errors(fixture: Path) -> None:
-    _, diags, _ = hpdsl.check_file(str(fixture))
+    diags = hpdsl.check_file(str(fixture)).diagnostics
     if any(d.is_error for d in diags):
         with pytest.raises(hpdsl.SpaceError) as info:
             hpdsl.load(fixture)

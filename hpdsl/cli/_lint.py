@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from .. import __version__, check_file, check_text
+from .. import CheckResult, __version__, check_file, check_text
 from ..diagnostics import Diagnostic, Span, render_concise, render_json, render_text, summary
 from ..diagnostics._sarif import render_sarif
 from ._common import add_colour_argument, exit_code, use_colour
@@ -47,15 +47,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_colour_argument(parser)
 
 
-def _check_stdin(name: str) -> tuple[object, list[Diagnostic], dict[str, str]]:
+def _check_stdin(name: str) -> CheckResult:
     """Lint text piped in (editors do this), reported under `name`."""
     data = sys.stdin.buffer.read()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         span = Span.point(name, 1, 1)
-        return None, [Diagnostic("HPS002", f"not UTF-8 text: invalid byte 0x{data[err.start]:02x}"
-                                 f" at offset {err.start}", span)], {}
+        return CheckResult(None, [Diagnostic(
+            "HPS002", f"not UTF-8 text: invalid byte 0x{data[err.start]:02x} at offset "
+            f"{err.start}", span)], {})
     base = os.path.dirname(os.path.abspath(name)) if name != "<stdin>" else None
     return check_text(text, name, base)
 
@@ -64,11 +65,11 @@ def run(args: argparse.Namespace) -> int:
     colour = args.format == "text" and use_colour(sys.stdout, args.no_color)
     found: list[Diagnostic] = []
     for path in args.files:
-        _, diags, sources = _check_stdin(args.stdin_filename) if path == "-" else check_file(path)
-        found += diags
-        for diag in diags:
+        checked = _check_stdin(args.stdin_filename) if path == "-" else check_file(path)
+        found += checked.diagnostics
+        for diag in checked.diagnostics:
             if args.format == "text":
-                print(render_text(diag, sources, colour) + "\n")
+                print(render_text(diag, checked.sources, colour) + "\n")
             elif args.format == "concise":
                 print(render_concise(diag))
     if args.format == "json":
