@@ -7,8 +7,15 @@ import os
 import sys
 
 from .. import CheckResult, __version__, check_file, check_text
-from ..diagnostics import Diagnostic, Span, render_concise, render_json, render_text, summary
-from ..diagnostics._sarif import render_sarif
+from ..diagnostics import (
+    Diagnostic,
+    Span,
+    render_concise,
+    render_json,
+    render_sarif,
+    render_text,
+    summary,
+)
 from ._common import add_colour_argument, exit_code, use_colour
 
 HELP = "check space files and report every problem"

@@ -12,8 +12,7 @@ from types import FrameType
 
 from .. import plot
 from ..errors import AllTrialsFailed, HpsError
-from ..search import Trials, TrialState, fmin
-from ..search._base import Suggest
+from ..search import Suggest, Trials, TrialState, fmin
 from ..storage import SpaceChangedError
 from ._common import add_colour_argument, error, integer, integer_at_least, load_space
 from ._objective import ObjectiveError, load_objective

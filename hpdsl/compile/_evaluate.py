@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..analysis import ir
-from ..analysis._resolve import option_key
+from ..analysis.ir import option_key
 
 Pair = tuple[np.ndarray, np.ndarray]
 Evaluator = Callable[["Env"], Pair]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..analysis import ir
-from ..analysis._resolve import option_key
+from ..analysis.ir import option_key
 from ._dims import Dimension, decimals_of, dimension_for
 from ._evaluate import (
     Column,

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..analysis import ir
-from ..analysis._resolve import option_key
+from ..analysis.ir import option_key
 
 Result = tuple[Any, bool]  # (value, known)
 

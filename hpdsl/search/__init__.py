@@ -13,8 +13,9 @@ from .._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from ..errors import AllTrialsFailed, SearchExhausted
+    from ..storage import TrialState
     from . import anneal, early_stop, grid, rand, tpe
-    from ._base import History, Suggest, TrialState
+    from ._base import History, Suggest
     from ._fmin import fmin
     from ._study import Study
     from ._trials import (
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "AllTrialsFailed": "..errors", "SearchExhausted": "..errors",
-    "History": "._base", "Suggest": "._base", "TrialState": "._base",
+    "History": "._base", "Suggest": "._base", "TrialState": "..storage",
     "fmin": "._fmin", "Study": "._study",
     "STATUS_FAIL": "._trials", "STATUS_OK": "._trials", "InMemoryStorage": "._trials",
     "Trial": "._trials", "Trials": "._trials", "TrialStorage": "._trials",

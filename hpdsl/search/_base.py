@@ -14,25 +14,15 @@ configurations with `space.run` + `space.configs`. Settings are bound with
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from ..compile import Space
+from ..storage import TrialState
 
-
-class TrialState(enum.IntEnum):
-    """RUNNING: started, no result yet. OK: finished with a loss. FAIL: finished
-    without one (the objective raised or returned no loss; Ctrl-C). INTERRUPTED: its
-    process stopped (killed, crashed) while running it; found when a persistent
-    storage is reopened, not counted by `max_evals`, and read like FAIL by algorithms."""
-
-    RUNNING = 0
-    OK = 1
-    FAIL = 2
-    INTERRUPTED = 3
+if TYPE_CHECKING:
+    from ..compile import Space
 
 
 @dataclass(frozen=True)

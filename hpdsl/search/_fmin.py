@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigurationError, SearchExhausted
-from ._base import Suggest, TrialState
+from ..storage import TrialState
+from ._base import Suggest
 from ._parallel import ExecutorRunner, ProcessSlots, Runner, exit_reason, run_async
 from ._progress import Progress
 from ._study import SpaceLike, Study

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import ConfigurationError, SearchExhausted
-from ._base import TrialState
+from ..storage import TrialState
 from ._study import Study
 from ._trials import Trial
 from ._worker import Objective, call_loaded, ignore_sigint, load_objective

@@ -19,8 +19,8 @@ import numpy as np
 from .._load import load, loads
 from ..compile import Space
 from ..errors import AllTrialsFailed, ConfigurationError, SamplingError
-from ..storage._base import NumberTaken
-from ._base import Suggest, TrialState
+from ..storage import NumberTaken, TrialState
+from ._base import Suggest
 from ._trials import STATUS_FAIL, STATUS_OK, Trial, Trials
 
 SpaceLike = Space | str | os.PathLike[str]

@@ -15,9 +15,15 @@ import numpy as np
 
 from ..compile import Space
 from ..errors import ConfigurationError, SearchExhausted
-from ..storage import InMemoryStorage, Trial, TrialStorage, open_storage
-from ..storage._base import space_changed
-from ._base import History, TrialState
+from ..storage import (
+    InMemoryStorage,
+    Trial,
+    TrialState,
+    TrialStorage,
+    open_storage,
+    space_changed,
+)
+from ._base import History
 from ._same_space import same_meaning
 
 STATUS_OK = "ok"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._base import TrialState
+from ..storage import TrialState
 from ._trials import Trials
 
 EarlyStop = Callable[[Trials], bool]

@@ -13,7 +13,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ConfigurationError
-from ._base import InMemoryStorage, SpaceChangedError, StorageError, Trial, TrialStorage
+from ._base import (
+    InMemoryStorage,
+    NumberTaken,
+    SpaceChangedError,
+    StorageError,
+    Trial,
+    TrialState,
+    TrialStorage,
+    space_changed,
+)
 from ._schema import SCHEMA_VERSION
 from ._sqlite import SQLiteStorage, StudyInfo
 from ._sqlite import list_studies as _list_studies
@@ -40,6 +49,6 @@ def list_studies(url: str) -> list[StudyInfo]:
     return _list_studies(sqlite_path(url))
 
 
-__all__ = ["SCHEMA_VERSION", "InMemoryStorage", "SQLiteStorage", "SpaceChangedError",
-           "StorageError", "StudyInfo", "Trial", "TrialStorage", "list_studies",
-           "open_storage", "sqlite_path"]
+__all__ = ["SCHEMA_VERSION", "InMemoryStorage", "NumberTaken", "SQLiteStorage",
+           "SpaceChangedError", "StorageError", "StudyInfo", "Trial", "TrialState",
+           "TrialStorage", "list_studies", "open_storage", "space_changed", "sqlite_path"]

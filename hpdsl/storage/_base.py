@@ -1,4 +1,4 @@
-"""The trial record, the interface every storage implements, and the in-memory storage.
+"""The trial record and its states, the interface every storage implements, the in-memory one.
 
 A storage holds the trials of one study. `Trials` (in `hpdsl.search`) reads and
 writes them only through this interface, so that the in-memory list and the
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import difflib
+import enum
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,18 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigurationError, HpsError
-from ..search._base import TrialState
+
+
+class TrialState(enum.IntEnum):
+    """RUNNING: started, no result yet. OK: finished with a loss. FAIL: finished
+    without one (the objective raised or returned no loss; Ctrl-C). INTERRUPTED: its
+    process stopped (killed, crashed) while running it; found when a persistent
+    storage is reopened, not counted by `max_evals`, and read like FAIL by algorithms."""
+
+    RUNNING = 0
+    OK = 1
+    FAIL = 2
+    INTERRUPTED = 3
 
 
 class StorageError(HpsError, RuntimeError):

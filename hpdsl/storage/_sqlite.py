@@ -27,8 +27,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ..errors import ConfigurationError
-from ..search._base import TrialState
-from ._base import ListedStorage, NumberTaken, StorageError, Trial, sha256
+from ._base import ListedStorage, NumberTaken, StorageError, Trial, TrialState, sha256
 from ._schema import connect
 
 T = TypeVar("T")

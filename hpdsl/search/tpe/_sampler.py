@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from ...compile import Space
-from .._base import History, TrialState
+from ...storage import TrialState
+from .._base import History
 from ._parzen import Mixtures, SpaceModel, spec_for
 from ._settings import Settings
 
