@@ -1,7 +1,8 @@
 """The `hpdsl` command: lint, explain, show and sample space files; run and inspect studies.
 
-Each command is a module with `HELP`, `DESCRIPTION`, `EPILOG`, `add_arguments(parser)`
-and `run(args) -> int`; `main` builds the parser from them and turns every way out into
+Each command is a module with `DESCRIPTION`, `EPILOG`, `add_arguments(parser)` and
+`run(args) -> int`, listed with its one-line help in `COMMANDS`; `main` builds the parser
+from them (importing only the module of the command that runs) and turns every way out into
 an exit status (0 clean, 1 problems found, 2 usage or unreadable input, 3 internal error,
 130 interrupted), so that no traceback reaches the user.
 """
@@ -9,36 +10,33 @@ an exit status (0 clean, 1 problems found, 2 usage or unreadable input, 3 intern
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import os
 import sys
 import traceback
-from types import ModuleType
 
 from .. import __version__
-from . import (
-    _best,
-    _convert,
-    _explain,
-    _fmt,
-    _graph,
-    _lint,
-    _plot,
-    _run,
-    _sample,
-    _show,
-    _studies,
-    _trials,
-)
 
 __all__ = ["main"]
 
-COMMANDS: tuple[tuple[str, ModuleType], ...] = (
-    ("lint", _lint), ("explain", _explain), ("show", _show), ("sample", _sample),
-    ("fmt", _fmt), ("graph", _graph), ("convert", _convert),
-    ("run", _run), ("trials", _trials), ("best", _best), ("studies", _studies),
-    ("plot", _plot),
-)
+# name: (module, one-line help). A command's module is imported only when that command
+# runs, so `hpdsl --version`, `--help` and `explain` load none of numpy, networkx and lark.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "lint": ("_lint", "check space files and report every problem"),
+    "explain": ("_explain", "explain a diagnostic code, or list them all"),
+    "show": ("_show", "describe a space: parameters, derived values, constraints, size"),
+    "sample": ("_sample", "draw random configurations from a space, as JSON lines"),
+    "fmt": ("_fmt", "format space files in the canonical layout"),
+    "graph": ("_graph", "print the dependency graph of a space (dot, mermaid or json)"),
+    "convert": ("_convert", "convert a space to ConfigSpace JSON or hyperopt, or ConfigSpace "
+                            "JSON to .hps"),
+    "run": ("_run", "minimize an objective over a space, with progress, resume and plots"),
+    "trials": ("_trials", "list the trials of a stored study (table, json or csv)"),
+    "best": ("_best", "show the best trial of a stored study"),
+    "studies": ("_studies", "list the studies in a storage"),
+    "plot": ("_plot", "plot a stored study: history, importance, parallel or slice"),
+}
 
 EPILOG = """\
 examples:
@@ -59,19 +57,30 @@ examples:
 Run `hpdsl COMMAND --help` for the options of a command."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser, with the arguments of `command` (only its module is imported)."""
     parser = argparse.ArgumentParser(
         prog="hpdsl", description="Hyperparameter search spaces as a small declarative language.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"hpdsl {__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for name, module in COMMANDS:
-        command = sub.add_parser(name, help=module.HELP, description=module.DESCRIPTION,
-                                 epilog=module.EPILOG,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-        module.add_arguments(command)
-        command.set_defaults(run=module.run)
+    for name, (module_name, help_) in COMMANDS.items():
+        if name != command:
+            sub.add_parser(name, help=help_)
+            continue
+        module = importlib.import_module(f".{module_name}", __name__)
+        chosen = sub.add_parser(name, help=help_, description=module.DESCRIPTION,
+                                epilog=module.EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(chosen)
+        chosen.set_defaults(run=module.run)
     return parser
+
+
+def _command(argv: list[str]) -> str | None:
+    """The command named on the command line: its first word that is not an option (the
+    command itself has no options with values)."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
     try:
-        args = build_parser().parse_args(argv)
+        if argv is None:
+            argv = sys.argv[1:]
+        args = build_parser(_command(argv)).parse_args(argv)
         status: int = args.run(args)
         sys.stdout.flush()
         return status

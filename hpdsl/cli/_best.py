@@ -8,7 +8,6 @@ import json
 from ._common import error
 from ._stored import StudyNotFound, add_storage_arguments, open_study
 
-HELP = "show the best trial of a stored study"
 DESCRIPTION = """\
 Show the trial with the lowest loss in a study: its number, loss, extra
 results and configuration. --format json prints one object with `study`,

@@ -6,11 +6,12 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from .. import check_file
-from ..compile import Space
 from ..diagnostics import Diagnostic, render_text, summary
+
+if TYPE_CHECKING:
+    from ..compile import Space
 
 UNREADABLE = "HPS002"
 
@@ -71,6 +72,8 @@ def load_space(path: str, no_colour: bool) -> tuple[Space | None, int]:
     Diagnostics go to stderr, so that stdout holds only the command's own output; the
     space is None (with the exit code to return) when the file has errors.
     """
+    from .._load import check_file  # here: commands that load no space never import lark
+
     space, diags, sources = check_file(path)
     colour = use_colour(sys.stderr, no_colour)
     for diag in diags:

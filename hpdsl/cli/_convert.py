@@ -10,7 +10,6 @@ from ..convert import from_configspace, to_configspace_json, to_hyperopt_source
 from ..errors import HpsError
 from ._common import add_colour_argument, error, load_space
 
-HELP = "convert a space to ConfigSpace JSON or hyperopt, or ConfigSpace JSON to .hps"
 DESCRIPTION = """\
 Convert a space between formats:
 

@@ -8,7 +8,6 @@ import difflib
 from ..diagnostics import CODES, Code, explain
 from ._common import error
 
-HELP = "explain a diagnostic code, or list them all"
 DESCRIPTION = """\
 Print the long explanation of a diagnostic code: what it means, why it
 matters, and an example. A code can be given as HPS102, hps102, 102 or by

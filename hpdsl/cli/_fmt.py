@@ -14,7 +14,6 @@ from ..errors import HpsError, SpaceError
 from ..format import format_source
 from ._common import add_colour_argument, error, exit_code, use_colour
 
-HELP = "format space files in the canonical layout"
 DESCRIPTION = """\
 Rewrite .hps files in the one canonical layout: 4-space indentation, one space
 around `~`, `=` and operators, `} elif c {` on one line, at most one blank line

@@ -11,7 +11,6 @@ from ..analysis.unparse import dist_text, expr_text
 from ..compile import Space
 from ._common import add_colour_argument, load_space
 
-HELP = "print the dependency graph of a space (dot, mermaid or json)"
 DESCRIPTION = """\
 Print the dependency graph of a space: one node per declaration (its
 distribution or derived expression as the label), an edge from each name to

@@ -18,7 +18,6 @@ from ..diagnostics import (
 )
 from ._common import add_colour_argument, exit_code, use_colour
 
-HELP = "check space files and report every problem"
 DESCRIPTION = """\
 Check .hps files and report every problem found: syntax errors, unknown names
 and labels, bad distribution arguments, duplicate declarations, dependency

@@ -10,7 +10,6 @@ from .. import plot
 from ._common import error
 from ._stored import StudyNotFound, add_storage_arguments, open_study
 
-HELP = "plot a stored study: history, importance, parallel or slice"
 DESCRIPTION = """\
 Draw one plot of a study's trials and write it to --out (the format follows
 the extension: .png, .svg, .pdf):

@@ -17,7 +17,6 @@ from ..storage import SpaceChangedError
 from ._common import add_colour_argument, error, integer, integer_at_least, load_space
 from ._objective import ObjectiveError, load_objective
 
-HELP = "minimize an objective over a space, with progress, resume and plots"
 DESCRIPTION = """\
 Minimize an objective over the space in SPACE. The objective is a function
 that takes a configuration dict and returns a loss, or a dict with `loss` and

@@ -10,7 +10,6 @@ import numpy as np
 from ..errors import SamplingError
 from ._common import add_colour_argument, error, integer_at_least, load_space
 
-HELP = "draw random configurations from a space, as JSON lines"
 DESCRIPTION = """\
 Draw N configurations from the space's distributions and print each as one
 JSON object per line, keys in the order the space declares them. Inactive

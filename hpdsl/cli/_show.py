@@ -11,7 +11,6 @@ from ..compile import Parameter, Space
 from ..errors import HpsError
 from ._common import add_colour_argument, load_space
 
-HELP = "describe a space: parameters, derived values, constraints, size"
 DESCRIPTION = """\
 Describe a space as hpdsl compiled it: each parameter with its distribution,
 default and the condition under which it is active; derived values;

@@ -10,7 +10,6 @@ from ..storage import list_studies
 from ._common import error
 from ._stored import number, table
 
-HELP = "list the studies in a storage"
 DESCRIPTION = """\
 List the studies in a storage file: name, number of trials, best loss and
 when the study was created.

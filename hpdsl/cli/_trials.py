@@ -10,7 +10,6 @@ import sys
 from ._common import error
 from ._stored import StudyNotFound, add_storage_arguments, number, open_study, table
 
-HELP = "list the trials of a stored study (table, json or csv)"
 DESCRIPTION = """\
 List every trial of a study in a storage: number, state, loss, duration,
 error, each parameter (`params.NAME`, empty where inactive) and each extra
