@@ -6,6 +6,7 @@ import os
 from typing import NamedTuple
 
 from .analysis import analyse_file, analyse_text
+from .analysis._recorded import split_sources
 from .analysis.ir import Analysis
 from .compile import Space, compile_space
 from .diagnostics import Diagnostic, sort_key
@@ -53,6 +54,16 @@ def loads(text: str, path: str = "<string>", base_dir: str | None = None) -> Spa
     if checked.space is None:
         raise SpaceError(checked.diagnostics, checked.sources)
     return checked.space
+
+
+def load_recorded(recorded: str) -> Space:
+    """Compile the space a study recorded (`Space.full_source`): its includes come from
+    the recorded texts, never from the filesystem. Raises SpaceError on errors."""
+    text, included = split_sources(recorded)
+    space, diags, sources = _compile(*analyse_text(text, "<study>", recorded=included))
+    if space is None:
+        raise SpaceError(diags, sources)
+    return space
 
 
 def load(path: str | os.PathLike[str]) -> Space:

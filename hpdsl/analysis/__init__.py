@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from ..diagnostics import Diagnostic, Span
@@ -40,9 +40,13 @@ Result = tuple["ir.Analysis | None", list[Diagnostic], dict[str, str]]
 
 
 def analyse_text(text: str, path: str = "<string>", base_dir: str | None = None,
-                 real_path: str | None = None) -> Result:
+                 real_path: str | None = None,
+                 recorded: Mapping[str, str] | None = None) -> Result:
     """Analyse source text: the Analysis (None when errors prevent building it), the
-    diagnostics, and the text of every file read (included ones too), for rendering."""
+    diagnostics, and the text of every file read (included ones too), for rendering.
+
+    With `recorded` (included texts by path, as a study records them), includes are
+    looked up there and no file is read."""
     if text.startswith("\ufeff"):  # a byte order mark is not part of the text
         text = text[1:]
     module, diags = parse(text, path)
@@ -50,7 +54,8 @@ def analyse_text(text: str, path: str = "<string>", base_dir: str | None = None,
         return None, diags, {path: text}
     try:
         with _deep_recursion():
-            return _analyse(module, text, base_dir or os.getcwd(), real_path)
+            return _analyse(module, text, Collector(base_dir or os.getcwd(), recorded),
+                            real_path)
     except RecursionError:
         return None, [Diagnostic("HPS003", "the space is nested too deeply to analyse",
                                  Span.point(path, 1, 1))], {path: text}
@@ -64,9 +69,12 @@ def analyse_file(path: str) -> Result:
     return analyse_text(text, path, os.path.dirname(os.path.abspath(path)), path)
 
 
-def _analyse(module: Module, text: str, base_dir: str, real_path: str | None) -> Result:
-    collected = Collector(base_dir).module(module, text, real_path)
+def _analyse(module: Module, text: str, collector: Collector, real_path: str | None
+             ) -> Result:
+    collected = collector.module(module, text, real_path)
     diags = list(collected.diagnostics)
+    if collector.over_limit:  # what was collected is cut short: checking it says nothing
+        return None, list(dict.fromkeys(diags)), collected.sources
     resolver = Resolver(collected)
     decls, constraints, branches = resolver.run()
     diags += resolver.diags

@@ -8,9 +8,11 @@ never matters.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._files import NotARegularFile, read_regular
 from ..diagnostics import Diagnostic, Span
 from ..syntax import ast, parse
 from ._static import StaticError, static_value
@@ -18,6 +20,11 @@ from ._static import StaticError, static_value
 MAX_LOOP_ITEMS = 10_000
 MAX_DECLARATIONS = 100_000
 MAX_INCLUDE_DEPTH = 128
+# The text a space amounts to once every include is expanded (a file included n times,
+# or inside a loop of n items, counts n times): includes cannot make a space larger
+# than one file may be.
+MAX_EXPANDED_CHARS = 4 * 1024 * 1024
+_READ_LIMIT = 64 * 1024 * 1024  # the parser refuses files above its own, smaller limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,23 +97,26 @@ class Collected:
     list_bases: set[str] = field(default_factory=set)
 
 
-def read_source(path: str) -> tuple[str | None, Diagnostic | None]:
-    """Read a space file as UTF-8, turning every failure into a diagnostic."""
-    span = Span.point(path, 1, 1)
+def read_source(path: str, name: str | None = None) -> tuple[str | None, Diagnostic | None]:
+    """Read a space file as UTF-8, turning every failure into a diagnostic (located in
+    the file, which is called `name` in messages: by default, its path)."""
+    shown = path if name is None else name
+    span = Span.point(shown, 1, 1)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(64 * 1024 * 1024 + 1)
-    except IsADirectoryError:
-        return None, Diagnostic("HPS002", f"`{path}` is a directory, not a space file", span)
+        data = read_regular(path, _READ_LIMIT)
+    except NotARegularFile as err:
+        return None, Diagnostic("HPS002", f"`{shown}` is {err.kind}, not a space file", span,
+                                help="space files are regular files: a pipe, a device or a "
+                                "socket is never read")
     except OSError as err:
-        return None, Diagnostic("HPS002", f"cannot read `{path}`: {err.strerror or err}", span)
+        return None, Diagnostic("HPS002", f"cannot read `{shown}`: {err.strerror or err}", span)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         prefix = data[: err.start].decode("utf-8", errors="replace")
         line = prefix.count("\n") + 1
         col = len(prefix) - (prefix.rfind("\n") + 1) + 1
-        bad = Span.point(path, line, col, err.start)
+        bad = Span.point(shown, line, col, err.start)
         return None, Diagnostic("HPS002", f"not UTF-8 text: invalid byte 0x{data[err.start]:02x} "
                                 f"at offset {err.start}", bad,
                                 help="space files must be UTF-8 encoded text")
@@ -115,7 +125,7 @@ def read_source(path: str) -> tuple[str | None, Diagnostic | None]:
         prefix = text[:off]
         line = prefix.count("\n") + 1
         col = off - (prefix.rfind("\n") + 1) + 1
-        bad = Span.point(path, line, col, off)
+        bad = Span.point(shown, line, col, off)
         return None, Diagnostic("HPS002", "binary data: the file contains a NUL byte", bad,
                                 help="space files must be UTF-8 encoded text")
     if text.startswith("\ufeff"):
@@ -124,21 +134,38 @@ def read_source(path: str) -> tuple[str | None, Diagnostic | None]:
 
 
 class Collector:
-    def __init__(self, base_dir: str) -> None:
+    """Walks a module. Includes are read from disk, relative to the including file, or,
+    when `recorded` is given (a stored study's texts, by their path relative to the
+    space), looked up there only: the filesystem is then never touched."""
+
+    def __init__(self, base_dir: str, recorded: Mapping[str, str] | None = None) -> None:
         self.out = Collected()
         self.base_dir = base_dir
+        self.recorded = recorded
         self.include_stack: list[str] = []
         self.pending: list[_PendingLoop] = []
         self.too_many = False
+        self.expanded = 0  # characters of text walked so far, includes counted each time
+        self.too_large = False
+        self.read: dict[str, tuple[str | None, ast.Module | None, list[Diagnostic]]] = {}
+        self.real: dict[str, str] = {}  # realpath of each joined include path
 
     # --- entry points
     def module(self, module: ast.Module, text: str, real_path: str | None) -> Collected:
         self.out.sources[module.path] = text
+        self.expanded = len(text)
         if real_path is not None:
             self.include_stack.append(os.path.realpath(real_path))
+        elif self.recorded is not None:
+            self.include_stack.append(module.path)
         self.block(module.body, Scope((), ()), (), None, module.path)
         self._unroll_pending()
         return self.out
+
+    @property
+    def over_limit(self) -> bool:
+        """Whether a limit on the whole space (declarations, expanded text) stopped the walk."""
+        return self.too_many or self.too_large
 
     def report(self, code: str, message: str, span: Span, *, label: str | None = None,
                help: str | None = None) -> None:
@@ -238,6 +265,8 @@ class Collector:
 
     def include(self, stmt: ast.Include, scope: Scope, conds: tuple[RawCond | LoopCond, ...],
                 branch: int | None, file: str) -> None:
+        if self.too_large:
+            return
         if not stmt.path.endswith(".hps"):
             self.report("HPS401", f"`{stmt.path}` is not a space file", stmt.span,
                        help="only `.hps` files can be included")
@@ -246,38 +275,73 @@ class Collector:
             self.report("HPS003", f"includes nested deeper than {MAX_INCLUDE_DEPTH} files",
                        stmt.span)
             return
-        includer_dir = (os.path.dirname(self.include_stack[-1]) if self.include_stack
-                        else self.base_dir)
-        real = os.path.realpath(os.path.join(includer_dir, stmt.path))
         shown_dir = os.path.dirname(file) if file not in ("<string>",) else ""
         shown = os.path.normpath(os.path.join(shown_dir, stmt.path))
-        if real in self.include_stack:
-            chain = [Path(p).name for p in self.include_stack[self.include_stack.index(real):]]
-            chain.append(Path(real).name)
+        if self.recorded is not None:
+            ident = shown
+        else:
+            includer_dir = (os.path.dirname(self.include_stack[-1]) if self.include_stack
+                            else self.base_dir)
+            joined = os.path.join(includer_dir, stmt.path)
+            if joined not in self.real:
+                self.real[joined] = os.path.realpath(joined)
+            ident = self.real[joined]
+        if ident in self.include_stack:
+            chain = [Path(p).name for p in self.include_stack[self.include_stack.index(ident):]]
+            chain.append(Path(ident).name)
             self.report("HPS402", f"include cycle: {' -> '.join(chain)}", stmt.span,
                        label="includes a file that is already being included")
             return
-        text, problem = read_source(real)
-        if problem is not None:
-            if problem.message.startswith("cannot read"):
-                self.report("HPS401", f"cannot include `{stmt.path}`: no such file"
-                           if not os.path.exists(real) else problem.message, stmt.span,
-                           help=f"the path is relative to the including file: looked for {shown}")
-            else:
-                self.out.diagnostics.append(Diagnostic(
-                    problem.code, problem.message, replace(problem.span, file=shown)))
+        if ident not in self.read:
+            self.read[ident] = self._read_include(stmt, ident, shown)
+        text, module, diags = self.read[ident]
+        self.out.diagnostics.extend(diags)
+        if text is None or module is None:
             return
-        assert text is not None
-        module, diags = parse(text, shown)
-        self.out.sources[shown] = text
-        if module is None:
-            self.out.diagnostics.extend(diags)
+        self.expanded += len(text)
+        if self.expanded > MAX_EXPANDED_CHARS:
+            self.too_large = True
+            chain = [Path(p).name for p in self.include_stack] + [Path(ident).name]
+            self.report("HPS003", f"includes expand the space to more than "
+                       f"{MAX_EXPANDED_CHARS // (1024 * 1024)} MiB of text", stmt.span,
+                       label=f"reached through {' -> '.join(chain)}",
+                       help="every include counts each time it is expanded (in every loop "
+                       "item too); include a file once, outside loops and branches")
             return
-        self.include_stack.append(real)
+        self.include_stack.append(ident)
         try:
             self.block(module.body, scope, conds, branch, shown)
         finally:
             self.include_stack.pop()
+
+    def _read_include(self, stmt: ast.Include, ident: str, shown: str
+                      ) -> tuple[str | None, ast.Module | None, list[Diagnostic]]:
+        """The text, module and diagnostics of an included file (read and parsed once,
+        however often it is included)."""
+        if self.recorded is not None:
+            text = self.recorded.get(ident)
+            if text is None:
+                return None, None, [Diagnostic(
+                    "HPS401", f"cannot include `{stmt.path}`: its text is not recorded",
+                    stmt.span, help=f"the recorded space holds {_listed(self.recorded)}")]
+        else:
+            text, problem = read_source(ident, shown)
+            if problem is not None and problem.message.startswith("cannot read"):
+                message = (f"cannot include `{stmt.path}`: no such file"
+                           if not os.path.exists(ident) else problem.message)
+                return None, None, [Diagnostic(
+                    "HPS401", message, stmt.span, help="the path is relative to the "
+                    f"including file: looked for {shown}")]
+            if problem is not None and problem.message.endswith("not a space file"):
+                # a pipe or a device: the include statement is what to change
+                return None, None, [Diagnostic(problem.code, problem.message, stmt.span,
+                                               help=problem.help)]
+            if problem is not None:
+                return None, None, [problem]
+        assert text is not None
+        module, diags = parse(text, shown)
+        self.out.sources[shown] = text
+        return text, module, diags if module is None else []
 
     # --- loops
     def _unroll_pending(self) -> None:
@@ -379,6 +443,11 @@ def _int_values(stmt: ast.Sample | ast.Assign, bindings: dict[str, int]) -> tupl
     except StaticError:
         return None
     return None
+
+
+def _listed(recorded: Mapping[str, str]) -> str:
+    names = sorted(recorded)
+    return "no included files" if not names else ", ".join(f"`{n}`" for n in names)
 
 
 def _span_of(expr: ast.Expr) -> Span:

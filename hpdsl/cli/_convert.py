@@ -6,9 +6,12 @@ import argparse
 import os
 import sys
 
+from .._files import read_regular
 from ..convert import from_configspace, to_configspace_json, to_hyperopt_source
 from ..errors import HpsError
 from ._common import add_colour_argument, error, load_space
+
+MAX_JSON_BYTES = 64 * 1024 * 1024
 
 DESCRIPTION = """\
 Convert a space between formats:
@@ -51,10 +54,14 @@ def run(args: argparse.Namespace) -> int:
                 error("--to hps converts a ConfigSpace .json file; this is not one")
                 return 2
             try:
-                with open(args.file, encoding="utf-8") as fh:
-                    text = fh.read()
+                data = read_regular(args.file, MAX_JSON_BYTES)
+                text = data.decode("utf-8")
             except (OSError, UnicodeDecodeError) as err:
                 error(f"cannot read `{args.file}`: {getattr(err, 'strerror', None) or err}")
+                return 2
+            if len(data) > MAX_JSON_BYTES:
+                error(f"`{args.file}` is larger than the limit of "
+                      f"{MAX_JSON_BYTES // (1024 * 1024)} MiB")
                 return 2
             out = from_configspace(text, warnings)
         else:

@@ -12,6 +12,7 @@ import networkx as nx
 import numpy as np
 
 from ..analysis import ir
+from ..analysis._recorded import join_sources
 from ..analysis.unparse import dist_text, expr_text, value_text
 from ..diagnostics import Diagnostic
 from ..errors import ConfigurationError, HpsError, SamplingError
@@ -94,13 +95,11 @@ class Space:
     def full_source(self) -> str:
         """The space's text followed by the text of every file it includes: what a study
         records, so that a change in an included file is noticed too."""
-        parts = [self.source]
         base = os.path.dirname(self.path)
-        for path, text in self._program.analysis.sources.items():
-            if path != self.path:  # named relative to the space, wherever it is loaded from
-                parts.append(f"\n# --- included: {os.path.relpath(path, base or '.')} ---\n"
-                             f"{text}")
-        return "".join(parts)
+        # included files are named relative to the space, wherever it is loaded from
+        return join_sources(self.source, ((os.path.relpath(path, base or "."), text)
+                                          for path, text in self._program.analysis.sources.items()
+                                          if path != self.path))
 
     def activation_groups(self) -> list[list[int]]:
         """Dimension indices grouped by identical activation conditions.

@@ -45,11 +45,16 @@ CODES: dict[str, Code] = {
              "    lr ~ loguniform(1e-4, 1e-1)\n    if model == svm { C ~ loguniform(1e-3, 1e3) }"),
         Code("HPS002", "unreadable-input", _E, "the file cannot be read as UTF-8 text",
              "A space file must be UTF-8 text. Binary files, other encodings and files\n"
-             "that cannot be opened are reported here with the offset of the first bad byte."),
+             "that cannot be opened are reported here with the offset of the first bad byte.\n"
+             "So are paths that are not regular files (named pipes, devices, sockets): they\n"
+             "are refused by type, before anything is read, since reading them could block\n"
+             "forever."),
         Code("HPS003", "limit-exceeded", _E, "the input is larger or deeper than hpdsl accepts",
              "hpdsl refuses inputs beyond fixed limits instead of hanging or running out of\n"
              "memory: file size, nesting depth of blocks and expressions, loop length,\n"
-             "number of parameters and include depth. The message names the limit."),
+             "number of parameters, include depth, the text includes expand to (a file\n"
+             "included n times counts n times) and the number of values sampled at once.\n"
+             "The message names the limit; docs/language.md lists them all."),
         Code("HPS101", "unknown-name", _E, "a name that is not declared anywhere",
              "Every bare word in an expression or condition must be a parameter, a loop\n"
              "variable, or a label of the choice it is compared with. Check the spelling;\n"

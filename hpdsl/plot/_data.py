@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .._load import loads
+from .._load import load_recorded
 from ..compile import Dimension, Space
 from ..errors import HpsError
 from ..search import Trials, TrialState
@@ -80,8 +80,8 @@ def _recorded_space(trials: Trials) -> Space | None:
     if source is None:
         return None
     try:
-        return loads(source)
-    except HpsError:  # e.g. a space with includes, whose files are not at hand
+        return load_recorded(source)
+    except HpsError:  # e.g. a study recorded by an older hpdsl, with other limits
         return None
 
 
