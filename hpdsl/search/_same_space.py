@@ -10,14 +10,11 @@ positions and comments left out.
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
+from ..analysis._recorded import split_sources
 from ..diagnostics import Span
 from ..syntax import parse
-
-# How `Space.full_source` separates the included files from the space's own text.
-_INCLUDED = re.compile(r"\n# --- included: (.*) ---\n")
 
 
 def same_meaning(recorded: str, source: str) -> bool:
@@ -30,8 +27,8 @@ def same_meaning(recorded: str, source: str) -> bool:
 
 def _statements(full_source: str) -> list[tuple[str, Any]] | None:
     """(file, statements without positions) per file; None if a file does not parse."""
-    parts = _INCLUDED.split(full_source)
-    files = [("", parts[0]), *zip(parts[1::2], parts[2::2], strict=True)]
+    text, included = split_sources(full_source)
+    files = [("", text), *included.items()]
     out = []
     for name, text in files:
         module, _ = parse(text, name or "<space>")
