@@ -17,6 +17,7 @@ until N seconds have passed, and asserts the 1 s per-input bound. Atheris:
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -327,6 +328,122 @@ def as_text(data: bytes) -> str:
     """How a reader that replaces bad UTF-8 sees the bytes (hpdsl itself refuses them
     with HPS002; the text goes on to exercise the parser)."""
     return data.decode("utf-8", errors="replace")
+
+
+# --- hostile names: what a file name or a string may hold to escape its output format -----
+
+#: file names a user may be handed: each tries to end the string it lands in and start code
+#: (Python docstrings and literals, DOT and Mermaid labels, JSON, SARIF URIs, .hps strings)
+HOSTILE_NAMES = [
+    'a"""\nimport os; os.system("touch MARK")\n"""b',
+    "a'''\nimport os\n'''b",
+    'q"; x -> y [label="z',
+    "m\"]\n    click n0 call alert(1)\n    n9[\"",
+    "back\\slash\\\\\\",
+    "ctl\x1b[31m\r\x07\x7f\u2028\u0085",
+    "</script><script>alert(1)</script>#quot;&amp;",
+    "{{}} {0} %s $(touch MARK) `touch MARK`",
+]
+#: string options with the same intent, inside the space
+HOSTILE_OPTIONS = ['a"""\nimport os', "b'''", "c\\", "d\ne", "f\x1b[2J"]
+
+
+def hostile_space(options: list[str]) -> str:
+    """A space whose choice holds `options` (conditions, a stage and a constraint too)."""
+    from hpdsl.convert._common import literal
+
+    listed = ", ".join(literal(o) for o in options)
+    return (f"model ~ choice({listed})\n"
+            f"if model == {literal(options[-1])} then lr ~ loguniform(1e-4, 1)\n"
+            "stage {\n    k ~ randint(1, 3)\n}\n"
+            f"forbid model == {literal(options[0])} and stage.k == 2\n")
+
+
+@st.composite
+def hostile_strings(draw: st.DrawFn) -> str:
+    """Text mixing the characters that end or escape strings in the output formats."""
+    pieces = ['"', "'", '"""', "\\", "\n", "\r", "\x1b[31m", "\x00", "\u2028", "#", "<",
+              ">", "&", "]", "[", "|", "{", "}", "-->", "import os", ";", "`", "$(", "%s"]
+    parts = draw(st.lists(st.sampled_from(pieces) | st.text(max_size=3), min_size=1,
+                          max_size=8))
+    return "".join(parts)
+
+
+def cli_output(*args: str, status: int = 0) -> str:
+    """stdout of `hpdsl ARGS`, run in process; it must exit with `status`."""
+    import contextlib
+    import io
+
+    from hpdsl.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        got = main(list(args))
+    assert got == status and "internal error" not in err.getvalue(), err.getvalue()
+    return out.getvalue()
+
+
+_PYTHON_NODES = {"Module", "Expr", "Constant", "Import", "ImportFrom", "alias", "Assign",
+                 "Name", "Store", "Load", "Dict", "List", "Tuple", "Call", "Attribute",
+                 "UnaryOp", "USub"}
+_LABEL = re.compile(r"(#\d+;|[\w .,:=+\-*/()\[\]{}!~^|'%?@$])*")
+
+
+def check_outputs_escape(path: Path, options: list[str]) -> None:
+    """Every converter and output format keeps the file's name and the space's strings
+    as data: the generated Python is a docstring, imports and one `space = ...` of `hp`
+    calls holding the options as constants; DOT and Mermaid have them inside their
+    strings (Mermaid labels as plain text or entity codes), JSON and SARIF decode to
+    them; fmt writes the same space back."""
+    import ast
+    import json
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname
+
+    source = cli_output("convert", str(path), "--to", "hyperopt")
+    tree = ast.parse(source)
+    assert {type(n).__name__ for n in ast.walk(tree)} <= _PYTHON_NODES
+    doc, *imports, assign = tree.body
+    assert isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant)
+    assert repr(str(path)) in doc.value.value
+    assert all(isinstance(i, ast.Import | ast.ImportFrom) for i in imports)
+    assert isinstance(assign, ast.Assign)
+    assert [ast.unparse(t) for t in assign.targets] == ["space"]
+    calls = {ast.unparse(c.func) for c in ast.walk(assign) if isinstance(c, ast.Call)}
+    assert calls <= {"hp.choice", "hp.loguniform", "hp.randint", "math.log", "scope.int"}
+    assert set(options) <= {c.value for c in ast.walk(assign) if isinstance(c, ast.Constant)}
+
+    assert json.loads(cli_output("convert", str(path)))["name"] == str(path)
+    assert json.loads(cli_output("graph", str(path), "--format", "json"))["file"] == str(path)
+
+    dot = cli_output("graph", str(path), "--format", "dot")
+    outside = re.sub(r'"(?:[^"\\\n]|\\.)*"', "S", dot)
+    assert set(re.findall(r"[A-Za-z_]+", outside)) <= {
+        "digraph", "subgraph", "rankdir", "LR", "node", "edge", "shape", "box", "fontname",
+        "fontsize", "label", "style", "dashed", "rounded", "S"}, outside
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f\u2028\u0085]", dot)
+
+    mermaid = cli_output("graph", str(path), "--format", "mermaid")
+    head, body = mermaid.split("---\n", 2)[1:]
+    assert json.loads(head.strip().removeprefix("title: ")) == str(path)
+    outside = re.sub(r'"[^"\n]*"', "S", body)
+    assert set(re.findall(r"[A-Za-z_]\w*", outside)) <= {
+        "flowchart", "LR", "subgraph", "end", "S", "n0", "n1", "n2", "s0"}, outside
+    for label in re.findall(r'"([^"\n]*)"', body):
+        assert _LABEL.fullmatch(label), label
+
+    bad = path.with_name(path.stem + "-bad.hps")
+    bad.write_text("x ~ uniform(1, 0)\n", encoding="utf-8")
+    sarif = cli_output("lint", str(bad), "--format", "sarif", status=1)
+    location = json.loads(sarif)["runs"][0]["results"][0]["locations"][0]
+    uri = location["physicalLocation"]["artifactLocation"]["uri"]
+    assert Path(url2pathname(urlparse(uri).path)) == bad
+
+    before = hpdsl.load(path)
+    cli_output("fmt", str(path))
+    after = hpdsl.load(path)
+    assert [p.name for p in after.parameters] == [p.name for p in before.parameters]
+    assert after.sample(3, 20) == before.sample(3, 20)
 
 
 def regression_inputs() -> list[Path]:

@@ -14,7 +14,16 @@ import time
 from pathlib import Path
 
 import pytest
-from fuzz_harness import check, fuzz, mutated, samples_validate, spaces
+from fuzz_harness import (
+    check,
+    check_outputs_escape,
+    fuzz,
+    hostile_space,
+    hostile_strings,
+    mutated,
+    samples_validate,
+    spaces,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -199,3 +208,21 @@ def _lint_without_traceback(path: Path) -> None:
                           capture_output=True, text=True, timeout=30, env=env, cwd=ROOT)
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode in (1, 2), (proc.returncode, proc.stdout[-2000:], proc.stderr)
+
+
+# --- (d) hostile names through every converter and output format ---------------------------
+
+@fuzz(25)
+@given(name=hostile_strings(), option=hostile_strings())
+def test_hostile_names_and_strings_stay_data_in_every_output(
+        tmp_path_factory: pytest.TempPathFactory, name: str, option: str) -> None:
+    pytest.importorskip("ConfigSpace")
+    name = name.replace("/", "_").replace("\x00", "_")[:200] or "_"
+    option = option.replace("\x00", "_")
+    folder = tmp_path_factory.mktemp("hostile")
+    path = folder / f"{name}.hps"
+    options = list(dict.fromkeys([option, "plain"]))
+    path.write_text(hostile_space(options), encoding="utf-8")
+    if check(path.read_text(encoding="utf-8")) is None:
+        return  # e.g. an option the language refuses: nothing to convert
+    check_outputs_escape(path, options)

@@ -10,10 +10,18 @@ import json
 import pickle
 import re
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from fuzz_harness import (
+    HOSTILE_NAMES,
+    HOSTILE_OPTIONS,
+    check_outputs_escape,
+    cli_output,
+    hostile_space,
+)
 
 import hpdsl
 from hpdsl.storage import StorageError
@@ -157,3 +165,35 @@ def test_the_only_dynamic_code_is_the_known_one() -> None:
                 kind = "importlib" if kind == "importlib" else kind
                 found.add((str(path.relative_to(ROOT)), kind))
     assert found <= ALLOWED, sorted(found - ALLOWED)
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_names_stay_data_in_every_output_format(tmp_path: Path, name: str) -> None:
+    """The file name and the space's strings reach each converter and output format
+    escaped (see `check_outputs_escape`); fmt writes the same space back."""
+    pytest.importorskip("ConfigSpace")
+    path = hostile_file(tmp_path, name)
+    check_outputs_escape(path, HOSTILE_OPTIONS)
+    assert not list(tmp_path.rglob("MARK")) and not (Path.cwd() / "MARK").exists()
+
+
+def hostile_file(tmp_path: Path, name: str) -> Path:
+    folder = tmp_path / f"d{len(list(tmp_path.iterdir()))}"
+    folder.mkdir()
+    path = folder / f"{name.replace('/', '_')}.hps"
+    path.write_text(hostile_space(HOSTILE_OPTIONS), encoding="utf-8")
+    return path
+
+
+def test_converted_hyperopt_module_imports_without_running_anything(tmp_path: Path) -> None:
+    """Imported for real: the module defines `space` and nothing else happens."""
+    pytest.importorskip("hyperopt")
+    path = hostile_file(tmp_path, HOSTILE_NAMES[0].replace("MARK", str(tmp_path / "MARK")))
+    module = tmp_path / "converted_space.py"
+    module.write_text(cli_output("convert", str(path), "--to", "hyperopt"), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", "import converted_space as m; "
+                           "print(sorted(k for k in vars(m) if not k.startswith('__')))"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["['hp',", "'math',", "'scope',", "'space']"]
+    assert not (tmp_path / "MARK").exists()

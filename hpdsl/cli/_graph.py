@@ -110,7 +110,14 @@ def _edge_label(name: str, target: ir.Decl, kind: str) -> str:
 
 
 def _dot_str(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """A quoted DOT string: backslashes and quotes escaped, line breaks as `\\n`, other
+    control characters as their escaped code, so that no name can end the string."""
+    return '"' + "".join(_DOT_ESCAPES.get(c) or (c if c.isprintable() else
+                                                ascii(c)[1:-1].replace("\\", "\\\\"))
+                         for c in text) + '"'
+
+
+_DOT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n"}
 
 
 def to_dot(graph: Graph, title: str) -> str:
@@ -149,8 +156,15 @@ def _children(graph: Graph, prefix: tuple[str, ...]) -> list[tuple[str, ...]]:
     return list(found)
 
 
+_MERMAID_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                           " _.,:=+-*/()[]{}!~^|'%?@$")
+
+
 def _mermaid_str(text: str) -> str:
-    return '"' + text.replace('"', "#quot;") + '"'
+    """A quoted Mermaid label: every character outside a plain set is an entity code
+    (`#35;`), so no quote, newline, `<` or `#` in a name or string can end the label,
+    start a statement or reach the rendered HTML."""
+    return '"' + "".join(c if c in _MERMAID_PLAIN else f"#{ord(c)};" for c in text) + '"'
 
 
 def to_mermaid(graph: Graph, title: str) -> str:

@@ -70,7 +70,8 @@ class _ToHyperopt:
 
     def run(self) -> str:
         body = self.branch(self.decls, {}, 0)
-        return (f'"""A hyperopt search space, converted by hpdsl from {self.space.path}.\n\n'
+        source = _in_docstring(repr(str(self.space.path)))
+        return (f'"""A hyperopt search space, converted by hpdsl from {source}.\n\n'
                 "Keys are hpdsl names; map a sample back to an hpdsl configuration with\n"
                 "`hpdsl.convert.from_hyperopt(space, sample)`.\n"
                 '"""\n\nimport math\n\nfrom hyperopt import hp\nfrom hyperopt.pyll import scope\n'
@@ -171,6 +172,12 @@ class _ToHyperopt:
             args = ", ".join(repr(dist.const(a)) for a in ir.DISTRIBUTIONS[kind])
             expr = f"hp.{kind}({label}, {args})"
         return f"scope.int({expr})" if dist.integer else expr
+
+
+def _in_docstring(text: str) -> str:
+    """`text` (a `repr`, so one line of printable characters) made safe inside a
+    triple-quoted string: no quote can end it and no backslash can start an escape."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _clean(x: float) -> float | int:
