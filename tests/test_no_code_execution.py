@@ -197,3 +197,35 @@ def test_converted_hyperopt_module_imports_without_running_anything(tmp_path: Pa
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["['hp',", "'math',", "'scope',", "'space']"]
     assert not (tmp_path / "MARK").exists()
+
+
+SHADOWS = ("json", "matplotlib", "numpy", "pickle", "hpdsl")  # the stdlib, packages, ourself
+
+
+@pytest.mark.parametrize("spec", ["obj.py:objective", "obj:objective"])
+def test_files_beside_the_objective_do_not_shadow_installed_modules(tmp_path: Path,
+                                                                    spec: str) -> None:
+    """`hpdsl run` loads the objective without putting its directory (or the working
+    directory) before the standard library and installed packages: a `json.py` or
+    `matplotlib.py` there is not imported, in the driver (with --plots) or in workers;
+    the objective's own imports of files beside it still work."""
+    pytest.importorskip("matplotlib")
+    marker = tmp_path / "shadowed"
+    for name in SHADOWS:
+        (tmp_path / f"{name}.py").write_text(
+            f"open({str(marker)!r}, 'a').write({name!r} + '\\n')\n"
+            "raise SystemExit('a shadowing module was imported')\n", encoding="utf-8")
+    (tmp_path / "helper.py").write_text("def square(x):\n    return x * x\n")
+    (tmp_path / "obj.py").write_text("import json\nimport helper\n\n\n"
+                                     "def objective(cfg):\n"
+                                     "    return json.loads(json.dumps(helper.square(cfg['x'])))\n")
+    (tmp_path / "space.hps").write_text("x ~ uniform(-1, 1)\n")
+    hpdsl_cli = Path(sys.executable).with_name("hpdsl")
+    plots = ["--plots", "plots"] if spec.endswith(".py:objective") else []
+    proc = subprocess.run([str(hpdsl_cli), "run", "space.hps", "--objective", spec,
+                           "--max-evals", "6", "--n-jobs", "2", "--no-progress", *plots],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert not marker.exists(), marker.read_text()
+    assert proc.returncode == 0, proc.stderr
+    assert "6 trials (6 ok" in proc.stdout
+    assert not plots or (tmp_path / "plots" / "history.png").exists()

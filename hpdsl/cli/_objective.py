@@ -1,11 +1,14 @@
 """Loading the objective `hpdsl run` minimizes: `FILE.py:FUNC` or `module:func`, nothing else.
 
-A file is executed as a module named `hpdsl_objective_<stem>` (registered in
-`sys.modules`, so that what it defines can be pickled by reference) with its directory
-first on `sys.path` (so that its own imports work). Worker processes started with
-`spawn` cannot import that name, so the objective travels to them as a `FileObjective`,
-pickled as the file's path and the function's name: each worker loads the file itself,
-once. A module is imported by name, with the working directory first on `sys.path`.
+A file is loaded by its path as a module named `hpdsl_objective_<stem>` (registered in
+`sys.modules`, so that what it defines can be pickled by reference), with its directory
+appended to `sys.path` so that its own imports of files beside it work. Appended, not
+prepended: a `json.py` or `matplotlib.py` beside the objective must not replace the
+standard library or an installed package, in the driver or in a worker. Worker
+processes started with `spawn` cannot import that name, so the objective travels to
+them as a `FileObjective`, pickled as the file's path and the function's name: each
+worker loads the file itself, once. A module is imported by name, with the working
+directory appended to `sys.path`.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ def load_objective(spec: str) -> Objective:
         objective = FileObjective(Path(target), name)
         objective.load()
         return objective
-    _put_first_on_path(os.getcwd())
+    _append_to_path(os.getcwd())
     try:
         module = importlib.import_module(target)
     except ModuleNotFoundError as err:
@@ -92,7 +95,7 @@ def _exec_file(path: Path) -> ModuleType:
     if spec is None or spec.loader is None:
         raise ObjectiveError(f"cannot load `{path}` as Python (is it a .py file?)")
     module = importlib.util.module_from_spec(spec)
-    _put_first_on_path(str(path.parent))
+    _append_to_path(str(path.parent))
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
@@ -120,7 +123,6 @@ def _function(module: ModuleType, name: str, where: str) -> Objective:
     return fn
 
 
-def _put_first_on_path(directory: str) -> None:
-    if directory in sys.path:
-        sys.path.remove(directory)
-    sys.path.insert(0, directory)
+def _append_to_path(directory: str) -> None:
+    if directory not in sys.path:
+        sys.path.append(directory)

@@ -20,10 +20,11 @@ from ._objective import ObjectiveError, load_objective
 DESCRIPTION = """\
 Minimize an objective over the space in SPACE. The objective is a function
 that takes a configuration dict and returns a loss, or a dict with `loss` and
-extra results: `--objective FILE.py:FUNC` runs the file (its directory first
-on sys.path, so its own imports work) and takes FUNC from it; `--objective
-module:func` imports a module (the working directory first on sys.path).
-Nothing else is imported. An objective that raises fails its trial and the
+extra results: `--objective FILE.py:FUNC` runs the file (its directory last
+on sys.path, so its own imports of files beside it work, and no file there
+replaces the standard library or an installed package) and takes FUNC from
+it; `--objective module:func` imports a module (the working directory last on
+sys.path). Nothing else is imported. An objective that raises fails its trial and the
 search goes on.
 
 With --storage the trials are saved as they finish in study --study (default:

@@ -20,6 +20,7 @@ Two runners:
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import copy
 import math
 import multiprocessing
@@ -27,7 +28,7 @@ import os
 import pickle
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -78,14 +79,32 @@ def objective_name(fn: object) -> str:
     return f"`{module}.{name}`" if module else f"`{name}`"
 
 
+@contextlib.contextmanager
+def _safe_path() -> Iterator[None]:
+    """Start processes with PYTHONSAFEPATH=1 (Python's `-P`). A spawned worker (and the
+    resource tracker) is `python -c ...`, which puts the working directory first on
+    `sys.path` and imports `pickle`, `multiprocessing`... from there before it takes the
+    driver's `sys.path`: a `pickle.py` beside the objective would run in every worker."""
+    before = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PYTHONSAFEPATH"]
+        else:
+            os.environ["PYTHONSAFEPATH"] = before
+
+
 class _Slot:
     """A single-worker process pool: one worker, so its pid is the one to kill."""
 
     def __init__(self, payload: bytes) -> None:
-        self.pool = cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                           initializer=ignore_sigint)
-        self.ready_at: float | None = None
-        self.ready = self.pool.submit(load_objective, payload)
+        with _safe_path():
+            self.pool = cf.ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("spawn"), initializer=ignore_sigint)
+            self.ready_at: float | None = None
+            self.ready = self.pool.submit(load_objective, payload)  # starts the process
         self.ready.add_done_callback(self._mark_ready)
 
     def _mark_ready(self, _: cf.Future[Any]) -> None:
