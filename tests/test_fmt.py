@@ -206,3 +206,44 @@ def test_nested_or_keeps_its_meaning_and_its_tree_through_fmt() -> None:
     before, after = hpdsl.loads(source), hpdsl.loads(formatted)
     assert [p.condition for p in before.parameters] == [p.condition for p in after.parameters]
     assert before.sample(3, 50) == after.sample(3, 50)
+
+
+def test_fmt_writes_through_symbolic_links_keeping_mode(tmp_path: Path) -> None:
+    """A link stays a link and the file it leads to is formatted, atomically (no
+    temporary file left), its mode kept; a chain of links and a relative link too."""
+    real = tmp_path / "real"
+    real.mkdir()
+    target = real / "space.hps"
+    target.write_text("x~uniform( 0,1 )\n", encoding="utf-8")
+    target.chmod(0o640)
+    link = tmp_path / "link.hps"
+    link.symlink_to(Path("real") / "space.hps")
+    chain = tmp_path / "chain.hps"
+    chain.symlink_to(link)
+    proc = _hpdsl("fmt", str(chain))
+    assert proc.returncode == 0, proc.stderr
+    assert chain.is_symlink() and link.is_symlink()
+    assert target.read_text(encoding="utf-8") == "x ~ uniform(0, 1)\n"
+    assert target.stat().st_mode & 0o7777 == 0o640
+    assert sorted(p.name for p in real.iterdir()) == ["space.hps"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chain.hps", "link.hps", "real"]
+
+
+def test_fmt_reports_a_file_it_cannot_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A directory that refuses the temporary file (as a read-only one does for users
+    other than root): one error line, exit 2, the file untouched."""
+    from hpdsl.cli import main
+
+    target = tmp_path / "space.hps"
+    target.write_text("x~uniform( 0,1 )\n", encoding="utf-8")
+
+    def refuse(*args: object, **kw: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("tempfile.mkstemp", refuse)
+    assert main(["fmt", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert f"hpdsl: error: cannot write {target}: Permission denied" in err
+    assert "internal error" not in err
+    assert target.read_text(encoding="utf-8") == "x~uniform( 0,1 )\n"

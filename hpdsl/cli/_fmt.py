@@ -27,7 +27,7 @@ With --diff the changes are printed as a unified diff instead of written.
 
 A file with syntax errors is reported as by `hpdsl lint` and left untouched.
 Exit status: 0 done (or nothing to change with --check), 1 files would change
-or have syntax errors, 2 a file cannot be read."""
+or have syntax errors, 2 a file cannot be read or written."""
 EPILOG = """\
 examples:
   hpdsl fmt examples/*.hps
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     colour = use_colour(sys.stderr, args.no_color)
     problems: list[Diagnostic] = []
     changed: list[str] = []
-    failed = 0
+    failed = unwritable = 0
     for path in args.files:
         text, unreadable = read_source(path)
         if text is None:
@@ -78,22 +78,32 @@ def run(args: argparse.Namespace) -> int:
         if args.check:
             print(f"would reformat {path}")
         elif not args.diff:
-            _write(path, formatted)
+            try:
+                _write(path, formatted)
+            except OSError as err:
+                error(f"cannot write {path}: {err.strerror or err}")
+                unwritable += 1
+                continue
             print(f"reformatted {path}", file=sys.stderr)
     if problems:
         print(summary(problems, len(args.files)), file=sys.stderr)
     verb = "would be reformatted" if args.check or args.diff else "reformatted"
     print(f"{len(changed)} file{'s' * (len(changed) != 1)} {verb}, "
           f"{len(args.files) - len(changed) - failed} unchanged.", file=sys.stderr)
-    status = exit_code(problems)
+    status = 2 if unwritable else exit_code(problems)
     if status:
         return status
     return 1 if args.check and changed else 0
 
 
 def _write(path: str, text: str) -> None:
-    """Replace `path` with `text` atomically, keeping its permissions."""
-    folder = os.path.dirname(os.path.abspath(path))
+    """Replace the file `path` names with `text` atomically, keeping its permissions.
+
+    Through symbolic links: the file they lead to is replaced (in its own directory,
+    so that the rename stays atomic), and the links stay links.
+    """
+    path = os.path.realpath(path)
+    folder = os.path.dirname(path)
     mode = os.stat(path).st_mode & 0o7777
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".hpdsl-fmt-", suffix=".tmp")
     try:
