@@ -202,3 +202,47 @@ def test_a_full_disk_injected_at_commit(tmp_path: Path, monkeypatch: pytest.Monk
                    trials=trials, show_progressbar=False)
     monkeypatch.undo()
     assert [t.state for t in hpdsl.Trials(url(path))] == [TrialState.OK] * 3
+
+
+ESCAPES = "\x1b[2J\x1b]0;owned\x07\r\u202e\u2028\x9b"
+
+
+def hostile_objective(cfg: dict[str, Any]) -> dict[str, Any]:
+    if cfg["kind"] == "bad":
+        raise ValueError(f"boom{ESCAPES}")
+    return {"loss": cfg["x"], f"key{ESCAPES}": f"value{ESCAPES}"}
+
+
+@pytest.mark.parametrize("command", [["trials"], ["best"], ["studies"],
+                                     ["trials", "--study", f"none{ESCAPES}"],
+                                     ["best", "--study", f"none{ESCAPES}"]])
+def test_control_characters_are_escaped_in_human_readable_output(
+        tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Study names, error messages, result keys and string values reach the terminal
+    with their control characters escaped (`\\x1b`), in the table and text formats."""
+    from hpdsl.cli import main
+
+    space = f'x ~ uniform(0, 1)\nkind ~ choice("bad", "ok{ESCAPES}")\n'
+    trials = hpdsl.Trials(url(tmp_path / "s.db"), study=f"study{ESCAPES}")
+    hpdsl.fmin(hostile_objective, space, algo=hpdsl.rand.suggest, max_evals=8, trials=trials,
+               show_progressbar=False, rstate=1, catch_eval_exceptions=True)
+    assert {t.state for t in trials} == {TrialState.OK, TrialState.FAIL}
+    trials.storage.close()  # type: ignore[attr-defined]
+    main([*command[:1], url(tmp_path / "s.db"), *command[1:]])
+    out, err = capsys.readouterr()
+    for text in (out, err):
+        assert all(c.isprintable() or c == "\n" for c in text), repr(text)
+    assert "\\x1b[2J" in out + err
+
+
+def test_control_characters_in_a_space_are_escaped_by_show(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from hpdsl.cli import main
+
+    path = tmp_path / f"s{ESCAPES[:4]}.hps"
+    path.write_text(f'kind ~ choice("bad", "ok{ESCAPES}")\nforbid kind == "ok{ESCAPES}"\n',
+                    encoding="utf-8")
+    main(["show", str(path)])
+    out, err = capsys.readouterr()
+    assert all(c.isprintable() or c == "\n" for c in out + err), repr(out + err)
+    assert "\\x1b[2J" in out

@@ -107,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except Exception as err:  # last resort: a bug in hpdsl, not in the user's input
-        print(f"hpdsl: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        print(f"hpdsl: internal error: {type(err).__name__}: {ascii(str(err))[1:-1]}",
+              file=sys.stderr)
         if os.environ.get("HPDSL_DEBUG"):
             traceback.print_exc()
         else:

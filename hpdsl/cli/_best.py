@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ._common import error
+from ._common import error, print_results, printable
 from ._stored import StudyNotFound, add_storage_arguments, open_study
 
 DESCRIPTION = """\
@@ -43,9 +43,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"study": study, "number": best.number, "loss": best.loss,
                           "result": extra, "config": best.config}, indent=2, default=str))
         return 0
-    print(f"study `{study}`: best of {len(trials)} trials is trial {best.number}, "
+    print(f"study `{printable(study)}`: best of {len(trials)} trials is trial {best.number}, "
           f"loss {best.loss:.6g}")
-    for key, value in extra.items():
-        print(f"  {key}: {value:.6g}" if isinstance(value, float) else f"  {key}: {value}")
+    print_results(extra)
     print(json.dumps(best.config, indent=2, default=str))
     return 0

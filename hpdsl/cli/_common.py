@@ -52,9 +52,24 @@ def use_colour(stream: TextIO, disabled: bool) -> bool:
     return bool(isatty and isatty())
 
 
+def printable(text: str, keep: str = "") -> str:
+    """`text` with its unprintable characters (controls such as ESC, line and paragraph
+    separators, bidi overrides) as Python escapes (`\\x1b`), except those in `keep`:
+    a study name, an error message or a stored string cannot drive the terminal."""
+    return "".join(c if c.isprintable() or c in keep else ascii(c)[1:-1] for c in text)
+
+
 def error(message: str) -> None:
-    """One line on stderr, in the form argparse uses for usage errors."""
-    print(f"hpdsl: error: {message}", file=sys.stderr)
+    """One line on stderr, in the form argparse uses for usage errors (control
+    characters escaped; the line breaks of a multi-line message kept)."""
+    print(f"hpdsl: error: {printable(message, keep=chr(10))}", file=sys.stderr)
+
+
+def print_results(result: dict[str, object]) -> None:
+    """The extra results of a trial, one `  key: value` line each (floats to 6 digits)."""
+    for key, value in result.items():
+        text = f"{value:.6g}" if isinstance(value, float) else str(value)
+        print(f"  {printable(key)}: {printable(text)}")
 
 
 def exit_code(diags: list[Diagnostic], strict: bool = False) -> int:

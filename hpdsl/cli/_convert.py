@@ -9,7 +9,7 @@ import sys
 from .._files import read_regular
 from ..convert import from_configspace, to_configspace_json, to_hyperopt_source
 from ..errors import HpsError
-from ._common import add_colour_argument, error, load_space
+from ._common import add_colour_argument, error, load_space, printable
 
 MAX_JSON_BYTES = 64 * 1024 * 1024
 
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         error(str(err))
         return 1
     for message in warnings:
-        print(f"warning: {message}", file=sys.stderr)
+        print(f"warning: {printable(message)}", file=sys.stderr)
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as fh:

@@ -14,7 +14,15 @@ from .. import plot
 from ..errors import AllTrialsFailed, HpsError
 from ..search import Suggest, Trials, TrialState, fmin
 from ..storage import SpaceChangedError
-from ._common import add_colour_argument, error, integer, integer_at_least, load_space
+from ._common import (
+    add_colour_argument,
+    error,
+    integer,
+    integer_at_least,
+    load_space,
+    print_results,
+    printable,
+)
 from ._objective import ObjectiveError, load_objective
 
 DESCRIPTION = """\
@@ -135,8 +143,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     done = trials.counted()
     if args.max_evals is not None and done >= args.max_evals:
-        print(f"hpdsl: {where} already has {done} trials (--max-evals {args.max_evals}): "
-              "nothing to run; raise --max-evals to go on", file=sys.stderr)
+        print(f"hpdsl: {printable(where)} already has {done} trials (--max-evals "
+              f"{args.max_evals}): nothing to run; raise --max-evals to go on", file=sys.stderr)
     interrupt = _Interrupt()
     previous = signal.signal(signal.SIGINT, interrupt)
     try:
@@ -175,7 +183,7 @@ def _report(trials: Trials, where: str) -> int:
     interrupted = states.count(TrialState.INTERRUPTED)
     counts = f"{ok} ok, {failed} failed" + (f", {interrupted} interrupted" if interrupted
                                             else "")
-    print(f"{where}: {len(states)} trials ({counts})")
+    print(f"{printable(where)}: {len(states)} trials ({counts})")
     best = trials.best_trial
     if best is None:
         first = next((t.error for t in trials if t.state == TrialState.FAIL), None)
@@ -183,9 +191,7 @@ def _report(trials: Trials, where: str) -> int:
                                                  else ""))
         return 1
     print(f"best trial: {best.number}, loss {best.loss:.6g}")
-    for key, value in best.result.items():
-        if key not in ("loss", "status"):
-            print(f"  {key}: {value:.6g}" if isinstance(value, float) else f"  {key}: {value}")
+    print_results({k: v for k, v in best.result.items() if k not in ("loss", "status")})
     print("best configuration:")
     print(json.dumps(best.config, indent=2, default=str))
     return 0

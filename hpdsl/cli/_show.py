@@ -9,7 +9,7 @@ import math
 from ..analysis.unparse import value_text
 from ..compile import Parameter, Space
 from ..errors import HpsError
-from ._common import add_colour_argument, load_space
+from ._common import add_colour_argument, load_space, printable
 
 DESCRIPTION = """\
 Describe a space as hpdsl compiled it: each parameter with its distribution,
@@ -83,7 +83,7 @@ def _as_text(path: str, space: Space, size: int | str) -> str:
     params = space.parameters
     sampled = [p for p in params if p.kind == "sampled"]
     derived = [p for p in params if p.kind == "derived"]
-    out = [f"space {path}", ""]
+    out = [f"space {printable(path)}", ""]
     out += _table(f"Parameters ({len(sampled)})",
                   ("name", "distribution", "default", "active when"),
                   [(p.name, p.distribution, _default(p), p.condition or "always")
@@ -93,7 +93,7 @@ def _as_text(path: str, space: Space, size: int | str) -> str:
                       [(p.name, p.distribution, p.condition or "always") for p in derived])
     if space.constraints:
         out += [f"Constraints ({len(space.constraints)})"]
-        out += [f"  {c}" for c in space.constraints] + [""]
+        out += [f"  {printable(c)}" for c in space.constraints] + [""]
     out.append(f"Size: {_size_text(size)}")
     return "\n".join(out)
 
@@ -103,9 +103,11 @@ def _default(p: Parameter) -> str:
 
 
 def _table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
-    """A titled, left-aligned table; the last column is not padded."""
+    """A titled, left-aligned table; the last column is not padded; control characters
+    escaped."""
     if not rows:
         return [title, "  (none)", ""]
+    rows = [tuple(printable(cell) for cell in row) for row in rows]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     lines = [title]
     for row in [header, *rows]:

@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import HpsError
 from ..search import Trials
 from ..storage import list_studies, sqlite_path
+from ._common import printable
 
 
 class StudyNotFound(Exception):
@@ -54,7 +55,8 @@ def number(value: Any) -> str:
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
-    """Left-aligned columns separated by two spaces."""
+    """Left-aligned columns separated by two spaces; control characters escaped."""
+    header, rows = [printable(c) for c in header], [[printable(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)
                                ).rstrip() for row in [header, *rows])
