@@ -246,3 +246,107 @@ def test_control_characters_in_a_space_are_escaped_by_show(
     out, err = capsys.readouterr()
     assert all(c.isprintable() or c == "\n" for c in out + err), repr(out + err)
     assert "\\x1b[2J" in out
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    """`hpdsl ARGS` in process: never an internal error."""
+    from hpdsl.cli import main
+
+    status = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    assert status != 3 and "internal error" not in err, err
+    return status, out, err
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+READERS = (["trials"], ["trials", "--format", "json"], ["best"], ["studies"])
+
+
+def test_a_300_character_file_name_is_one_error_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    long = url(tmp_path / ("a" * 300 + ".db"))
+    with pytest.raises(StorageError, match="File name too long"):
+        hpdsl.Trials(long)
+    for command in READERS:
+        status, _, err = cli(capsys, *command[:1], long, *command[1:])
+        assert status == 2 and "File name too long" in err and err.count("\n") == 1
+
+
+def test_sqlite_memory_is_a_storage_in_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """As SQLAlchemy reads it: no file named `:memory:`; read commands say it holds
+    nothing."""
+    monkeypatch.chdir(tmp_path)
+    trials = hpdsl.Trials("sqlite:///:memory:")
+    hpdsl.fmin(lambda c: c["x"], SPACE, max_evals=3, trials=trials, show_progressbar=False)
+    assert len(trials) == 3
+    assert list(tmp_path.iterdir()) == []
+    for command in READERS:
+        status, _, err = cli(capsys, *command[:1], "sqlite:///:memory:", *command[1:])
+        assert status == 2 and "in memory" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_read_commands_never_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 0-byte file stays 0 bytes (and reads as no study); a study file, an old-schema
+    file and the folder around them are byte for byte the same after every read command:
+    no schema written, no migration, no -wal or -shm left."""
+    empty = tmp_path / "empty" / "s.db"
+    empty.parent.mkdir()
+    empty.touch()
+    assert cli(capsys, "studies", url(empty))[0] == 0
+    for command in READERS[:3]:
+        status, _, err = cli(capsys, *command[:1], url(empty), *command[1:])
+        assert status == 2 and "holds no study" in err
+    assert snapshot(empty.parent) == {"s.db": b""}
+
+    full = tmp_path / "full" / "s.db"
+    search(full, 3).storage.close()  # type: ignore[attr-defined]
+    old = tmp_path / "old" / "s.db"
+    old.parent.mkdir()
+    db = sqlite3.connect(old)
+    _schema.MIGRATIONS[0](db)  # the version 1 schema
+    db.execute("INSERT INTO studies VALUES (1, 'old', '2024-01-02T03:04:05', NULL, NULL)")
+    db.execute("INSERT INTO trials VALUES (1, 0, 1, '{\"x\": 0.5}', '{\"x\": 0.5}', ?, ?, 0.5, "
+               "'{\"loss\": 0.5}', NULL, '{}', '2024-01-02T03:04:06', '2024-01-02T03:04:07')",
+               (b"\0" * 8, b"\1"))
+    db.execute("PRAGMA user_version = 1")
+    db.execute(f"PRAGMA application_id = {_schema.APPLICATION_ID}")
+    db.commit()
+    db.close()
+    for path in (full, old):
+        before = snapshot(path.parent)
+        for command in READERS:
+            status, out, err = cli(capsys, *command[:1], url(path), *command[1:])
+            assert status == 0, err
+            assert "0.5" in out or path == full
+        assert snapshot(path.parent) == before
+
+
+def test_a_read_only_study_is_readable(mounted: Path, capsys: pytest.CaptureFixture[str]
+                                       ) -> None:
+    """Only writers need write access: on a read-only mount (real, as root) the read
+    commands work, and a writer gets one clear error."""
+    search(mounted / "s.db", 3).storage.close()  # type: ignore[attr-defined]
+    (mounted / "s.db").chmod(0o444)
+    if not (mount("--bind", str(mounted), str(mounted))
+            and mount("-o", "remount,ro,bind", str(mounted))):
+        pytest.skip("cannot bind-mount read-only here")
+    for command in READERS:
+        status, out, err = cli(capsys, *command[:1], url(mounted / "s.db"), *command[1:])
+        assert status == 0 and out, err
+    with pytest.raises(StorageError, match="read-only"):
+        hpdsl.Trials(url(mounted / "s.db"))
+
+
+def test_an_infinite_trial_timeout_is_no_limit(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "obj.py").write_text("def f(c):\n    return c['x']\n")
+    (tmp_path / "space.hps").write_text(SPACE)
+    status, out, err = cli(capsys, "run", tmp_path / "space.hps", "--objective",
+                           f"{tmp_path / 'obj.py'}:f", "--max-evals", "2", "--no-progress",
+                           "--trial-timeout", "inf", "--timeout", "inf")
+    assert status == 0 and "2 trials (2 ok" in out, err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import signal
 import sys
 from pathlib import Path
@@ -65,14 +66,15 @@ def _n_jobs(text: str) -> int:
     return value
 
 
-def _seconds(text: str) -> float:
+def _seconds(text: str) -> float | None:
+    """argparse type: a positive number of seconds; `inf` is no limit (None)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
+    return None if math.isinf(value) else value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -82,7 +84,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-evals", type=integer_at_least(1), metavar="N",
                         help="stop when the study has N trials in all (default: no limit)")
     parser.add_argument("--timeout", type=_seconds, metavar="S",
-                        help="start no new trial after S seconds")
+                        help="start no new trial after S seconds (inf: no limit)")
     parser.add_argument("--algo", choices=ALGORITHMS, default="tpe",
                         help="the search algorithm (default tpe)")
     parser.add_argument("--seed", type=integer_at_least(0), metavar="S", help="random seed")
@@ -98,7 +100,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="evaluate N trials at once in worker processes (-1: one per CPU)")
     parser.add_argument("--trial-timeout", type=_seconds, metavar="S",
                         help="fail a trial still running after S seconds (its worker is "
-                             "killed)")
+                             "killed; inf: no limit)")
     parser.add_argument("--plots", metavar="DIR", type=Path,
                         help="write history, importance, parallel and slice plots (PNG) to "
                              "DIR after the run (needs the `plot` extra)")

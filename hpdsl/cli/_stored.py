@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import HpsError
 from ..search import Trials
-from ..storage import list_studies, sqlite_path
+from ..storage import list_studies, open_storage, sqlite_path
 from ._common import printable
 
 
@@ -24,13 +24,15 @@ def add_storage_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def open_study(url: str, study: str | None) -> tuple[str, Trials]:
-    """The study's name and trials; never creates a file or a study."""
+    """The study's name and trials; never creates or changes a file or a study."""
     try:
         names = [info.name for info in list_studies(url)]
     except HpsError as err:
         raise StudyNotFound(str(err)) from None
     path = sqlite_path(url)
     if study is None:
+        if not names:
+            raise StudyNotFound(f"{path} holds no study")
         if len(names) != 1:
             listed = ", ".join(names) if names else "none"
             raise StudyNotFound(f"{path} holds {len(names)} studies ({listed}): choose one "
@@ -40,9 +42,14 @@ def open_study(url: str, study: str | None) -> tuple[str, Trials]:
         raise StudyNotFound(f"no study `{study}` in {path}; its studies: "
                             + (", ".join(names) or "none"))
     try:
-        return study, Trials(url, study=study)
+        return study, read_study(url, study)
     except HpsError as err:
         raise StudyNotFound(str(err)) from None
+
+
+def read_study(url: str, study: str) -> Trials:
+    """The trials of a study, opened read-only: reading never changes the file."""
+    return Trials(open_storage(url, study, readonly=True))
 
 
 def number(value: Any) -> str:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 
 from ..errors import HpsError
-from ..search import Trials
 from ..storage import list_studies
 from ._common import error
-from ._stored import number, table
+from ._stored import number, read_study, table
 
 DESCRIPTION = """\
 List the studies in a storage file: name, number of trials, best loss and
@@ -29,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         rows = []
         for info in list_studies(args.storage):
-            best = Trials(args.storage, study=info.name).best_trial
+            best = read_study(args.storage, info.name).best_trial
             rows.append([info.name, str(info.n_trials), number(best and best.loss),
                          info.created.strftime("%Y-%m-%d %H:%M:%S")])
     except HpsError as err:

@@ -371,7 +371,7 @@ def _wait_for(runner: Runner, inflight: dict[cf.Future[Any], _InFlight],
     wait = soonest - time.monotonic()
     if None in deadlines:
         wait = min(wait, _POLL)
-    return max(0.0, wait)
+    return None if math.isinf(wait) else max(0.0, wait)  # an infinite timeout: no deadline
 
 
 def _expired(runner: Runner, inflight: dict[cf.Future[Any], _InFlight],

@@ -28,24 +28,32 @@ from ._sqlite import SQLiteStorage, StudyInfo
 from ._sqlite import list_studies as _list_studies
 
 _SCHEME = "sqlite:///"
+#: SQLAlchemy's URLs of an in-memory database: a storage in memory, as without a URL
+IN_MEMORY = ("sqlite:///:memory:", "sqlite://")
 
 
 def sqlite_path(url: str) -> Path:
     """The file a `sqlite:///...` URL names."""
+    if url in IN_MEMORY:
+        raise StorageError(f"{url} is a storage in memory: it holds no stored study")
     if not url.startswith(_SCHEME) or len(url) == len(_SCHEME):
         raise ConfigurationError(f"unknown storage URL {url!r}: use `sqlite:///relative/path"
                                  ".db` or `sqlite:////absolute/path.db`")
     return Path(url[len(_SCHEME):])
 
 
-def open_storage(url: str, study: str = "default") -> TrialStorage:
-    """The storage of study `study` at `url` (file and study created if missing)."""
-    return SQLiteStorage(sqlite_path(url), study)
+def open_storage(url: str, study: str = "default", *, readonly: bool = False
+                 ) -> TrialStorage:
+    """The storage of study `study` at `url` (file and study created if missing, unless
+    `readonly`); `sqlite:///:memory:` is a storage in memory."""
+    if url in IN_MEMORY and not readonly:
+        return InMemoryStorage()
+    return SQLiteStorage(sqlite_path(url), study, readonly=readonly)
 
 
 def list_studies(url: str) -> list[StudyInfo]:
     """The studies in the file at `url`, by name: name, created time, the space's source
-    and SHA-256, metadata and number of trials."""
+    and SHA-256, metadata and number of trials. Never writes to the file."""
     return _list_studies(sqlite_path(url))
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,7 +66,10 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def connect(path: Path) -> sqlite3.Connection:
     """An open, migrated connection to the study file at `path` (created if missing)."""
-    _check_writable(path)
+    try:
+        _check_writable(path)
+    except OSError as err:  # e.g. a name too long for the file system
+        raise StorageError(f"cannot open the study file {path}: {err.strerror or err}") from err
     try:
         db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                              check_same_thread=False)
@@ -72,13 +77,7 @@ def connect(path: Path) -> sqlite3.Connection:
         raise StorageError(f"cannot open the study file {path}: {err}") from err
     try:
         app_id, version, tables = _header(db)
-        if app_id != APPLICATION_ID and (app_id != 0 or tables):
-            raise StorageError(f"{path} is an SQLite database but not an hpdsl study file "
-                               "(it has other tables); give a new file name")
-        if version > SCHEMA_VERSION:
-            raise StorageError(f"{path} was written by a newer hpdsl (schema version "
-                               f"{version}, this one reads up to {SCHEMA_VERSION}); "
-                               "upgrade hpdsl")
+        _check_header(path, app_id, version, tables)
         # WAL: readers never block the writer, and a commit is one append to the log.
         # synchronous=NORMAL syncs the log at checkpoints, not at each commit: a killed
         # process loses nothing (the commit is in the OS's cache); only a power loss or
@@ -94,6 +93,65 @@ def connect(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection to the study file at `path` that never writes to it.
+
+    For the commands that only read (`trials`, `best`, `studies`, `plot`): they work on
+    a read-only file or directory, and leave an empty or older file as it was. A file
+    of an older schema is copied into memory and migrated there; an empty file reads
+    as a file with no study.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise StorageError(f"no study file {path}") from None
+    except OSError as err:  # e.g. a name too long for the file system
+        raise StorageError(f"cannot open the study file {path}: {err.strerror or err}") from err
+    if not stat.S_ISREG(info.st_mode):
+        raise StorageError(f"{path} is not a regular file: not an hpdsl study file")
+    if info.st_size == 0:
+        return _in_memory(None)
+    # Without a -wal file no process has the study open for writing: read it as an
+    # immutable file, which creates no -wal and -shm beside it (and needs no writable
+    # directory). With one, read through SQLite's locks, as a writer's peer.
+    wal = path.with_name(path.name + "-wal").exists()
+    uri = "file:" + urllib.parse.quote(str(path)) + ("?mode=ro" if wal else "?immutable=1")
+    try:
+        db = _open_uri(uri)
+        app_id, version, tables = _header(db)
+        _check_header(path, app_id, version, tables)
+        if version < SCHEMA_VERSION:
+            old, db = db, _in_memory(db)
+            old.close()
+    except sqlite3.DatabaseError as err:
+        raise StorageError(f"{path} is not a readable hpdsl study file: {err}") from err
+    return db
+
+
+def _open_uri(uri: str) -> sqlite3.Connection:
+    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                           check_same_thread=False)
+
+
+def _in_memory(source: sqlite3.Connection | None) -> sqlite3.Connection:
+    """A migrated in-memory copy of `source` (an empty study file when None)."""
+    db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    if source is not None:
+        source.backup(db)
+    _migrate(db)
+    return db
+
+
+def _check_header(path: Path, app_id: int, version: int, tables: int) -> None:
+    if app_id != APPLICATION_ID and (app_id != 0 or tables):
+        raise StorageError(f"{path} is an SQLite database but not an hpdsl study file "
+                           "(it has other tables); give a new file name")
+    if version > SCHEMA_VERSION:
+        raise StorageError(f"{path} was written by a newer hpdsl (schema version "
+                           f"{version}, this one reads up to {SCHEMA_VERSION}); "
+                           "upgrade hpdsl")
 
 
 def _header(db: sqlite3.Connection) -> tuple[int, int, int]:
@@ -139,4 +197,4 @@ def _check_writable(path: Path) -> None:
         raise StorageError(f"the study file {path} is read-only (or not readable)")
 
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "connect"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "connect", "connect_readonly"]

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import ConfigurationError
 from ._base import ListedStorage, NumberTaken, StorageError, Trial, TrialState, sha256
-from ._schema import connect
+from ._schema import connect, connect_readonly
 
 T = TypeVar("T")
 
@@ -52,30 +52,39 @@ class StudyInfo:
 
 
 class SQLiteStorage(ListedStorage):
-    """The trials of study `study` in the SQLite file `path` (created if missing)."""
+    """The trials of study `study` in the SQLite file `path` (created if missing).
 
-    def __init__(self, path: str | os.PathLike[str], study: str = "default") -> None:
-        self._open(Path(path).absolute(), study)
+    `readonly`: only read the file (which may then be read-only), never create or
+    change it; the study must exist. Trials of processes that died show as
+    INTERRUPTED without being marked so in the file.
+    """
 
-    def _open(self, path: Path, study: str) -> None:
-        self.path, self.study = path, study
+    def __init__(self, path: str | os.PathLike[str], study: str = "default", *,
+                 readonly: bool = False) -> None:
+        self._open(Path(path).absolute(), study, readonly)
+
+    def _open(self, path: Path, study: str, readonly: bool) -> None:
+        self.path, self.study, self.readonly = path, study, readonly
         self.label = f"study `{study}` in {path}"
         self._lock = threading.RLock()  # one transaction at a time on the connection
-        self._db = connect(path)
+        self._db = connect_readonly(path) if readonly else connect(path)
         self._worker = _worker_id()
         self._trials = []
         self._own_running: set[int] = set()  # started here, not finished yet
         self._others_running: dict[int, str] = {}  # number -> worker, to watch
-        now = datetime.now().isoformat()
-        self._study_id: int = self._write(lambda db: _study_id(db, study, now))
+        if readonly:
+            self._study_id: int = self._read(lambda db: _existing_study_id(db, study, path))
+        else:
+            now = datetime.now().isoformat()
+            self._study_id = self._write(lambda db: _study_id(db, study, now))
         self.refresh()
 
     # pickled by reference: the copy reopens the file
     def __getstate__(self) -> dict[str, Any]:
-        return {"path": self.path, "study": self.study}
+        return {"path": self.path, "study": self.study, "readonly": self.readonly}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._open(state["path"], state["study"])
+        self._open(state["path"], state["study"], state.get("readonly", False))
 
     def close(self) -> None:
         self._db.close()
@@ -210,7 +219,8 @@ class SQLiteStorage(ListedStorage):
                            (int(TrialState.INTERRUPTED), INTERRUPTED_ERROR, now.isoformat(),
                             self._study_id, n, int(TrialState.RUNNING)))
 
-        self._write(write)
+        if not self.readonly:
+            self._write(write)
         for n in numbers:
             t = self._trials[n]
             t.state, t.error, t.finished = TrialState.INTERRUPTED, INTERRUPTED_ERROR, now
@@ -260,6 +270,13 @@ class SQLiteStorage(ListedStorage):
 def _study_id(db: sqlite3.Connection, name: str, created: str) -> int:
     db.execute("INSERT OR IGNORE INTO studies (name, created) VALUES (?, ?)", (name, created))
     row = db.execute("SELECT id FROM studies WHERE name = ?", (name,)).fetchone()
+    return int(row[0])
+
+
+def _existing_study_id(db: sqlite3.Connection, name: str, path: Path) -> int:
+    row = db.execute("SELECT id FROM studies WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise StorageError(f"no study `{name}` in {path}")
     return int(row[0])
 
 
@@ -386,9 +403,7 @@ def _alive(worker: str) -> bool:
 def list_studies(path: str | os.PathLike[str]) -> list[StudyInfo]:
     """The studies in the file at `path`, by name."""
     path = Path(path).absolute()
-    if not path.exists():
-        raise StorageError(f"no study file {path}")
-    db = connect(path)
+    db = connect_readonly(path)
     try:
         rows = db.execute(
             "SELECT name, created, space_sha256, space_source, metadata, "
