@@ -8,6 +8,9 @@ injected.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import sqlite3
 import subprocess
 import threading
@@ -17,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzz_harness import fuzz
+from hypothesis import given
+from hypothesis import strategies as st
 
 import hpdsl
 from hpdsl import TrialState
@@ -350,3 +356,107 @@ def test_an_infinite_trial_timeout_is_no_limit(tmp_path: Path,
                            f"{tmp_path / 'obj.py'}:f", "--max-evals", "2", "--no-progress",
                            "--trial-timeout", "inf", "--timeout", "inf")
     assert status == 0 and "2 trials (2 ok" in out, err
+
+
+# (SQL that edits trial 1 or the study, the column a reader must name; None: valid data)
+CRAFTED_ROWS = {
+    "started not a date": ("UPDATE trials SET started = 'yesterday' WHERE number = 1",
+                           "started"),
+    "finished a number": ("UPDATE trials SET finished = 12 WHERE number = 1", "finished"),
+    "worker malformed": ("UPDATE trials SET worker = 'garbage', state = 0 WHERE number = 1",
+                         "worker"),
+    "params a string": ("UPDATE trials SET params = '\"x\"' WHERE number = 1", "params"),
+    "params not JSON": ("UPDATE trials SET params = '{x' WHERE number = 1", "params"),
+    "config a list": ("UPDATE trials SET config = '[1, 2]' WHERE number = 1", "config"),
+    "loss as text": ("UPDATE trials SET loss = 'low' WHERE number = 1", "loss"),
+    "result null": ("UPDATE trials SET result = 'null' WHERE number = 1", "result"),
+    "result deeply nested": ("UPDATE trials SET result = ? WHERE number = 1", "result"),
+    "attachments a number": ("UPDATE trials SET attachments = '3' WHERE number = 1",
+                             "attachments"),
+    "x of the wrong width": ("UPDATE trials SET x = zeroblob(16), active = zeroblob(2) "
+                             "WHERE number = 1", "x"),
+    "x and active disagree": ("UPDATE trials SET active = zeroblob(5) WHERE number = 1",
+                              "active"),
+    "x as text": ("UPDATE trials SET x = 'abc' WHERE number = 1", "x"),
+    "state unknown": ("UPDATE trials SET state = 42 WHERE number = 1", "state"),
+    "error a blob": ("UPDATE trials SET error = x'00ff' WHERE number = 1", "error"),
+    "number as text": ("UPDATE trials SET number = 'one' WHERE number = 2", "number"),
+    "study created not a date": ("UPDATE studies SET created = 'once'", "created"),
+    "study metadata a list": ("UPDATE studies SET metadata = '[]'", "metadata"),
+    "nested JSON config": ("UPDATE trials SET config = '{\"x\": {\"a\": [1, {\"b\": "
+                           "[[[]]]}]}}' WHERE number = 1", None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CRAFTED_ROWS))
+def test_crafted_rows_are_reported_by_every_reader(tmp_path: Path, case: str,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Each reader (trials, best, studies, plot, resuming run) either reads the file or
+    refuses it with one line naming the study, the trial and the column; never exit 3."""
+    path = tmp_path / "s.db"
+    search(path, 3).storage.close()  # type: ignore[attr-defined]
+    sql, column = CRAFTED_ROWS[case]
+    db = sqlite3.connect(path)
+    db.execute(sql, ("[" * 100_000 + "]" * 100_000,) if "?" in sql else ())
+    db.commit()
+    db.close()
+    (tmp_path / "obj.py").write_text("def f(c):\n    return c['x']\n")
+    (tmp_path / "default.hps").write_text(SPACE)
+    commands = [*READERS, ["plot", "--kind", "history", "--out", str(tmp_path / "h.png")],
+                ["run", tmp_path / "default.hps", "--objective", f"{tmp_path / 'obj.py'}:f",
+                 "--max-evals", "5", "--no-progress", "--allow-space-change", "--storage"]]
+    for command in commands:
+        args = ([*command, url(path)] if command[0] == "run"
+                else [command[0], url(path), *command[1:]])
+        status, _, err = cli(capsys, *args)
+        if column is None or (command[0] == "run" and column in ("created", "metadata")):
+            assert status == 0, err  # valid data, or a column the run does not read
+            continue
+        assert status == 2, (command, err)
+        assert err.startswith("hpdsl: error: ") and err.count("\n") == 1, err
+        assert f"column `{column}`" in err and str(path) in err, err
+        assert "study `default`" in err or column in ("created", "metadata"), err
+        assert "trial 1" in err or column in ("created", "metadata", "number"), err
+
+
+COLUMNS = ("number", "state", "config", "params", "x", "active", "loss", "result", "error",
+           "attachments", "started", "finished", "worker")
+JSONISH = st.recursive(st.none() | st.booleans() | st.floats() | st.text(max_size=5),
+                       lambda inner: st.lists(inner, max_size=3)
+                       | st.dictionaries(st.text(max_size=3), inner, max_size=3), max_leaves=8)
+
+
+@pytest.fixture(scope="module")
+def study_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A study file of three trials, as bytes to copy."""
+    path = tmp_path_factory.mktemp("template") / "s.db"
+    search(path, 3).storage.close()  # type: ignore[attr-defined]
+    return path.read_bytes()
+
+
+@fuzz(60)
+@given(column=st.sampled_from(COLUMNS),
+       value=st.none() | st.integers() | st.floats() | st.text(max_size=20)
+       | st.binary(max_size=24) | JSONISH.map(json.dumps))
+def test_any_edited_cell_is_read_or_refused_in_one_line(
+        tmp_path_factory: pytest.TempPathFactory, study_bytes: bytes, column: str,
+        value: object) -> None:
+    """Fuzzing the crafted-row shapes: any value in any column of a row."""
+    from hpdsl.cli import main
+
+    path = tmp_path_factory.mktemp("cell") / "s.db"
+    path.write_bytes(study_bytes)
+    db = sqlite3.connect(path)
+    try:
+        db.execute(f"UPDATE trials SET {column} = ? WHERE number = 1", (value,))
+        db.commit()
+    except sqlite3.IntegrityError:
+        return  # NOT NULL or a duplicate number: SQLite itself refuses the edit
+    finally:
+        db.close()
+    for command in READERS:
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            status = main([command[0], url(path), *command[1:]])
+        assert status in (0, 2), err.getvalue()
+        assert status == 0 or err.getvalue().count("\n") == 1, err.getvalue()

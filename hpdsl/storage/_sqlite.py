@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import socket
 import sqlite3
 import threading
@@ -191,9 +192,14 @@ class SQLiteStorage(ListedStorage):
         for row in rows:
             try:
                 fresh, worker = _decode(row)
-            except (ValueError, TypeError) as err:
+            except BadRow as err:
                 raise StorageError(f"{self.label}: trial {row[0]} cannot be read ({err}); "
                                    "the file was edited or is corrupted") from err
+            width = len(self._trials[0].x) if self._trials else len(fresh.x)
+            if len(fresh.x) != width:
+                raise StorageError(f"{self.label}: trial {row[0]} cannot be read (column `x`: "
+                                   f"{len(fresh.x)} coordinates where trial 0 has {width}); "
+                                   "the file was edited or is corrupted")
             if fresh.state == TrialState.RUNNING and fresh.number not in self._own_running:
                 self._others_running[fresh.number] = worker or ""
             else:
@@ -308,16 +314,64 @@ def _encode_outcome(t: Trial) -> tuple[int, float | None, str, str | None, str, 
 
 
 def _decode(row: tuple[Any, ...]) -> tuple[Trial, str | None]:
-    """The trial of a row, and the worker that started it."""
+    """The trial of a row, and the worker that started it.
+
+    Every column is checked for the type hpdsl writes; a row edited or crafted
+    otherwise raises BadRow naming the column, so that no reader trips over it later.
+    """
     (number, state, config, params, x, active, loss, result, error, attachments, started,
      finished, worker) = row
-    trial = Trial(number, json.loads(config), np.frombuffer(x, dtype="<f8").copy(),
-                  np.frombuffer(active, dtype=np.uint8).astype(bool), json.loads(params),
-                  TrialState(state), loss, json.loads(result), error,
-                  datetime.fromisoformat(started),
-                  datetime.fromisoformat(finished) if finished is not None else None,
-                  json.loads(attachments))
+    if not isinstance(number, int):
+        raise BadRow("number", f"not an integer: {number!r:.40}")
+    if not isinstance(x, bytes) or len(x) % 8:
+        raise BadRow("x", "not float64 coordinates")
+    if not isinstance(active, bytes) or len(active) * 8 != len(x):
+        raise BadRow("active", f"not one byte for each of the {len(x) // 8} coordinates")
+    if loss is not None and (not isinstance(loss, int | float) or isinstance(loss, bool)):
+        raise BadRow("loss", f"not a number: {loss!r:.40}")
+    if error is not None and not isinstance(error, str):
+        raise BadRow("error", f"not text: {error!r:.40}")
+    if worker is not None and not _WORKER.fullmatch(str(worker)):
+        raise BadRow("worker", f"not host:pid:start: {worker!r:.40}")
+    try:
+        trial_state = TrialState(state)
+    except ValueError:
+        raise BadRow("state", f"not a trial state: {state!r:.40}") from None
+    trial = Trial(number, _json_object(config, "config"),
+                  np.frombuffer(x, dtype="<f8").copy(),
+                  np.frombuffer(active, dtype=np.uint8).astype(bool),
+                  _json_object(params, "params"), trial_state, loss,
+                  _json_object(result, "result"), error, _date(started, "started"),
+                  _date(finished, "finished") if finished is not None else None,
+                  _json_object(attachments, "attachments"))
     return trial, worker
+
+
+class BadRow(ValueError):
+    """A column of a stored row does not hold what hpdsl writes there."""
+
+    def __init__(self, column: str, problem: str) -> None:
+        super().__init__(f"column `{column}`: {problem}")
+
+
+_WORKER = re.compile(r".*:\d+:\d*", re.DOTALL)
+
+
+def _json_object(text: Any, column: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if isinstance(text, str | bytes) else None
+    except (ValueError, RecursionError):
+        raise BadRow(column, "not JSON") from None
+    if not isinstance(value, dict):
+        raise BadRow(column, f"not a JSON object: {text!r:.40}")
+    return value
+
+
+def _date(text: Any, column: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise BadRow(column, f"not a date: {text!r:.40}") from None
 
 
 def to_json(value: Any, what: str) -> str:
@@ -413,9 +467,17 @@ def list_studies(path: str | os.PathLike[str]) -> list[StudyInfo]:
         raise StorageError(f"cannot read {path}: {err}") from err
     finally:
         db.close()
-    return [StudyInfo(name, datetime.fromisoformat(created), digest, source,
-                      json.loads(metadata), n) for name, created, digest, source, metadata, n
-            in rows]
+    studies = []
+    for name, created, digest, source, metadata, n in rows:
+        try:
+            if not isinstance(source, str | None) or not isinstance(digest, str | None):
+                raise BadRow("space_source", "not text")
+            studies.append(StudyInfo(str(name), _date(created, "created"), digest, source,
+                                     _json_object(metadata, "metadata"), n))
+        except BadRow as err:
+            raise StorageError(f"study `{name}` in {path} cannot be read ({err}); the file "
+                               "was edited or is corrupted") from None
+    return studies
 
 
 __all__ = ["SQLiteStorage", "StudyInfo", "list_studies", "to_json"]
