@@ -15,17 +15,9 @@ from ..syntax import ast
 from . import ir
 from ._collect import Collected, LoopCond, RawCond, RawDecl, Scope
 from ._distributions import resolve_default, resolve_dist
-from ._static import (
-    FLOAT_MAX,
-    FUNC_ARITY,
-    FUNCS,
-    StaticError,
-    arith,
-    compare,
-    static_value,
-    too_large,
-)
+from ._static import StaticError, static_value, too_large
 from ._wording import did_you_mean, show
+from .evaluate import FLOAT_MAX, FUNC_ARITY, Undefined, arith, call, compare
 from .ir import NUMERIC, option_key, type_name
 
 
@@ -166,7 +158,7 @@ class Resolver:
             if isinstance(left, ir.Const) and isinstance(right, ir.Const):
                 try:
                     return ir.Const(arith(e.op, left.value, right.value), e.span)
-                except StaticError as err:
+                except Undefined as err:
                     if "non-number" not in str(err):
                         self.report("HPS105", f"cannot compute `{e.op}` on these constants: {err}",
                                    e.span)
@@ -214,10 +206,10 @@ class Resolver:
         return ir.Ref(found, e.span)
 
     def _call(self, e: ast.Call, scope: Scope) -> ir.RExpr | None:
-        if e.func not in FUNCS:
+        if e.func not in FUNC_ARITY:
             self.report("HPS112", f"unknown function `{e.func}`", e.func_span,
                        label="not allowed in a space file",
-                       help=did_you_mean(e.func, FUNCS) or
+                       help=did_you_mean(e.func, FUNC_ARITY) or
                        "expressions may use only + - * / // ** min max log exp round")
             return None
         lo, hi = FUNC_ARITY[e.func]
@@ -236,8 +228,8 @@ class Resolver:
             try:
                 values = [a.value for a in resolved if isinstance(a, ir.Const)]
                 if not any(isinstance(v, str | bool) for v in values):
-                    return ir.Const(FUNCS[e.func](*values), e.span)
-            except (StaticError, ValueError, OverflowError) as err:
+                    return ir.Const(call(e.func, values), e.span)
+            except Undefined as err:
                 self.report("HPS105", f"`{e.func}` cannot take these arguments: {err}", e.span)
                 return None
         return ir.Func(e.func, resolved, e.span)
@@ -323,7 +315,7 @@ class Resolver:
         if isinstance(left, ir.Const) and isinstance(right, ir.Const):
             try:
                 return ir.Const(compare(e.op, left.value, right.value), e.span)
-            except StaticError:
+            except Undefined:
                 pass
         node = ir.Cmp(e.op, left, right, e.span)
         op = e.op

@@ -2,9 +2,11 @@
 
 Every evaluator maps an `Env` (one column per name, with an active mask) to a pair
 `(values, known)`. `known` is False where the result depends on an inactive
-parameter (or is not a finite number). Conditions use Kleene logic: `U and F` is
-false, `U or T` is true, and whatever is still unknown at the top counts as false
-for a condition and as "does not apply" for a constraint.
+parameter, or where the language's rules (`hpdsl.analysis.evaluate`, the scalar
+evaluator these closures agree with) leave it unknown: a result that is not a finite
+number, arithmetic or an ordering on a string or a boolean. Conditions use Kleene
+logic: `U and F` is false, `U or T` is true, and whatever is still unknown at the top
+counts as false for a condition and as "does not apply" for a constraint.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..analysis import ir
-from ..analysis.ir import option_key
+from ..analysis.evaluate import number, same
 
 Pair = tuple[np.ndarray, np.ndarray]
 Evaluator = Callable[["Env"], Pair]
@@ -51,10 +53,35 @@ _ARITH: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide,
     "//": np.floor_divide, "**": np.power,
 }
-_CMP: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
-    ">": np.greater, ">=": np.greater_equal,
+_ORDER: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
 }
+_NUMBER = np.frompyfunc(lambda v: np.nan if (x := number(v)) is None else x, 1, 1)
+_SAME = np.frompyfunc(same, 2, 1)
+
+
+def _numbers(a: np.ndarray) -> Pair:
+    """Values as doubles, and where they are numbers (not strings or booleans)."""
+    a = np.asarray(a)
+    kind = a.dtype.kind
+    if kind in "fiu":
+        return a.astype(np.float64, copy=False), _TRUE
+    if kind == "O":
+        x = np.asarray(_NUMBER(a), dtype=np.float64)
+        return x, ~np.isnan(x)
+    return np.full(a.shape, np.nan), np.array(False)
+
+
+def _equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Elementwise `same`: values of different kinds (true and 1, "1" and 1) are unequal."""
+    a, b = np.asarray(a), np.asarray(b)
+    ka, kb = a.dtype.kind, b.dtype.kind
+    if "O" in (ka, kb):
+        return np.asarray(_SAME(a.astype(object), b.astype(object)), dtype=bool)
+    numeric = {ka in "fiu", kb in "fiu"}
+    if numeric == {True} or ka == kb:
+        return np.asarray(np.equal(a, b), dtype=bool)
+    return np.zeros(np.broadcast_shapes(a.shape, b.shape), dtype=bool)
 
 
 def compile_expr(expr: ir.RExpr) -> Evaluator:
@@ -76,28 +103,40 @@ def compile_expr(expr: ir.RExpr) -> Evaluator:
 
         def arith(env: Env) -> Pair:
             (lv, lk), (rv, rk) = left(env), right(env)
+            (x, xn), (y, yn) = _numbers(lv), _numbers(rv)
             with np.errstate(all="ignore"):
                 # a non-finite result (x / 0, a negative base to a fractional power) is unknown
-                out = op(np.asarray(lv, dtype=np.float64), np.asarray(rv, dtype=np.float64))
-            return out, lk & rk & np.isfinite(out)
+                out = op(x, y)
+            return out, lk & rk & xn & yn & np.isfinite(out)
         return arith
     if isinstance(expr, ir.Neg):
         inner = compile_expr(expr.operand)
 
         def neg(env: Env) -> Pair:
             v, k = inner(env)
-            return -np.asarray(v, dtype=np.float64), k
+            x, xn = _numbers(v)
+            return -x, k & xn
         return neg
     if isinstance(expr, ir.Func):
         return _compile_func(expr)
     if isinstance(expr, ir.Cmp):
         left, right = compile_expr(expr.left), compile_expr(expr.right)
-        cmp = _CMP[expr.op]
+        if expr.op in ("==", "!="):
+            negated = expr.op == "!="
 
-        def compare(env: Env) -> Pair:
+            def equality(env: Env) -> Pair:
+                (lv, lk), (rv, rk) = left(env), right(env)
+                hit = _equal(lv, rv)
+                return (~hit if negated else hit), lk & rk
+            return equality
+        order = _ORDER[expr.op]
+
+        def ordering(env: Env) -> Pair:
             (lv, lk), (rv, rk) = left(env), right(env)
-            return _safe(cmp, lv, rv), lk & rk
-        return compare
+            (x, xn), (y, yn) = _numbers(lv), _numbers(rv)
+            with np.errstate(invalid="ignore"):
+                return order(x, y), lk & rk & xn & yn
+        return ordering
     if isinstance(expr, ir.Member):
         return _compile_member(expr)
     if isinstance(expr, ir.All | ir.Any_):
@@ -134,11 +173,13 @@ def _compile_func(expr: ir.Func) -> Evaluator:
     func = expr.func
 
     def call(env: Env) -> Pair:
-        pairs = [a(env) for a in args]
-        known = pairs[0][1]
-        for _, k in pairs[1:]:
-            known = known & k
-        vals = [np.asarray(v, dtype=np.float64) for v, _ in pairs]
+        known: np.ndarray = _TRUE
+        vals = []
+        for a in args:
+            v, k = a(env)
+            x, xn = _numbers(v)
+            known = known & k & xn
+            vals.append(x)
         with np.errstate(all="ignore"):
             if func == "min":
                 out = vals[0]
@@ -167,32 +208,9 @@ def _compile_member(expr: ir.Member) -> Evaluator:
         v, k = operand(env)
         hit = np.zeros(np.shape(v), dtype=bool)
         for o in options:
-            hit = hit | _safe(np.equal, v, o)
+            hit = hit | _equal(v, o)
         return (~hit if negated else hit), k
     return member
-
-
-_SAME_OPTION = np.frompyfunc(lambda x, y: option_key(x) == option_key(y), 2, 1)
-
-
-def _safe(op: Callable[[np.ndarray, np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray
-          ) -> np.ndarray:
-    """Compare elementwise; values of kinds that cannot be compared are simply unequal."""
-    text_a = np.asarray(a).dtype.kind == "U"
-    text_b = np.asarray(b).dtype.kind == "U"
-    if text_a != text_b and np.asarray(a).dtype != object and np.asarray(b).dtype != object:
-        return np.zeros(np.broadcast_shapes(np.shape(a), np.shape(b)), dtype=bool) \
-            if op is not np.not_equal else np.ones(np.broadcast_shapes(np.shape(a),
-                                                                       np.shape(b)), dtype=bool)
-    if op in (np.equal, np.not_equal) and object in (np.asarray(a).dtype, np.asarray(b).dtype):
-        same = np.asarray(_SAME_OPTION(a, b), dtype=bool)  # mixed options: true is not 1
-        return same if op is np.equal else ~same
-    try:
-        with np.errstate(invalid="ignore"):
-            return np.asarray(op(a, b), dtype=bool)
-    except TypeError:
-        shape = np.broadcast_shapes(np.shape(a), np.shape(b))
-        return np.full(shape, op is np.not_equal)
 
 
 def compile_conjunction(conds: tuple[ir.RExpr, ...]) -> Evaluator | None:

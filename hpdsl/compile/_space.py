@@ -11,12 +11,12 @@ from typing import Any, overload
 import networkx as nx
 import numpy as np
 
+from ..analysis import evaluate as scalar
 from ..analysis import ir
 from ..analysis._recorded import join_sources
 from ..analysis.unparse import dist_text, expr_text, value_text
 from ..diagnostics import Diagnostic
 from ..errors import ConfigurationError, HpsError, SamplingError
-from . import _scalar as scalar
 from ._dims import Dimension, center
 from ._enumerate import TooLarge, expand, full_domain, is_finite_dim
 from ._evaluate import Env, full, holds

@@ -1,10 +1,9 @@
-"""What the converters share: warnings, partial evaluation, and values back to a config."""
+"""What the converters share: warnings, and values back to a config."""
 
 from __future__ import annotations
 
-import math
 import warnings as _warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -41,75 +40,6 @@ class Notes:
 def program_of(space: Space) -> Program:
     program: Program = space._program
     return program
-
-
-def peval(e: ir.RExpr, fixed: Mapping[str, ir.Value]) -> Any:
-    """Evaluate with only the names in `fixed` known: a value, or None when unknown.
-
-    Logic is Kleene's, as in hpdsl: `false and unknown` is false, `true or unknown` true.
-    """
-    if isinstance(e, ir.Const):
-        return e.value
-    if isinstance(e, ir.Ref):
-        return fixed.get(e.name)
-    if isinstance(e, ir.All | ir.Any_):
-        decisive = not isinstance(e, ir.All)
-        unknown = False
-        for o in e.operands:
-            v = peval(o, fixed)
-            if v is None:
-                unknown = True
-            elif bool(v) == decisive:
-                return decisive
-        return None if unknown else not decisive
-    if isinstance(e, ir.Negation):
-        v = peval(e.operand, fixed)
-        return None if v is None else not v
-    if isinstance(e, ir.Member):
-        v = peval(e.operand, fixed)
-        if v is None:
-            return None
-        found = any(_same(v, o) for o in e.options)
-        return found != e.negated
-    try:
-        if isinstance(e, ir.Cmp):
-            a, b = peval(e.left, fixed), peval(e.right, fixed)
-            if a is None or b is None:
-                return None
-            if e.op in ("==", "!="):
-                return _same(a, b) == (e.op == "==")
-            return _ORDER[e.op](a, b)
-        if isinstance(e, ir.Neg):
-            v = peval(e.operand, fixed)
-            return None if v is None else -v
-        if isinstance(e, ir.Arith):
-            a, b = peval(e.left, fixed), peval(e.right, fixed)
-            return None if a is None or b is None else _ARITH[e.op](a, b)
-        if isinstance(e, ir.Func):
-            args = [peval(a, fixed) for a in e.args]
-            return None if any(a is None for a in args) else _FUNCS[e.func](*args)
-    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
-        return None
-    return None
-
-
-def _same(a: object, b: object) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    return a == b
-
-
-_ORDER: dict[str, Callable[[Any, Any], bool]] = {
-    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
-}
-_ARITH: dict[str, Callable[[Any, Any], Any]] = {
-    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b, "//": lambda a, b: a // b, "**": lambda a, b: a ** b,
-}
-_FUNCS: dict[str, Callable[..., Any]] = {
-    "min": min, "max": max, "log": math.log, "exp": math.exp, "round": round,
-}
 
 
 def python_value(v: Any) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis import ir
+from ..analysis.evaluate import Undefined, compare
 from ..analysis.unparse import dist_text, expr_text
 from ..compile import Space
 from ..compile._dims import decimals_of
@@ -361,15 +362,12 @@ def _choices(hp: Any) -> list[Any]:
     return list(hp.choices if hasattr(hp, "choices") else hp.sequence)
 
 
-def _holds(op: str, a: Any, b: Any) -> bool:
-    if isinstance(a, bool) != isinstance(b, bool):
-        return op == "!="
+def _holds(op: str, a: Any, b: ir.Value) -> bool:
+    """Whether `a op b` is known to be true, as hpdsl decides it."""
     try:
-        return bool({"==": a == b, "!=": a != b}[op]) if op in ("==", "!=") else \
-            bool({"<": lambda: a < b, ">": lambda: a > b, "<=": lambda: a <= b,
-                  ">=": lambda: a >= b}[op]())
-    except TypeError:
-        return op == "!="
+        return compare(op, _plain(a), b)
+    except Undefined:
+        return False
 
 
 # --- ConfigSpace to .hps ----------------------------------------------------------------------

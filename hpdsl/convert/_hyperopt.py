@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..analysis import ir
+from ..analysis.evaluate import evaluate
 from ..analysis.unparse import dist_text, expr_text
 from ..compile import Space
-from ._common import Notes, complete, peval, program_of, python_value
+from ._common import Notes, complete, program_of, python_value
 
 MAX_GATE = 64
 _PAD = "    "
@@ -93,7 +94,7 @@ class _ToHyperopt:
         for d in decls:
             if status[d.key] is not None:
                 continue
-            unknown = [c for c in d.conditions if peval(c, fixed) is None]
+            unknown = [c for c in d.conditions if not evaluate(c, fixed)[1]]
             gate = next((n for c in unknown for n in _ordered_refs(c) if n in gates), None)
             if gate is None:
                 self.notes.add(f"`{d.name}`: condition `{' and '.join(map(expr_text, unknown))}`"
@@ -185,11 +186,15 @@ def _clean(x: float) -> float | int:
 
 
 def _all(conditions: tuple[ir.RExpr, ...], fixed: Mapping[str, ir.Value]) -> bool | None:
-    """Whether every condition holds given `fixed`: True, False, or None (unknown)."""
+    """Whether every condition holds given `fixed`: True, False, or None when it depends on
+    names not fixed yet (a condition still unknown with all its names fixed is false, as
+    hpdsl decides it: `x ** 2000 > 1` overflows)."""
     unknown = False
     for c in conditions:
-        v = peval(c, fixed)
-        if v is None:
+        v, known = evaluate(c, fixed)
+        if not known and ir.refs(c) <= fixed.keys():
+            return False
+        if not known:
             unknown = True
         elif not v:
             return False
