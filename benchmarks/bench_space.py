@@ -7,7 +7,7 @@
     bounds, derived values and constraints; median of several runs; target < 0.5 s.
 (b) configurations per second for a 20-parameter conditional space: vectorized
     (`space.sample(rng, 100_000)`), one at a time (`space.sample(rng)` in a loop), the
-    numeric part alone (`space.sample_batch`, no dicts built), and for
+    numeric part alone (`space.coords.sample`, no dicts built), and for
     comparison hyperopt's `pyll.stochastic.sample` on the equivalent `hp` space (if hyperopt
     is installed) and a hand-written random sampler in plain Python (no library at all).
     Target: >= 100,000 configurations/s vectorized.
@@ -226,15 +226,15 @@ def rate(fn: Callable[[], int], runs: int) -> float:
 
 def bench_sampling(n_vec: int, n_loop: int, runs: int) -> list[tuple[str, float | None]]:
     space = hpdsl.loads(SPACE_20)
-    assert len(space.dimensions) == 20
+    assert len(space.coords.dimensions) == 20
     rng = np.random.default_rng(0)
     space.sample(rng, 1000)  # warm up
     rows: list[tuple[str, float | None]] = [
         (f"hpdsl space.sample(rng, {n_vec:,})", rate(lambda: len(space.sample(rng, n_vec)), runs)),
         ("hpdsl space.sample(rng) in a loop",
          rate(lambda: len([space.sample(rng) for _ in range(n_loop)]), runs)),
-        (f"hpdsl space.sample_batch(rng, {n_vec:,}), no dicts",
-         rate(lambda: len(space.sample_batch(rng, n_vec)[1]), runs)),
+        (f"hpdsl space.coords.sample(rng, {n_vec:,}), no dicts",
+         rate(lambda: len(space.coords.sample(rng, n_vec)[1]), runs)),
     ]
     try:
         from hyperopt.pyll.stochastic import sample

@@ -399,7 +399,7 @@ def _median_ms(times: list[float]) -> float:
 def speed(repeats: int) -> None:
     rng = np.random.default_rng(0)
     space = hpdsl.loads(COND20)
-    assert len(space.dimensions) == 20
+    assert len(space.coords.dimensions) == 20
     rows: dict[str, list[float]] = {k: [] for k in ("hpdsl tpe", "hpdsl tpe mv", "hyperopt tpe",
                                                     "optuna tpe", "optuna tpe mv+group")}
     # Optuna and hyperopt histories grow from the same random trials, 100 -> 300 -> 1000
@@ -408,7 +408,7 @@ def speed(repeats: int) -> None:
     h_trials = hyperopt.Trials()
     domain = hyperopt.base.Domain(lambda c: 0.0, cond20_hyperopt())
     for m in SIZES:
-        batch, idx = space.sample_batch(rng, m)
+        batch, idx = space.coords.sample(rng, m)
         history = History(batch.X[idx], batch.active[idx], rng.random(m),
                           np.full(m, TrialState.OK, dtype=np.int64))
         for name, mv in (("hpdsl tpe", False), ("hpdsl tpe mv", True)):

@@ -87,15 +87,16 @@ def meaning(space: hpdsl.Space, seed: int = 7) -> tuple[object, ...]:
     """What formatting must keep: the parameters, the constraints' kinds and what they
     exclude (on the same random coordinates), and the samples at a fixed seed."""
     rng = np.random.default_rng(seed)
+    dims = space.coords.dimensions
     X = np.array([[rng.uniform(d.low, d.high) if d.low is not None and d.high is not None
-                   and np.isfinite(d.high - d.low) else rng.normal() for d in space.dimensions]
-                  for _ in range(20)]).reshape(20, len(space.dimensions))
-    batch = space.run(X)
+                   and np.isfinite(d.high - d.low) else rng.normal() for d in dims]
+                  for _ in range(20)]).reshape(20, len(dims))
+    batch = space.coords.run(X)
     try:
         samples: object = space.sample(seed, 5)
     except hpdsl.SamplingError as err:
         samples = str(err)
-    kinds = [c.decl.kind for c in space._program.constraints]
+    kinds = [c.kind for c in space.coords.analysis.constraints]
     return (space.parameters, kinds, batch.feasible.tolist(), batch.active.tolist(), samples)
 
 

@@ -36,7 +36,7 @@ ALGORITHMS: dict[str, Suggest] = {
 
 def history_of(space: hpdsl.Space, configs: list[dict[str, Any]], losses: list[float]
                ) -> History:
-    enc = [space.encode(c) for c in configs]
+    enc = [space.coords.encode(c) for c in configs]
     states = np.full(len(configs), int(TrialState.OK))
     return History(np.array([x for x, _ in enc]), np.array([a for _, a in enc]),
                    np.array(losses, dtype=float), states)
@@ -51,12 +51,12 @@ def some_history(space: hpdsl.Space, m: int = 12) -> History:
 @pytest.mark.parametrize("with_history", [False, True])
 def test_rows_are_feasible_and_shaped(name: str, with_history: bool) -> None:
     space = hpdsl.loads(CONSTRAINED)
-    history = some_history(space) if with_history else History.empty(len(space.dimensions))
+    history = some_history(space) if with_history else History.empty(len(space.coords.dimensions))
     X = ALGORITHMS[name](space, history, np.random.default_rng(0), 5)
-    assert X.shape == (5, len(space.dimensions))
-    batch = space.run(X)
+    assert X.shape == (5, len(space.coords.dimensions))
+    batch = space.coords.run(X)
     assert batch.feasible.all()
-    for cfg in space.configs(batch, np.arange(5)):
+    for cfg in space.coords.configs(batch, np.arange(5)):
         assert cfg in space
 
 
@@ -107,7 +107,7 @@ def test_anneal_stays_inside_bounds_and_keeps_ints_integral() -> None:
     space = hpdsl.loads("x ~ uniform(0, 1)\nk ~ randint(1, 5)\nlr ~ loguniform(1e-4, 1)")
     history = history_of(space, [{"x": 1.0, "k": 5, "lr": 1e-4}] * 3, [0.0] * 3)
     X = hpdsl.anneal.suggest(space, history, np.random.default_rng(1), 100)
-    configs, feasible = space.decode(X)
+    configs, feasible = space.coords.decode(X)
     assert feasible.all()
     assert all(0 <= c["x"] <= 1 and c["k"] in range(1, 6) and 1e-4 <= c["lr"] <= 1
                for c in configs)
@@ -127,7 +127,7 @@ def test_anneal_draws_newly_active_parameters_from_the_prior() -> None:
     space = hpdsl.loads("m ~ choice(p, q)\nif m == q then y ~ uniform(5, 6)")
     history = history_of(space, [{"m": "p"}] * 2, [0.0, 1.0])
     X = hpdsl.anneal.suggest(space, history, np.random.default_rng(0), 50)
-    configs, _ = space.decode(X)
+    configs, _ = space.coords.decode(X)
     ys = [c["y"] for c in configs if c["m"] == "q"]
     assert ys and all(5 <= y <= 6 for y in ys)
 

@@ -172,6 +172,10 @@ def test_imports_run_downward() -> None:
     assert upward(imports) == []
 
 
+def test_no_module_imports_another_package_s_private_modules() -> None:
+    assert private(all_imports()) == []
+
+
 def test_every_module_is_in_a_layer() -> None:
     modules = [module_name(p) for p in PACKAGE.rglob("*.py")]
     assert len(modules) > 70

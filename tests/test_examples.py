@@ -69,7 +69,7 @@ def test_loads_resolves_includes_against_base_dir(tmp_path: Path,
 
 def test_neural_net_structure() -> None:
     space = hpdsl.load(EXAMPLES / "neural_net.hps")
-    units = [d for d in space.dimensions if d.name.startswith("units[")]
+    units = [d for d in space.coords.dimensions if d.name.startswith("units[")]
     assert [d.name for d in units] == [f"units[{i}]" for i in range(1, 5)]
     assert all(d.log and d.q == 16 for d in units)
     cfg = space.default()
@@ -94,7 +94,7 @@ def test_gradient_boosting_structure() -> None:
     edges = {(a, b): d["kind"] for a, b, d in space.graph.edges(data=True)}
     assert edges[("max_depth", "max_leaves")] == "depends"
     assert edges[("leaf_cap", "min_child_samples")] == "depends"
-    assert [d.dependent for d in space.dimensions if d.name == "max_leaves"] == [True]
+    assert [d.dependent for d in space.coords.dimensions if d.name == "max_leaves"] == [True]
     cfg = space.default()
     assert cfg["leaf_cap"] == min(200, 20000 // cfg["max_leaves"])
     too_many_leaves = {**cfg, "max_depth": 3, "max_leaves": 9}

@@ -78,9 +78,8 @@ require not model in {x} or True
 
 
 def _meaning(space: hpdsl.Space) -> tuple[object, ...]:
-    program = space._program
-    constraints = [(c.decl.kind, expr_text(c.decl.expr), tuple(map(expr_text, c.decl.conditions)))
-                   for c in program.constraints]
+    constraints = [(c.kind, expr_text(c.expr), tuple(map(expr_text, c.conditions)))
+                   for c in space.coords.analysis.constraints]
     return (space.parameters, constraints, space.sample(7, 20))
 
 

@@ -46,7 +46,7 @@ def test_ten_thousand_parameters_load_and_sample() -> None:
     text = "".join(f"p{i} ~ uniform(0, {i + 1})\n" for i in range(10_000))
     (space, diags), elapsed = measured("10,000 parameters", lambda: check(text))
     assert space is not None, diags
-    assert len(space.dimensions) == 10_000 and elapsed < 60
+    assert len(space.coords.dimensions) == 10_000 and elapsed < 60
     cfg = space.sample(0)
     assert len(cfg) == 10_000 and space.validate(cfg) == []
 

@@ -112,8 +112,8 @@ def test_encode_decode_round_trips_declared_values_exactly() -> None:
                      "y ~ loguniform(0.1, 1) default 0.7")
     cfg = space.default()
     assert cfg == {"n": 5, "x": 0.3, "y": 0.7}
-    x, _ = space.encode(cfg)
-    assert space.decode(x[None, :])[0][0] == cfg
+    x, _ = space.coords.encode(cfg)
+    assert space.coords.decode(x[None, :])[0][0] == cfg
 
 
 def test_default_without_declared_defaults_is_in_the_space() -> None:
@@ -463,7 +463,7 @@ def test_validate_says_why(config: dict[str, Any], fragment: str) -> None:
     assert any(fragment in p for p in problems), problems
     assert config not in space
     with pytest.raises(hpdsl.ConfigurationError):
-        space.encode(config)
+        space.coords.encode(config)
 
 
 def test_validate_accepts_samples_and_rejects_non_dicts(rng: np.random.Generator) -> None:
@@ -477,10 +477,10 @@ def test_validate_accepts_samples_and_rejects_non_dicts(rng: np.random.Generator
 def test_encode_decode_round_trip(rng: np.random.Generator) -> None:
     space = hpdsl.load(Path(__file__).parents[1] / "examples" / "classifier.hps")
     for cfg in space.sample(rng, 200):
-        x, active = space.encode(cfg)
-        assert x.shape == active.shape == (len(space.dimensions),)
+        x, active = space.coords.encode(cfg)
+        assert x.shape == active.shape == (len(space.coords.dimensions),)
         assert np.isnan(x[~active]).all() and not np.isnan(x[active]).any()
-        (back,), feasible = space.decode(x[None, :])
+        (back,), feasible = space.coords.decode(x[None, :])
         assert feasible[0]
         flat_back, flat_cfg = _flat(back), _flat(cfg)
         assert flat_back.keys() == flat_cfg.keys()

@@ -91,7 +91,7 @@ def test_pending_trials_are_visible_to_the_algorithm() -> None:
     assert list(seen[1].states) == [TrialState.RUNNING]
     assert list(seen[2].states) == [TrialState.OK, TrialState.RUNNING]
     assert seen[2].losses[0] == 1.0 and np.isnan(seen[2].losses[1])
-    assert seen[2].X.shape == (2, len(study.space.dimensions))
+    assert seen[2].X.shape == (2, len(study.space.coords.dimensions))
 
 
 def test_asking_a_grid_repeatedly_never_repeats_a_pending_configuration() -> None:
@@ -169,13 +169,13 @@ def test_history_holds_coordinates_losses_and_states() -> None:
     trials = filled_trials()
     space = hpdsl.loads(SPACE)
     h = trials.history(space)
-    assert h.X.shape == h.active.shape == (5, len(space.dimensions))
+    assert h.X.shape == h.active.shape == (5, len(space.coords.dimensions))
     assert np.array_equal(np.isnan(h.X), ~h.active)
     assert np.array_equal(np.isnan(h.losses), [False, True, False, False, True])
     assert list(h.ok) == [True, False, True, True, False]
     assert list(h.pending) == [False, False, False, False, True]
     for t, row in zip(trials, h.X, strict=True):
-        x, _ = space.encode(t.config)
+        x, _ = space.coords.encode(t.config)
         assert np.allclose(np.nan_to_num(x), np.nan_to_num(row))
 
 

@@ -50,13 +50,13 @@ QUADRATIC = "u ~ uniform(-5, 5)\nv ~ loguniform(1e-5, 1)\nk ~ randint(0, 20)"
 def run(space: hpdsl.Space, loss, algo, n_trials: int, seed: int) -> History:
     """A minimal sequential loop: suggest, decode, evaluate, record."""
     rng = np.random.default_rng(seed)
-    D = len(space.dimensions)
+    D = len(space.coords.dimensions)
     h = History.empty(D)
     for _ in range(n_trials):
         x = algo(space, h, rng, 1)
-        batch = space.run(x)
+        batch = space.coords.run(x)
         assert batch.feasible.all()
-        value = loss(space.configs(batch, np.arange(1))[0])
+        value = loss(space.coords.configs(batch, np.arange(1))[0])
         h = History(np.vstack([h.X, batch.X]), np.vstack([h.active, batch.active]),
                     np.append(h.losses, value), np.append(h.states, TrialState.OK))
     return h
@@ -64,7 +64,7 @@ def run(space: hpdsl.Space, loss, algo, n_trials: int, seed: int) -> History:
 
 def random_history(space: hpdsl.Space, n: int, seed: int = 0) -> History:
     rng = np.random.default_rng(seed)
-    batch, rows = space.sample_batch(rng, n)
+    batch, rows = space.coords.sample(rng, n)
     return History(batch.X[rows], batch.active[rows], rng.random(n),
                    np.full(n, TrialState.OK, dtype=np.int64))
 
@@ -92,7 +92,7 @@ def test_normal_mass_matches_scipy_including_tails() -> None:
 @pytest.mark.parametrize("bandwidth", ["scott", "neighbor"])
 def test_discrete_likelihood_sums_to_one(decl: str, support: np.ndarray, bandwidth: str) -> None:
     space = hpdsl.loads(f"p ~ {decl}")
-    model = SpaceModel([spec_for(d) for d in space.dimensions], [[0]])
+    model = SpaceModel([spec_for(d) for d in space.coords.dimensions], [[0]])
     h = random_history(space, 9)
     good = np.arange(9) < 3
     mix = Mixtures(model, h.X, h.active, [good, ~good], 1.0, bandwidth)
@@ -102,7 +102,7 @@ def test_discrete_likelihood_sums_to_one(decl: str, support: np.ndarray, bandwid
 
 def test_conditional_density_ignores_inactive_trials() -> None:
     space = hpdsl.loads("on ~ choice(yes, no)\nif on == yes then z ~ uniform(0, 10)")
-    model = SpaceModel([spec_for(d) for d in space.dimensions], [[0], [1]])
+    model = SpaceModel([spec_for(d) for d in space.coords.dimensions], [[0], [1]])
     h = random_history(space, 40, seed=3)
     inactive = ~h.active[:, 1]
     assert inactive.any() and (~inactive).any()
@@ -173,7 +173,7 @@ def test_merged_kernels_give_the_unmerged_densities(multivariate: bool, bandwidt
     space = hpdsl.loads("k ~ randint(1, 3)\nc ~ choice(x, y, z)\nq ~ quniform(0, 4, 1)\n"
                         "u ~ uniform(0, 1)")
     groups = [[0, 1], [2, 3]] if multivariate else [[0], [1], [2], [3]]
-    model = SpaceModel([spec_for(d) for d in space.dimensions], groups)
+    model = SpaceModel([spec_for(d) for d in space.coords.dimensions], groups)
     h = random_history(space, 40, seed=5)
     good = np.arange(40) < 12
     mix = Mixtures(model, h.X, h.active, [good, ~good], 1.0, bandwidth)
@@ -202,10 +202,10 @@ def test_rows_are_feasible_and_in_bounds(multivariate: bool, bandwidth: str) -> 
     h = random_history(space, 40)
     X = tpe.suggest(space, h, np.random.default_rng(1), 30, multivariate=multivariate,
                     bandwidth=bandwidth)
-    batch = space.run(X)
+    batch = space.coords.run(X)
     assert batch.feasible.all()
     np.testing.assert_array_equal(np.isnan(X), ~batch.active)
-    for j, dim in enumerate(space.dimensions):
+    for j, dim in enumerate(space.coords.dimensions):
         col = X[batch.active[:, j], j]
         assert (col >= dim.low).all() and (col <= dim.high).all()
         if dim.kind in ("int", "categorical"):
@@ -233,7 +233,7 @@ def test_failed_trials_are_never_good() -> None:
     h = random_history(space, 20)
     failed = History(h.X, h.active, np.full(20, np.nan), np.full(20, TrialState.FAIL))
     X = tpe.suggest(space, failed, np.random.default_rng(0), 3)
-    assert space.run(X).feasible.all()
+    assert space.coords.run(X).feasible.all()
 
 
 def test_startup_jobs_use_the_prior_and_settings_bind_both_ways() -> None:
@@ -241,7 +241,7 @@ def test_startup_jobs_use_the_prior_and_settings_bind_both_ways() -> None:
     h = random_history(space, 5)
     rng = np.random.default_rng(0)
     startup = tpe.suggest(space, h, np.random.default_rng(0), 2, n_startup_jobs=10)
-    batch, rows = space.sample_batch(rng, 2)
+    batch, rows = space.coords.sample(rng, 2)
     np.testing.assert_array_equal(startup, batch.X[rows])
     by_partial = functools.partial(tpe.suggest, n_startup_jobs=3, gamma=0.3, n_ei_candidates=8)
     by_record = functools.partial(
@@ -265,7 +265,7 @@ def best_losses(space: hpdsl.Space, loss, algo, n_trials: int) -> np.ndarray:
 
 
 def random_search(space, history, rng, n=1):  # noqa: ANN001, ANN201
-    batch, rows = space.sample_batch(rng, n)
+    batch, rows = space.coords.sample(rng, n)
     return batch.X[rows]
 
 

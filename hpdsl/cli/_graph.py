@@ -73,7 +73,7 @@ class Graph:
 
 def build(space: Space) -> Graph:
     """The nodes and labelled edges of `space.graph`, in source order."""
-    decls = {d.key: d for d in space._program.analysis.decls}
+    decls = {d.key: d for d in space.coords.analysis.decls}
     nodes = []
     for key in space.graph.nodes:
         d = decls[key]

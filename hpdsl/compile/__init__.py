@@ -1,15 +1,22 @@
-"""Analysis to a compiled `Space`: vectorized evaluation, semantic checks, encoding."""
+"""Analysis to a compiled `Space`: vectorized evaluation, semantic checks, encoding.
+
+The surface for code outside this package: `Space` (what users hold), its coordinate
+view `Coordinates` (`space.coords`: what search algorithms and converters use),
+`Dimension`, `Batch`, `sample_prior` and `decimals_of`. The program behind them is
+private."""
 
 from __future__ import annotations
 
 from ..analysis import ir
 from ..diagnostics import Diagnostic
 from ._checks import check
-from ._dims import Dimension, sample_prior
+from ._coords import Choose, Coordinates
+from ._dims import Dimension, decimals_of, sample_prior
 from ._program import Batch, Program
 from ._space import Parameter, Space
 
-__all__ = ["Batch", "Dimension", "Parameter", "Space", "compile_space", "sample_prior"]
+__all__ = ["Batch", "Choose", "Coordinates", "Dimension", "Parameter", "Space", "compile_space",
+           "decimals_of", "sample_prior"]
 
 
 def compile_space(analysis: ir.Analysis, source: str = "",

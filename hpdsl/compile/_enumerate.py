@@ -14,10 +14,13 @@ from collections.abc import Callable, Collection
 
 import numpy as np
 
+from ..analysis.unparse import dist_text
 from ..errors import HpsError
 from ._dims import Dimension
 from ._evaluate import Column, Env, full, holds
 from ._program import Batch, Program, Step, realize
+
+COUNT_LIMIT = 5_000_000  # rows an exact count or a grid may expand to
 
 
 class TooLarge(HpsError):
@@ -159,3 +162,39 @@ def is_finite_dim(step: Step, dim: Dimension) -> bool:
     assert dist is not None
     return dim.kind in ("categorical", "int") or dist.kind in (
         "randint", "quniform", "qloguniform")
+
+
+def grid_batch(program: Program, resolution: int | None, limit: int = COUNT_LIMIT) -> Batch:
+    """Every configuration of a finite space (continuous parameters at `resolution`
+    evenly spaced coordinates), as one Batch whose feasible rows are the grid."""
+    if resolution is None:
+        for step in program.steps:
+            if step.dim is not None and not is_finite_dim(step, program.dims[step.dim]):
+                assert step.decl.dist is not None
+                raise HpsError(
+                    f"`{step.name}` is continuous ({dist_text(step.decl.dist)}); a grid "
+                    "needs finite parameters or a resolution for the continuous ones")
+    elif resolution < 1:
+        raise HpsError("resolution must be at least 1")
+
+    def domain(step: Step, dim: Dimension, args: dict[str, np.ndarray], m: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+        if resolution is None or is_finite_dim(step, dim):
+            return full_domain(step, dim, args, m)
+        points = _evenly_spaced(dim, resolution)
+        return np.tile(points, m), np.full(m, len(points), dtype=np.int64)
+
+    try:
+        return expand(program, domain, limit)
+    except TooLarge as err:
+        raise HpsError(f"the grid has more than {limit} configurations") from err
+
+
+def _evenly_spaced(dim: Dimension, resolution: int) -> np.ndarray:
+    if dim.prior == "normal":
+        lo, hi = dim.mu - 2 * dim.sigma, dim.mu + 2 * dim.sigma
+    else:
+        lo, hi = dim.low, dim.high
+    if resolution == 1:
+        return np.array([(lo + hi) / 2])
+    return np.linspace(lo, hi, resolution)

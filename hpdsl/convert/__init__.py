@@ -5,16 +5,18 @@
 - `to_hyperopt_source(space)`: Python source defining a hyperopt `hp` expression, and
   `from_hyperopt(space, sample)` to turn its samples back into configurations;
 - `from_configspace(cs_or_json)`: `.hps` source for a ConfigSpace space;
-- `complete(space, values)`: a configuration from flat `{name: value}` pairs.
+- `complete(space, values)`: a configuration from flat `{name: value}` pairs;
+- `optuna_suggest(space, trial)`: a configuration drawn through an Optuna trial, inside
+  an Optuna objective (`space.suggest(trial)` is the same).
 
 Each conversion reports everything it could not carry over: pass a list as `warnings`
 to collect the messages, or leave it out to get them as `ConversionWarning`s.
-The Optuna bridge is `Space.suggest(trial)` (see `hpdsl.convert._optuna`).
 """
 
 from ._common import ConversionWarning, complete
 from ._configspace import from_configspace, to_configspace, to_configspace_json
 from ._hyperopt import from_hyperopt, to_hyperopt_source
+from ._optuna import optuna_suggest
 
 __all__ = ["ConversionWarning", "complete", "from_configspace", "from_hyperopt",
-           "to_configspace", "to_configspace_json", "to_hyperopt_source"]
+           "optuna_suggest", "to_configspace", "to_configspace_json", "to_hyperopt_source"]

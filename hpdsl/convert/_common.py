@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings as _warnings
 from collections.abc import Mapping
 from typing import Any
@@ -9,10 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis import ir
-from ..compile import Space
-from ..compile._evaluate import Env
-from ..compile._output import configs
-from ..compile._program import Program, Step, value_problem
+from ..compile import Dimension, Space
 from ..errors import ConfigurationError
 
 
@@ -37,11 +35,6 @@ class Notes:
             self.sink.append(message)
 
 
-def program_of(space: Space) -> Program:
-    program: Program = space._program
-    return program
-
-
 def python_value(v: Any) -> Any:
     """numpy scalars (as ConfigSpace and hyperopt return them) as plain Python values."""
     return v.item() if isinstance(v, np.generic) else v
@@ -57,34 +50,29 @@ def complete(space: Space, values: Mapping[str, Any], fractions: bool = False
     `to_hyperopt_source` writes it. Raises ConfigurationError for a value the space
     cannot take or a configuration the constraints exclude.
     """
-    program = program_of(space)
+    coords = space.coords
     problems: list[str] = []
 
-    def coords(step: Step, env: Env, active: np.ndarray, args: dict[str, np.ndarray]
-               ) -> np.ndarray:
-        assert step.dim is not None
-        if not active[0] or step.name not in values:
-            if active[0]:
-                problems.append(f"`{step.name}` is missing")
-            return np.full(1, np.nan)
-        value = python_value(values[step.name])
-        dim = program.dims[step.dim]
+    def choose(decl: ir.Decl, dim: Dimension, bounds: dict[str, float]) -> float:
+        if decl.name not in values:
+            problems.append(f"`{decl.name}` is missing")
+            return math.nan
+        value = python_value(values[decl.name])
         if fractions and dim.dependent:
-            return np.full(1, float(value))
-        bounds = {a: float(np.ravel(v)[0]) for a, v in args.items()}
-        problem, x = value_problem(step, dim, value, bounds)
+            return float(value)
+        problem, x = coords.coordinate(dim, value, bounds)
         if problem:
-            problems.append(f"`{step.name}`: {problem}")
-        return np.full(1, x)
+            problems.append(f"`{decl.name}`: {problem}")
+        return x
 
-    batch = program.run(1, coords)
+    batch = coords.build_row(choose)
     if problems:
         raise ConfigurationError("configuration is not in the space: " + "; ".join(problems))
     if not batch.feasible[0]:
-        excluded = [c.decl.source for c in program.constraints if c.excluded(batch.env)[0]]
+        excluded = coords.excluded(batch)
         raise ConfigurationError("configuration is excluded by "
                                  + (", ".join(f"`{c}`" for c in excluded) or "its bounds"))
-    return configs(program, batch, np.arange(1))[0]
+    return coords.configs(batch, np.arange(1))[0]
 
 
 def literal(v: ir.Value) -> str:

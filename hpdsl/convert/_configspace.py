@@ -14,10 +14,9 @@ import numpy as np
 from ..analysis import ir
 from ..analysis.evaluate import Undefined, compare
 from ..analysis.unparse import dist_text, expr_text
-from ..compile import Space
-from ..compile._dims import decimals_of
+from ..compile import Space, decimals_of
 from ..errors import ConfigurationError, HpsError
-from ._common import Notes, literal, program_of
+from ._common import Notes, literal
 
 MAX_ORDINAL = 1000  # q-distributions with more values lose their q instead
 NORMAL_WIDTH = 6.0  # ConfigSpace normals need bounds: mu +- 6 sigma
@@ -57,7 +56,7 @@ class _ToConfigSpace:
         self.CS = _cs()
         self.space = space
         self.notes = notes
-        self.decls = program_of(space).analysis.decls
+        self.decls = space.coords.analysis.decls
         self.hps: dict[str, Any] = {}  # output name -> hyperparameter (when unambiguous)
         try:
             self.defaults = space.flatten(space.default())
@@ -94,7 +93,7 @@ class _ToConfigSpace:
             cond = self.condition_of(hp, group)
             if cond is not None:
                 cs.add(cond)
-        for c in program_of(self.space).analysis.constraints:
+        for c in self.space.coords.analysis.constraints:
             self.add_forbidden(cs, c)
         return cs
 

@@ -17,7 +17,7 @@ from ..analysis import ir
 from ..analysis.evaluate import evaluate
 from ..analysis.unparse import dist_text, expr_text
 from ..compile import Space
-from ._common import Notes, complete, program_of, python_value
+from ._common import Notes, complete, python_value
 
 MAX_GATE = 64
 _PAD = "    "
@@ -56,7 +56,7 @@ class _ToHyperopt:
     def __init__(self, space: Space, notes: Notes) -> None:
         self.space = space
         self.notes = notes
-        analysis = program_of(space).analysis
+        analysis = space.coords.analysis
         self.decls = [d for d in analysis.decls if d.sampled]
         for d in analysis.decls:
             if not d.sampled:

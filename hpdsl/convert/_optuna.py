@@ -1,8 +1,9 @@
 """The Optuna bridge: sample an hpdsl space inside an Optuna objective.
 
-`suggest(program, trial)` runs the space's steps in dependency order for one row and
-asks the trial for each active parameter, so conditions see the values drawn so far,
-dependent bounds are computed from them, and derived values follow:
+`optuna_suggest(space, trial)` (also `space.suggest(trial)`) builds one row of the space
+in dependency order (`Coordinates.build_row`) and asks the trial for each active
+parameter, so conditions see the values drawn so far, dependent bounds are computed
+from them, and derived values follow:
 
 - Optuna parameter names are the declaration keys (`C`, or `C#2` for the second
   declaration of `C` in an exclusive branch; `units[2]`; `preprocess.scaler`), so every
@@ -31,40 +32,33 @@ from typing import Any
 import numpy as np
 
 from ..analysis import ir
-from ..compile._dims import decimals_of
-from ..compile._evaluate import Env
-from ..compile._output import configs
-from ..compile._program import Program, Step, value_problem
+from ..compile import Coordinates, Dimension, Space, decimals_of
 
 _STANDARD = NormalDist()
 _EDGE = 1e-9
 
 
-def suggest(program: Program, trial: Any) -> dict[str, Any]:
-    """One configuration of the space, drawn through `trial.suggest_*`.
+def optuna_suggest(space: Space, trial: Any) -> dict[str, Any]:
+    """A configuration of `space` drawn through an Optuna trial's `suggest_*` methods,
+    for use inside an Optuna objective.
 
     Raises `optuna.TrialPruned` when the constraints exclude what was drawn.
     """
     import optuna
 
-    def coords(step: Step, env: Env, active: np.ndarray, args: dict[str, np.ndarray]
-               ) -> np.ndarray:
-        if not active[0]:
-            return np.full(1, np.nan)
-        bounds = {a: float(np.ravel(v)[0]) for a, v in args.items()}
-        return np.full(1, _coordinate(program, step, trial, bounds))
-
-    batch = program.run(1, coords)
+    coords = space.coords
+    batch = coords.build_row(
+        lambda decl, dim, bounds: _coordinate(coords, decl, dim, trial, bounds))
     if not batch.feasible[0]:
         raise optuna.TrialPruned("the configuration is excluded by the space's constraints")
-    return configs(program, batch, np.arange(1))[0]
+    return coords.configs(batch, np.arange(1))[0]
 
 
-def _coordinate(program: Program, step: Step, trial: Any, args: dict[str, float]) -> float:
-    assert step.dim is not None and step.decl.dist is not None
-    dim = program.dims[step.dim]
-    dist = step.decl.dist
-    name = step.decl.key
+def _coordinate(coords: Coordinates, decl: ir.Decl, dim: Dimension, trial: Any,
+                args: dict[str, float]) -> float:
+    dist = decl.dist
+    assert dist is not None
+    name = decl.key
     kind = dist.kind
     value: Any
     if dist.is_choice:
@@ -95,13 +89,13 @@ def _coordinate(program: Program, step: Step, trial: Any, args: dict[str, float]
             value = trial.suggest_float(name, low, high, log=log)
         else:  # an empty dependent range: the row is infeasible whatever the coordinate
             return math.nan
-    problem, x = value_problem(step, dim, value, args)
+    problem, x = coords.coordinate(dim, value, args)
     if problem is not None:  # between multiples of q (qloguniform): hpdsl rounds it
         return _unquantized(dim, value, args)
     return x
 
 
-def _unquantized(dim: Any, value: float, args: dict[str, float]) -> float:
+def _unquantized(dim: Dimension, value: float, args: dict[str, float]) -> float:
     """The coordinate of a value before hpdsl rounds it to a multiple of q."""
     if not dim.dependent:
         return math.log(value) if dim.log else value

@@ -7,9 +7,10 @@ An algorithm is a plain function
 
 It reads the finished (and pending) trials as coordinates and returns `n` new
 coordinate rows, each feasible for the space (constraints and dependent bounds
-hold: check with `space.run(X).feasible`). The driver (`Study`) turns rows into
-configurations with `space.run` + `space.configs`. Settings are bound with
-`functools.partial(tpe.suggest, gamma=0.15)`.
+hold: check with `space.coords.run(X).feasible`). Everything an algorithm needs of
+the space is in `space.coords` (`hpdsl.compile.Coordinates`); the driver (`Study`)
+turns rows into configurations with `space.coords.run` + `space.coords.configs`.
+Settings are bound with `functools.partial(tpe.suggest, gamma=0.15)`.
 """
 
 from __future__ import annotations

@@ -125,7 +125,7 @@ class Study:
         if problems:
             raise ConfigurationError(f"{dict(config)!r} is not in the space: "
                                      + "; ".join(problems))
-        x, active = self.space.encode(config)
+        x, active = self.space.coords.encode(config)
         self._queue.append((self.space.complete(config), x, active))
 
     def ask(self, *, max_trials: int | None = None) -> Trial:
@@ -153,7 +153,7 @@ class Study:
 
     def _propose(self) -> tuple[int | None, tuple[dict[str, Any], np.ndarray, np.ndarray]]:
         """The number the proposal is drawn for (None without a seed) and the proposal."""
-        D = len(self.space.dimensions)
+        D = len(self.space.coords.dimensions)
         history = self.trials.history(self.space)
         if self._entropy is None:
             number, rng = None, self.rng
@@ -164,11 +164,11 @@ class Study:
         if X.shape != (1, D):
             raise SamplingError(f"the search algorithm returned an array of shape {X.shape}, "
                                 f"not (1, {D})")
-        batch = self.space.run(X)
+        batch = self.space.coords.run(X)
         if not batch.feasible[0]:
             raise SamplingError("the search algorithm proposed a configuration that the "
                                 "constraints exclude")
-        config = self.space.configs(batch, np.arange(1))[0]
+        config = self.space.coords.configs(batch, np.arange(1))[0]
         return number, (config, batch.X[0].copy(), batch.active[0].copy())
 
     def tell(self, trial: Trial | int, value: object = None, *,

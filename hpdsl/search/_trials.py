@@ -110,7 +110,7 @@ class Trials:
         trials that other processes sharing the storage added or finished."""
         self._storage.refresh()
         trials = self._storage.list_trials()
-        D = len(space.dimensions)
+        D = len(space.coords.dimensions)
         if not trials:
             return History.empty(D)
         _fit(trials, D)
@@ -177,7 +177,7 @@ class Trials:
             return
         if not self.allow_space_change:
             raise space_changed(self._storage.label, recorded, source)
-        D = len(space.dimensions)
+        D = len(space.coords.dimensions)
         self._storage.set_space_source(source, check=lambda trials: _fit(trials, D))
 
     # --- used by Study ---------------------------------------------------------------------

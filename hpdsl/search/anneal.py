@@ -43,12 +43,12 @@ def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1
     pick = np.minimum(rng.geometric(1.0 / max(avg_best_idx, 1.0), m) - 1, len(ranked) - 1)
     base = history.X[ranked[pick]]
     C = np.empty_like(base)
-    for d, dim in enumerate(space.dimensions):
+    for d, dim in enumerate(space.coords.dimensions):
         prior = sample_prior(dim, rng, m)
         moved = _perturb(dim, base[:, d], float(shrink[d]), prior, rng)
         C[:, d] = np.where(np.isnan(base[:, d]), prior, moved)
 
-    feasible = space.run(C).feasible.reshape(n, CANDIDATES)
+    feasible = space.coords.run(C).feasible.reshape(n, CANDIDATES)
     first = feasible.argmax(axis=1)
     out = C.reshape(n, CANDIDATES, -1)[np.arange(n), first]
     missing = ~feasible.any(axis=1)

@@ -43,7 +43,7 @@ def grid_points(space: Space, resolution: int | None = None) -> np.ndarray:
     per_space = _cache.setdefault(space, {})
     if resolution not in per_space:
         try:
-            per_space[resolution] = space.grid_coordinates(resolution)
+            per_space[resolution] = space.coords.grid(resolution)
         except HpsError as err:
             raise ConfigurationError(f"grid search: {err}"
                                      + ("; discretize continuous parameters with "

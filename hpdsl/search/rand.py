@@ -1,7 +1,7 @@
 """Random search: independent draws from the declared distributions.
 
 The reference algorithm: it ignores the history, and every row it returns
-passes the constraints because `Space.sample_batch` only keeps feasible rows.
+passes the constraints because `space.coords.sample` only keeps feasible rows.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ._base import History
 
 def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1) -> np.ndarray:
     """`n` coordinate rows drawn from the prior."""
-    batch, rows = space.sample_batch(rng, n)
+    batch, rows = space.coords.sample(rng, n)
     return batch.X[rows]
 
 

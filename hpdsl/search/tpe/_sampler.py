@@ -37,8 +37,8 @@ def _model(space: Space, multivariate: bool) -> SpaceModel:
     """The space's model arrays, one per grouping, cached for the space's lifetime."""
     cache = _models.setdefault(space, {})
     if multivariate not in cache:
-        specs = [spec_for(d) for d in space.dimensions]
-        groups = (space.activation_groups() if multivariate
+        specs = [spec_for(d) for d in space.coords.dimensions]
+        groups = (space.coords.activation_groups() if multivariate
                   else [[j] for j in range(len(specs))])
         cache[multivariate] = SpaceModel(specs, groups)
     return cache[multivariate]
@@ -53,11 +53,11 @@ def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1
     """
     s = replace(settings or Settings(), **overrides)
     finished = int(np.count_nonzero(history.states != TrialState.RUNNING))
-    if finished < s.n_startup_jobs or not space.dimensions:
-        batch, rows = space.sample_batch(rng, n)
+    if finished < s.n_startup_jobs or not space.coords.dimensions:
+        batch, rows = space.coords.sample(rng, n)
         return batch.X[rows]
     model = _model(space, s.multivariate)
-    out = np.empty((n, len(space.dimensions)))
+    out = np.empty((n, len(space.coords.dimensions)))
     for i in range(n):
         x, active = _suggest_one(space, model, history, rng, s)
         out[i] = x
@@ -94,13 +94,13 @@ def _suggest_one(space: Space, model: SpaceModel, history: History, rng: np.rand
                    s.bandwidth)
     size = s.n_ei_candidates
     for _ in range(_RETRIES):
-        batch = space.run(mix.sample(rng, size))
+        batch = space.coords.run(mix.sample(rng, size))
         rows = np.flatnonzero(batch.feasible)
         if rows.size:
             break
         size *= 4
     else:
-        batch, rows = space.sample_batch(rng, s.n_ei_candidates)
+        batch, rows = space.coords.sample(rng, s.n_ei_candidates)
     X, active = batch.X[rows], batch.active[rows]
     dens = mix.log_pdf(X)
     G = len(model.groups)

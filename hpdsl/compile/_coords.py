@@ -1,0 +1,190 @@
+"""`Coordinates`: a space as search algorithms and converters see it (`space.coords`).
+
+Every sampled declaration is one coordinate (see `_dims.py` for the units). This view
+moves between coordinate rows and configurations in bulk, draws rows from the prior,
+enumerates a grid, and builds one row a parameter at a time for a converter that
+chooses each value itself (the Optuna bridge, `hpdsl.convert.complete`). It is the
+only door into the compiled program for code outside `hpdsl.compile`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ..analysis import ir
+from ..errors import ConfigurationError, SamplingError
+from ._dims import Dimension
+from ._enumerate import COUNT_LIMIT, grid_batch
+from ._evaluate import Column, Env
+from ._output import configs
+from ._program import Batch, Program, Step, value_problem
+from ._validate import check
+
+MAX_DRAWS_FLOOR = 200_000
+MAX_DRAWS_PER_CONFIG = 2_000
+
+# choose(decl, dim, bounds) -> the coordinate of one active parameter (see `build_row`)
+Choose = Callable[[ir.Decl, Dimension, dict[str, float]], float]
+
+
+class Coordinates:
+    """The coordinate view of a compiled space.
+
+    `dimensions` has one `Dimension` per coordinate. Rows are (n, D) float arrays, NaN
+    where a parameter is inactive. A `Batch` is the result of running the space over
+    rows: `X` (coordinates), `active` (n, D) and `feasible` (n,) (constraints and
+    dependent bounds hold).
+    """
+
+    def __init__(self, program: Program) -> None:
+        self._program = program
+        self.dimensions: tuple[Dimension, ...] = tuple(program.dims)
+        self._steps = {s.decl.key: s for s in program.steps if s.dim is not None}
+
+    @property
+    def analysis(self) -> ir.Analysis:
+        """The resolved declarations, constraints and branches behind the coordinates."""
+        return self._program.analysis
+
+    def activation_groups(self) -> list[list[int]]:
+        """Dimension indices grouped by identical activation conditions.
+
+        Dimensions in one group are declared under exactly the same conditions, so
+        they are active together (barring bounds that read an inactive parameter):
+        the groups a multivariate search algorithm can model jointly.
+        """
+        groups: dict[tuple[object, ...], list[int]] = {}
+        for step in self._program.steps:
+            if step.dim is not None:
+                groups.setdefault(step.decl.conditions, []).append(step.dim)
+        return list(groups.values())
+
+    # --- rows and configurations -----------------------------------------------------------
+    def sample(self, rng: np.random.Generator, n: int) -> tuple[Batch, np.ndarray]:
+        """`n` feasible rows drawn from the prior: a Batch and the indices of its rows to
+        use. Raises SamplingError when the constraints reject nearly every draw."""
+        program = self._program
+        if n == 0:
+            batch = program.run(0, program.sample_coords(rng))
+            return batch, np.empty(0, dtype=np.int64)
+        max_draws = max(MAX_DRAWS_FLOOR, MAX_DRAWS_PER_CONFIG * n)
+        draws = accepted = 0
+        parts: list[Batch] = []
+        want = n
+        while accepted < n:
+            rate = accepted / draws if draws else 1.0
+            m = int(min(max(64 if draws else want, math.ceil((n - accepted) / max(rate, 1e-4)
+                                                               * 1.2)), 1_000_000))
+            if not draws:
+                m = n
+            batch = program.run(m, program.sample_coords(rng))
+            draws += m
+            ok = int(batch.feasible.sum())
+            if ok:
+                parts.append(batch)
+                accepted += ok
+            if accepted < n and draws >= max_draws:
+                raise SamplingError(
+                    f"the constraints rejected {draws - accepted} of {draws} sampled "
+                    f"configurations; only {accepted} of the {n} requested passed. "
+                    "Loosen the `forbid`/`require` constraints or narrow the distributions.")
+        if len(parts) == 1:
+            rows = np.flatnonzero(parts[0].feasible)[:n]
+            return parts[0], rows
+        merged = _concat([_take(b, np.flatnonzero(b.feasible)) for b in parts])
+        return merged, np.arange(n)
+
+    def run(self, X: np.ndarray) -> Batch:
+        """Run the space over coordinate rows (n, D) without building dicts."""
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        return self._program.run(X.shape[0], self._program.matrix_coords(X))
+
+    def configs(self, batch: Batch, rows: np.ndarray) -> list[dict[str, Any]]:
+        """The configurations of some rows of a Batch."""
+        return configs(self._program, batch, rows)
+
+    def decode(self, X: np.ndarray) -> tuple[list[dict[str, Any]], np.ndarray]:
+        """Configurations from coordinate rows (n, D), and which rows are feasible.
+
+        Coordinates of inactive parameters are ignored; every row gets a configuration,
+        and `feasible[i]` says whether the constraints (and dependent bounds) allow it.
+        """
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        if X.shape[1] != len(self.dimensions):
+            raise ConfigurationError(f"expected {len(self.dimensions)} coordinates per row, "
+                                     f"got {X.shape[1]}")
+        batch = self.run(X)
+        return self.configs(batch, np.arange(X.shape[0])), batch.feasible.copy()
+
+    def encode(self, config: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Coordinates and active mask of a configuration; raises ConfigurationError if
+        the configuration is not in the space."""
+        problems, x, mask = check(self._program, config)
+        if problems:
+            raise ConfigurationError("configuration is not in the space: " + "; ".join(problems))
+        return x, mask
+
+    def grid(self, resolution: int | None = None, limit: int = COUNT_LIMIT) -> np.ndarray:
+        """The coordinates of `space.grid(resolution)`'s configurations, in the same order."""
+        batch = grid_batch(self._program, resolution, limit)
+        return batch.X[batch.feasible]
+
+    # --- one row, a parameter at a time -------------------------------------------------------
+    def build_row(self, choose: Choose) -> Batch:
+        """A Batch of one row whose coordinates `choose(decl, dim, bounds)` gives.
+
+        It is called for each sampled declaration that is active in the row, in
+        dependency order, with the bounds in force (low/high, mu/sigma, q), so that a
+        choice can depend on the values chosen before it; inactive parameters get NaN.
+        """
+        program = self._program
+
+        def coords(step: Step, env: Env, active: np.ndarray, args: dict[str, np.ndarray]
+                   ) -> np.ndarray:
+            if not active[0]:
+                return np.full(1, np.nan)
+            assert step.dim is not None
+            bounds = {a: float(np.ravel(v)[0]) for a, v in args.items()}
+            return np.full(1, choose(step.decl, program.dims[step.dim], bounds))
+
+        return program.run(1, coords)
+
+    def coordinate(self, dim: Dimension, value: object, bounds: dict[str, float]
+                   ) -> tuple[str | None, float]:
+        """The coordinate of `value` for `dim` under `bounds`, or why it cannot take it:
+        (problem, coordinate), the problem None when the value fits."""
+        return value_problem(self._steps[dim.key], dim, value, bounds)
+
+    def excluded(self, batch: Batch, row: int = 0) -> list[str]:
+        """The constraints, as written, that exclude a row of a Batch."""
+        return [c.decl.source for c in self._program.constraints
+                if c.excluded(batch.env)[row]]
+
+
+def _take(batch: Batch, rows: np.ndarray) -> Batch:
+    env = Env(len(rows))
+    for name, col in batch.env.columns.items():
+        env.columns[name] = Column(col.values[rows], col.active[rows])
+    return Batch(env, batch.X[rows], batch.active[rows], batch.feasible[rows], batch.valid[rows],
+                 {p: i[rows] for p, i in batch.index.items()},
+                 [a[rows] for a in batch.step_active])
+
+
+def _concat(batches: list[Batch]) -> Batch:
+    n = sum(b.env.n for b in batches)
+    env = Env(n)
+    for name in batches[0].env.columns:
+        cols = [b.env.columns[name] for b in batches]
+        env.columns[name] = Column(np.concatenate([c.values for c in cols]),
+                                   np.concatenate([c.active for c in cols]))
+    return Batch(env, np.concatenate([b.X for b in batches]),
+                 np.concatenate([b.active for b in batches]),
+                 np.concatenate([b.feasible for b in batches]),
+                 np.concatenate([b.valid for b in batches]),
+                 {p: np.concatenate([b.index[p] for b in batches]) for p in batches[0].index},
+                 [np.concatenate([b.step_active[i] for b in batches])
+                  for i in range(len(batches[0].step_active))])
