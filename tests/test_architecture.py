@@ -183,6 +183,14 @@ def test_every_module_is_in_a_layer() -> None:
         layer_of(name)
 
 
+def test_every_module_s_job_is_written_down() -> None:
+    listed = set(re.findall(r"`([\w/]+\.py)`",
+                            ARCHITECTURE.read_text(encoding="utf-8").split("## Modules", 1)[1]))
+    modules = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")}
+    assert sorted(modules - listed) == []  # add a line to "## Modules" in docs/architecture.md
+    assert sorted(listed - modules) == []  # a module listed there no longer exists
+
+
 @pytest.mark.parametrize(("module", "source", "expected"), [
     ("hpdsl.storage._base", "from ..search import TrialState\n",
      "hpdsl.storage._base:1 imports hpdsl.search, a layer above it"),
