@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
-from .analysis import analyse_file, analyse_text
-from .analysis._recorded import split_sources
+from .analysis import analyse_file, analyse_text, split_sources
 from .analysis.ir import Analysis
 from .compile import Space, compile_space
 from .diagnostics import Diagnostic, sort_key

@@ -19,10 +19,12 @@ from . import ir
 from ._collect import Collector, read_source
 from ._distributions import default_problem
 from ._graph import build_graph, cycle_diagnostics, sampling_order
+from ._recorded import join_sources, split_sources
 from ._resolve import Resolver
 from .ir import type_name
 
-__all__ = ["analyse_file", "analyse_text", "default_problem", "ir", "read_source", "type_name"]
+__all__ = ["analyse_file", "analyse_text", "default_problem", "ir", "join_sources", "read_source",
+           "split_sources", "type_name"]
 
 
 @contextmanager

@@ -11,8 +11,7 @@ from typing import Any, overload
 import networkx as nx
 import numpy as np
 
-from ..analysis import ir
-from ..analysis._recorded import join_sources
+from ..analysis import ir, join_sources
 from ..analysis.unparse import dist_text, expr_text, value_text
 from ..diagnostics import Diagnostic
 from ..errors import ConfigurationError, HpsError

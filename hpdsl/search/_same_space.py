@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ..analysis._recorded import split_sources
+from ..analysis import split_sources
 from ..diagnostics import Span
 from ..syntax import parse
 
