@@ -125,7 +125,7 @@ def test_includes_are_counted_each_time_they_are_expanded(tmp_path: Path) -> Non
     assert [d.code for d in diags] == ["HPS003"], diags
     small = loop.replace(str(items), "10")
     space, diags, _ = hpdsl.check_text(small, base_dir=str(tmp_path))
-    assert space is not None and len(space.dimensions) == 10, diags
+    assert space is not None and len(space.coords.dimensions) == 10, diags
 
 
 # --- 8. stored spaces compile without the filesystem ---------------------------------------
