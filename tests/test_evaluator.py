@@ -181,7 +181,7 @@ def test_the_generator_covers_the_hard_cases() -> None:
 
 def x_is(text: str) -> ir.RExpr:
     space = hpdsl.loads(f"x ~ choice(10, 20)\nif {text} then y ~ uniform(0, 1)\n")
-    (decl,) = [d for d in space._program.analysis.decls if d.name == "y"]
+    (decl,) = [d for d in space.coords.analysis.decls if d.name == "y"]
     return decl.conditions[0]
 
 
