@@ -1,4 +1,4 @@
-"""Shared test fixtures: the fixture directory and a seeded random generator."""
+"""Shared test fixtures: paths anchored at the repository root, a seeded generator."""
 
 from __future__ import annotations
 
@@ -6,14 +6,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from corpora import EXAMPLES_DIR, FIXTURES_DIR
 
-FIXTURES = Path(__file__).parent / "fixtures"
+
+@pytest.fixture
+def examples_dir() -> Path:
+    """`examples/`."""
+    return EXAMPLES_DIR
 
 
 @pytest.fixture
 def fixtures_dir() -> Path:
     """`tests/fixtures`."""
-    return FIXTURES
+    return FIXTURES_DIR
 
 
 @pytest.fixture

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from corpora import ALL_EXAMPLES, EXAMPLES_DIR, FIXTURES, ROOT
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script by atheris
     sys.path.insert(0, str(ROOT))
 
@@ -37,9 +37,7 @@ from hpdsl.diagnostics._codes import CODES  # noqa: E402
 from hpdsl.errors import HpsError, SpaceError  # noqa: E402
 from hpdsl.syntax import parse  # noqa: E402
 
-SOURCES = sorted(ROOT.glob("examples/**/*.hps")) + sorted(
-    (ROOT / "tests" / "fixtures").glob("**/*.hps"))
-REGRESSIONS = ROOT / "tests" / "fixtures" / "regressions"
+SOURCES = ALL_EXAMPLES + FIXTURES
 
 #: seconds of random fuzzing per test (`make fuzz`); 0: the fixed derandomized run
 FUZZ_SECONDS = float(os.environ.get("HPDSL_FUZZ_SECONDS", "0") or 0)
@@ -447,11 +445,6 @@ def check_outputs_escape(path: Path, options: list[str]) -> None:
     assert after.sample(3, 20) == before.sample(3, 20)
 
 
-def regression_inputs() -> list[Path]:
-    """Inputs that once failed, kept as `tests/fixtures/regressions/*.hps`."""
-    return sorted(REGRESSIONS.glob("*.hps"))
-
-
 # --- atheris ------------------------------------------------------------------------------
 
 
@@ -463,7 +456,7 @@ def atheris_main() -> None:  # pragma: no cover - run by `make fuzz`
     import atheris
 
     def one(data: bytes) -> None:
-        check_properties(as_text(data), str(ROOT / "examples"))
+        check_properties(as_text(data), str(EXAMPLES_DIR))
 
     corpus = ROOT / "build" / "fuzz-corpus"
     corpus.mkdir(parents=True, exist_ok=True)

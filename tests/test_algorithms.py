@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import functools
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from corpora import EXAMPLES_DIR
 
 import hpdsl
 from hpdsl.search import History, Suggest, TrialState
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "classifier.hps"
+EXAMPLE = EXAMPLES_DIR / "classifier.hps"
 
 CONSTRAINED = """
 a ~ uniform(0, 10)

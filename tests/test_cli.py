@@ -15,16 +15,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from corpora import EXAMPLES, EXAMPLES_DIR, SNAPSHOTS_DIR
+from run_cli import cli
 
 import hpdsl
 from hpdsl.cli import _lint, main
 from hpdsl.cli._common import use_colour
 from hpdsl.diagnostics import CODES
 
-ROOT = Path(__file__).resolve().parent.parent
-SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
-EXAMPLES = sorted((ROOT / "examples").glob("*.hps"))
-CLASSIFIER = ROOT / "examples" / "classifier.hps"
+CLASSIFIER = EXAMPLES_DIR / "classifier.hps"
 ESC = "\x1b["
 
 
@@ -42,15 +41,6 @@ def hpdsl_cli(*args: str | Path, cwd: Path | None = None,
     return proc
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    """Run `main` in process (fast) for the many variations of arguments; same guarantees."""
-    status = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    assert "internal error" not in err, err
-    assert status != 3
-    return status, out, err
-
-
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
     path = tmp_path / name
     if isinstance(text, bytes):
@@ -61,7 +51,7 @@ def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
 
 
 def check_snapshot(name: str, actual: str) -> None:
-    path = SNAPSHOTS / name
+    path = SNAPSHOTS_DIR / name
     if os.environ.get("HPDSL_UPDATE_SNAPSHOTS"):
         path.write_text(actual, encoding="utf-8")
     assert actual == path.read_text(encoding="utf-8")
@@ -102,7 +92,7 @@ def test_examples_lint_clean(path: Path) -> None:
 
 
 def test_lint_text_snapshot() -> None:
-    proc = hpdsl_cli("lint", "lint_broken.hps", "lint_checks.hps", cwd=SNAPSHOTS)
+    proc = hpdsl_cli("lint", "lint_broken.hps", "lint_checks.hps", cwd=SNAPSHOTS_DIR)
     assert proc.returncode == 1
     check_snapshot("lint_broken.txt", proc.stdout)
     assert proc.stderr == "Found 6 errors and 1 warning in 2 files.\n"
@@ -114,7 +104,7 @@ def test_lint_text_snapshot() -> None:
 
 
 def test_lint_json(tmp_path: Path) -> None:
-    proc = hpdsl_cli("lint", "--format", "json", SNAPSHOTS / "lint_broken.hps", CLASSIFIER)
+    proc = hpdsl_cli("lint", "--format", "json", SNAPSHOTS_DIR / "lint_broken.hps", CLASSIFIER)
     assert proc.returncode == 1
     diags = json.loads(proc.stdout)
     assert len(diags) == 5
@@ -136,7 +126,7 @@ def test_lint_json_clean_is_an_empty_array() -> None:
 
 
 def test_lint_concise() -> None:
-    proc = hpdsl_cli("lint", "--format", "concise", "lint_broken.hps", cwd=SNAPSHOTS)
+    proc = hpdsl_cli("lint", "--format", "concise", "lint_broken.hps", cwd=SNAPSHOTS_DIR)
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
     assert len(lines) == 5
@@ -243,15 +233,15 @@ def test_errors_in_included_files_show_their_source(tmp_path: Path) -> None:
 
 def test_colour_only_when_forced() -> None:
     args = ("lint", "lint_broken.hps")
-    assert ESC not in hpdsl_cli(*args, cwd=SNAPSHOTS).stdout  # piped
-    assert ESC in hpdsl_cli(*args, cwd=SNAPSHOTS, env={"FORCE_COLOR": "1"}).stdout
-    forced_off = hpdsl_cli(*args, "--no-color", cwd=SNAPSHOTS, env={"FORCE_COLOR": "1"})
+    assert ESC not in hpdsl_cli(*args, cwd=SNAPSHOTS_DIR).stdout  # piped
+    assert ESC in hpdsl_cli(*args, cwd=SNAPSHOTS_DIR, env={"FORCE_COLOR": "1"}).stdout
+    forced_off = hpdsl_cli(*args, "--no-color", cwd=SNAPSHOTS_DIR, env={"FORCE_COLOR": "1"})
     assert ESC not in forced_off.stdout
 
 
 def test_colour_never_in_json_or_with_no_color(capsys: pytest.CaptureFixture[str],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    path = SNAPSHOTS / "lint_broken.hps"
+    path = SNAPSHOTS_DIR / "lint_broken.hps"
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.delenv("NO_COLOR", raising=False)
     assert ESC in cli(capsys, "lint", path)[1]
@@ -359,7 +349,7 @@ def test_show_too_large_to_count(tmp_path: Path) -> None:
 
 
 def test_show_broken_file_prints_diagnostics() -> None:
-    proc = hpdsl_cli("show", "lint_broken.hps", cwd=SNAPSHOTS)
+    proc = hpdsl_cli("show", "lint_broken.hps", cwd=SNAPSHOTS_DIR)
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert "error[HPS102]" in proc.stderr
@@ -399,7 +389,7 @@ def test_sample_arguments(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_sample_broken_file() -> None:
-    proc = hpdsl_cli("sample", "lint_broken.hps", "-n", "3", cwd=SNAPSHOTS)
+    proc = hpdsl_cli("sample", "lint_broken.hps", "-n", "3", cwd=SNAPSHOTS_DIR)
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert "error[HPS106]" in proc.stderr

@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
+from corpora import EXAMPLES_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
-CLASSIFIER = ROOT / "examples" / "classifier.hps"
+CLASSIFIER = EXAMPLES_DIR / "classifier.hps"
 HPDSL = shutil.which("hpdsl", path=str(Path(sys.executable).parent)) or "hpdsl"
 
 SPACE = """\
@@ -111,7 +111,7 @@ def test_run_with_worker_processes_loads_the_file_objective(project: Path) -> No
 
 def test_run_the_classifier_example_with_plots(tmp_path: Path) -> None:
     proc = hpdsl_cli("run", CLASSIFIER, "--objective",
-                     ROOT / "examples" / "classifier.py:objective", "--max-evals", "6",
+                     EXAMPLES_DIR / "classifier.py:objective", "--max-evals", "6",
                      "--storage", "sqlite:///demo.db", "--plots", "plots", "--seed", "1",
                      "--no-progress", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

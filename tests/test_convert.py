@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from corpora import EXAMPLES, EXAMPLES_DIR
 
 import hpdsl
 from hpdsl.convert import (
@@ -28,8 +29,6 @@ from hpdsl.errors import ConfigurationError
 
 CS = pytest.importorskip("ConfigSpace")
 
-ROOT = Path(__file__).parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.hps"))
 
 # Everything here is expressible in ConfigSpace: the round trip must keep it all.
 PORTABLE = """\
@@ -297,13 +296,13 @@ def _hpdsl(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli(tmp_path: Path) -> None:
     out = tmp_path / "space.json"
-    result = _hpdsl("convert", str(ROOT / "examples" / "neural_net.hps"), "-o", str(out))
+    result = _hpdsl("convert", str(EXAMPLES_DIR / "neural_net.hps"), "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert "warning: `batch_size = 2 ** log2_batch`" in result.stderr
     CS.ConfigurationSpace.from_json(out)
     result = _hpdsl("convert", str(out))
     assert result.returncode == 0 and "n_layers ~ randint(1, 4)" in result.stdout
-    result = _hpdsl("convert", "--to", "hyperopt", str(ROOT / "examples" / "classifier.hps"))
+    result = _hpdsl("convert", "--to", "hyperopt", str(EXAMPLES_DIR / "classifier.hps"))
     assert result.returncode == 0 and result.stdout.count("hp.choice('model'") == 1
     bad = tmp_path / "bad.json"
     bad.write_text("{}")

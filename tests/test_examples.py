@@ -7,20 +7,19 @@ import os
 from pathlib import Path
 
 import pytest
+from corpora import ALL_EXAMPLES, EXAMPLES_DIR
 
 import hpdsl
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-ALL_FILES = sorted(EXAMPLES.rglob("*.hps"))
 MAIN = ["classifier.hps", "neural_net.hps", "pipeline.hps", "gradient_boosting.hps"]
 
 
 def test_the_examples_are_there() -> None:
-    names = {p.relative_to(EXAMPLES).as_posix() for p in ALL_FILES}
+    names = {p.relative_to(EXAMPLES_DIR).as_posix() for p in ALL_EXAMPLES}
     assert set(MAIN) | {"common/optimizer.hps"} <= names
 
 
-@pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: p.relative_to(EXAMPLES).as_posix())
+@pytest.mark.parametrize("path", ALL_EXAMPLES, ids=lambda p: p.relative_to(EXAMPLES_DIR).as_posix())
 def test_lints_clean(path: Path) -> None:
     space, diagnostics, sources = hpdsl.check_file(str(path))
     assert diagnostics == []
@@ -31,7 +30,7 @@ def test_lints_clean(path: Path) -> None:
 
 @pytest.mark.parametrize("name", MAIN)
 def test_loads_and_samples(name: str) -> None:
-    space = hpdsl.load(EXAMPLES / name)
+    space = hpdsl.load(EXAMPLES_DIR / name)
     assert space.size() == math.inf
     assert space.default() in space
     for cfg in space.sample(0, 50):
@@ -39,8 +38,8 @@ def test_loads_and_samples(name: str) -> None:
 
 
 def test_an_example_uses_include() -> None:
-    assert 'include "common/optimizer.hps"' in (EXAMPLES / "neural_net.hps").read_text()
-    space, _, sources = hpdsl.check_file(str(EXAMPLES / "neural_net.hps"))
+    assert 'include "common/optimizer.hps"' in (EXAMPLES_DIR / "neural_net.hps").read_text()
+    space, _, sources = hpdsl.check_file(str(EXAMPLES_DIR / "neural_net.hps"))
     assert space is not None
     assert any(Path(p).name == "optimizer.hps" for p in sources)
     assert {"optimizer", "learning_rate", "momentum"} <= set(space.names)
@@ -51,8 +50,8 @@ def test_load_from_another_working_directory(name: str, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """Includes resolve against the including file, not the working directory."""
     monkeypatch.chdir(tmp_path)
-    by_absolute = hpdsl.load(EXAMPLES / name)
-    by_relative = hpdsl.load(Path(os.path.relpath(EXAMPLES / name, tmp_path)))
+    by_absolute = hpdsl.load(EXAMPLES_DIR / name)
+    by_relative = hpdsl.load(Path(os.path.relpath(EXAMPLES_DIR / name, tmp_path)))
     assert by_absolute.names == by_relative.names
     assert by_absolute.sample(7, 20) == by_relative.sample(7, 20)
 
@@ -60,15 +59,15 @@ def test_load_from_another_working_directory(name: str, tmp_path: Path,
 def test_loads_resolves_includes_against_base_dir(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    text = (EXAMPLES / "neural_net.hps").read_text()
-    space = hpdsl.loads(text, base_dir=str(EXAMPLES))
+    text = (EXAMPLES_DIR / "neural_net.hps").read_text()
+    space = hpdsl.loads(text, base_dir=str(EXAMPLES_DIR))
     assert "optimizer" in space.names
     with pytest.raises(hpdsl.SpaceError):
         hpdsl.loads(text)  # the include is not next to the working directory
 
 
 def test_neural_net_structure() -> None:
-    space = hpdsl.load(EXAMPLES / "neural_net.hps")
+    space = hpdsl.load(EXAMPLES_DIR / "neural_net.hps")
     units = [d for d in space.coords.dimensions if d.name.startswith("units[")]
     assert [d.name for d in units] == [f"units[{i}]" for i in range(1, 5)]
     assert all(d.log and d.q == 16 for d in units)
@@ -78,7 +77,7 @@ def test_neural_net_structure() -> None:
 
 
 def test_pipeline_structure() -> None:
-    space = hpdsl.load(EXAMPLES / "pipeline.hps")
+    space = hpdsl.load(EXAMPLES_DIR / "pipeline.hps")
     edges = {(a, b): d["kind"] for a, b, d in space.graph.edges(data=True)}
     assert edges[("preprocess.scaler", "model.batch_norm")] == "condition"
     assert any("preprocess.scaler" in c for c in space.constraints)
@@ -90,7 +89,7 @@ def test_pipeline_structure() -> None:
 
 
 def test_gradient_boosting_structure() -> None:
-    space = hpdsl.load(EXAMPLES / "gradient_boosting.hps")
+    space = hpdsl.load(EXAMPLES_DIR / "gradient_boosting.hps")
     edges = {(a, b): d["kind"] for a, b, d in space.graph.edges(data=True)}
     assert edges[("max_depth", "max_leaves")] == "depends"
     assert edges[("leaf_cap", "min_child_samples")] == "depends"

@@ -8,15 +8,15 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from corpora import ALL_EXAMPLES, EXAMPLES_DIR, FIXTURES, ROOT
+from run_cli import cli
 
 import hpdsl
 from hpdsl import format_source
 from hpdsl.analysis.unparse import expr_text
 from hpdsl.errors import SpaceError
 from hpdsl.syntax import parse
-
-ROOT = Path(__file__).parent.parent
-EXAMPLES = sorted((ROOT / "examples").rglob("*.hps"))
 
 
 def _parses(path: Path) -> bool:
@@ -27,8 +27,8 @@ def _parses(path: Path) -> bool:
     return parse(text, str(path))[0] is not None
 
 
-FIXTURES = sorted(p for p in (ROOT / "tests" / "fixtures").rglob("*.hps") if _parses(p))
-ALL = EXAMPLES + FIXTURES
+PARSING_FIXTURES = [p for p in FIXTURES if _parses(p)]
+ALL = ALL_EXAMPLES + PARSING_FIXTURES
 
 MESSY = """\
 
@@ -89,7 +89,7 @@ def test_idempotent(path: Path) -> None:
     assert format_source(once, str(path)) == once
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", ALL_EXAMPLES, ids=lambda p: p.name)
 def test_meaning_preserved(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     base = str(path.parent)
@@ -138,12 +138,7 @@ def test_syntax_error_raises() -> None:
         format_source("a ~ uniform(0, 1\n")
 
 
-def _hpdsl(*args: str) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).parent / "hpdsl"
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=60)
-
-
-def test_cli_check_write_and_errors(tmp_path: Path) -> None:
+def test_cli_check_write_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     messy = tmp_path / "messy.hps"
     messy.write_text(MESSY)
     clean = tmp_path / "clean.hps"
@@ -151,33 +146,31 @@ def test_cli_check_write_and_errors(tmp_path: Path) -> None:
     broken = tmp_path / "broken.hps"
     broken.write_text("a ~ uniform(0, 1\n")
 
-    result = _hpdsl("fmt", "--check", str(clean))
-    assert result.returncode == 0, result.stderr
-    result = _hpdsl("fmt", "--check", str(messy), str(clean))
-    assert result.returncode == 1
-    assert f"would reformat {messy}" in result.stdout and str(clean) not in result.stdout
+    status, _, err = cli(capsys, "fmt", "--check", clean)
+    assert status == 0, err
+    status, out, _ = cli(capsys, "fmt", "--check", messy, clean)
+    assert status == 1
+    assert f"would reformat {messy}" in out and str(clean) not in out
     assert messy.read_text() == MESSY  # --check writes nothing
 
-    result = _hpdsl("fmt", "--diff", str(messy))
-    assert result.returncode == 0 and result.stdout.startswith("---")
+    status, out, _ = cli(capsys, "fmt", "--diff", messy)
+    assert status == 0 and out.startswith("---")
     assert messy.read_text() == MESSY
 
-    result = _hpdsl("fmt", str(messy))
-    assert result.returncode == 0, result.stderr
+    status, _, err = cli(capsys, "fmt", messy)
+    assert status == 0, err
     assert messy.read_text() == clean.read_text()
 
-    result = _hpdsl("fmt", str(broken))
-    assert result.returncode == 1
-    assert "error[HPS001]" in result.stderr and "Traceback" not in result.stderr
+    status, _, err = cli(capsys, "fmt", broken)
+    assert status == 1 and "error[HPS001]" in err
     assert broken.read_text() == "a ~ uniform(0, 1\n"
 
-    result = _hpdsl("fmt", str(tmp_path / "missing.hps"))
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "examples:" in _hpdsl("fmt", "--help").stdout
+    status, _, err = cli(capsys, "fmt", tmp_path / "missing.hps")
+    assert status == 2 and "missing.hps" in err
+    assert "examples:" in cli(capsys, "fmt", "--help")[1]
 
 
-def test_pre_commit_hooks(tmp_path: Path) -> None:
-    yaml = pytest.importorskip("yaml")
+def test_pre_commit_hooks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     by_id = {h["id"]: h for h in hooks}
     assert by_id["hpdsl-lint"]["entry"] == "hpdsl lint"
@@ -186,13 +179,17 @@ def test_pre_commit_hooks(tmp_path: Path) -> None:
         assert re.search(hook["files"], "space.hps") and not re.search(hook["files"], "a.py")
         assert hook["language"] == "python" and hook["name"]
     example = tmp_path / "example.hps"
-    example.write_text(format_source((ROOT / "examples" / "classifier.hps").read_text()))
+    example.write_text(format_source((EXAMPLES_DIR / "classifier.hps").read_text()))
     for hook in hooks:  # pre-commit appends the staged file names to the entry
         entry = hook["entry"].split()
-        result = _hpdsl(*entry[1:], str(example))
-        assert result.returncode == 0, (hook["id"], result.stderr)
+        status, _, err = cli(capsys, *entry[1:], example)
+        assert status == 0, (hook["id"], err)
     example.write_text("a~uniform(0,1)\n")
-    assert _hpdsl("fmt", "--check", str(example)).returncode == 1
+    # pre-commit runs the installed `hpdsl` script: run it once as a real process
+    exe = Path(sys.executable).parent / "hpdsl"
+    result = subprocess.run([str(exe), "fmt", "--check", str(example)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 1 and "would reformat" in result.stdout, result.stderr
 
 
 def test_nested_or_keeps_its_meaning_and_its_tree_through_fmt() -> None:
@@ -207,7 +204,8 @@ def test_nested_or_keeps_its_meaning_and_its_tree_through_fmt() -> None:
     assert before.sample(3, 50) == after.sample(3, 50)
 
 
-def test_fmt_writes_through_symbolic_links_keeping_mode(tmp_path: Path) -> None:
+def test_fmt_writes_through_symbolic_links_keeping_mode(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A link stays a link and the file it leads to is formatted, atomically (no
     temporary file left), its mode kept; a chain of links and a relative link too."""
     real = tmp_path / "real"
@@ -219,8 +217,8 @@ def test_fmt_writes_through_symbolic_links_keeping_mode(tmp_path: Path) -> None:
     link.symlink_to(Path("real") / "space.hps")
     chain = tmp_path / "chain.hps"
     chain.symlink_to(link)
-    proc = _hpdsl("fmt", str(chain))
-    assert proc.returncode == 0, proc.stderr
+    status, _, err = cli(capsys, "fmt", chain)
+    assert status == 0, err
     assert chain.is_symlink() and link.is_symlink()
     assert target.read_text(encoding="utf-8") == "x ~ uniform(0, 1)\n"
     assert target.stat().st_mode & 0o7777 == 0o640

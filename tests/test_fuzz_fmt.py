@@ -14,15 +14,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from corpora import ALL_EXAMPLES, EXAMPLES_DIR, REGRESSIONS, ROOT
 from fuzz_harness import (
     FUZZ_SECONDS,
-    ROOT,
     as_text,
     byte_mutated,
     check_format,
     check_properties,
     mutated,
-    regression_inputs,
     run_fuzzer,
     spaces,
 )
@@ -69,13 +68,13 @@ def test_byte_mutated_files_through_check_file(tmp_path: Path) -> None:
     run_fuzzer(one, max_examples=60)
 
 
-@pytest.mark.parametrize("path", regression_inputs(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", REGRESSIONS, ids=lambda p: p.name)
 def test_regressions(path: Path) -> None:
-    check_properties(path.read_text(encoding="utf-8", errors="replace"), str(ROOT / "examples"))
+    check_properties(path.read_text(encoding="utf-8", errors="replace"), str(EXAMPLES_DIR))
 
 
 def test_the_examples_are_formatted_to_the_same_space() -> None:
-    for path in sorted(ROOT.glob("examples/**/*.hps")):
+    for path in ALL_EXAMPLES:
         assert check_format(path.read_text(encoding="utf-8"), str(path.parent)) is not None
 
 
@@ -84,11 +83,11 @@ def test_the_examples_are_formatted_to_the_same_space() -> None:
 
 def _cli_sample(tmp_path: Path, count: int) -> list[Path]:
     """`count` mutated files (text and bytes) plus every regression input, on disk."""
-    out: list[Path] = list(regression_inputs())
+    out: list[Path] = list(REGRESSIONS)
 
     @given(text_case=mutated(), byte_case=byte_mutated())
     def collect(text_case: tuple[str, str], byte_case: tuple[bytes, str]) -> None:
-        if len(out) >= count + len(regression_inputs()):
+        if len(out) >= count + len(REGRESSIONS):
             return
         i = len(out)
         (tmp_path / f"t{i}.hps").write_text(text_case[0], encoding="utf-8", errors="replace")

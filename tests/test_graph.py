@@ -10,12 +10,10 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from corpora import EXAMPLES, EXAMPLES_DIR
 
 import hpdsl
 from hpdsl.cli import _graph
-
-ROOT = Path(__file__).parent.parent
-EXAMPLES = sorted((ROOT / "examples").glob("*.hps"))
 
 
 def _hpdsl(*args: str) -> subprocess.CompletedProcess[str]:
@@ -50,26 +48,26 @@ def test_dot_is_structurally_valid(path: Path) -> None:
 
 
 def test_dot_clusters_and_labels() -> None:
-    space = hpdsl.load(ROOT / "examples" / "classifier.hps")
+    space = hpdsl.load(EXAMPLES_DIR / "classifier.hps")
     dot = _graph.to_dot(_graph.build(space), "classifier")
     assert 'subgraph "cluster_preprocess" {' in dot
     assert '"model" -> "C" [label="model == svm"];' in dot
     assert '"kernel" -> "gamma" [label="kernel in {rbf, poly}"];' in dot
     assert '"C" [label="C ~ loguniform(0.001, 1000.0)"];' in dot
-    gb = hpdsl.load(ROOT / "examples" / "gradient_boosting.hps")
+    gb = hpdsl.load(EXAMPLES_DIR / "gradient_boosting.hps")
     dot = _graph.to_dot(_graph.build(gb), "gb")
     assert '"max_depth" -> "max_leaves" [label="high: 2 ** max_depth", style=dashed];' in dot
 
 
 def test_pydot_parses_the_dot_output() -> None:
     import pydot
-    space = hpdsl.load(ROOT / "examples" / "pipeline.hps")
+    space = hpdsl.load(EXAMPLES_DIR / "pipeline.hps")
     (graph,) = pydot.graph_from_dot_data(_graph.to_dot(_graph.build(space), "p"))
     assert graph.get_subgraph('"cluster_model"')
 
 
 def test_mermaid_structure() -> None:
-    space = hpdsl.load(ROOT / "examples" / "pipeline.hps")
+    space = hpdsl.load(EXAMPLES_DIR / "pipeline.hps")
     text = _graph.to_mermaid(_graph.build(space), "pipeline")
     lines = text.splitlines()
     assert lines[3] == "flowchart LR"
@@ -98,7 +96,7 @@ def test_json_round_trip(path: Path) -> None:
 
 
 def test_cli_formats_and_errors(tmp_path: Path) -> None:
-    path = str(ROOT / "examples" / "classifier.hps")
+    path = str(EXAMPLES_DIR / "classifier.hps")
     assert _hpdsl("graph", path).stdout.startswith("digraph")
     assert "flowchart LR" in _hpdsl("graph", "--format", "mermaid", path).stdout
     assert json.loads(_hpdsl("graph", "--format", "json", path).stdout)["directed"]

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from corpora import EXAMPLES
 
 import hpdsl
 
@@ -116,8 +117,8 @@ def test_encode_decode_round_trips_declared_values_exactly() -> None:
     assert space.coords.decode(x[None, :])[0][0] == cfg
 
 
-def test_default_without_declared_defaults_is_in_the_space() -> None:
-    space = hpdsl.load(Path(__file__).parents[1] / "examples" / "classifier.hps")
+def test_default_without_declared_defaults_is_in_the_space(examples_dir: Path) -> None:
+    space = hpdsl.load(examples_dir / "classifier.hps")
     cfg = space.default()
     assert cfg["C"] == 1.0 and cfg["preprocess"]["use_pca"] is False
     assert space.validate(cfg) == []
@@ -474,8 +475,8 @@ def test_validate_accepts_samples_and_rejects_non_dicts(rng: np.random.Generator
     assert space.validate([1, 2]) != []  # type: ignore[arg-type]
 
 
-def test_encode_decode_round_trip(rng: np.random.Generator) -> None:
-    space = hpdsl.load(Path(__file__).parents[1] / "examples" / "classifier.hps")
+def test_encode_decode_round_trip(rng: np.random.Generator, examples_dir: Path) -> None:
+    space = hpdsl.load(examples_dir / "classifier.hps")
     for cfg in space.sample(rng, 200):
         x, active = space.coords.encode(cfg)
         assert x.shape == active.shape == (len(space.coords.dimensions),)
@@ -510,7 +511,7 @@ def test_lark_own_parser_loop_builds_the_same_ast_as_the_fast_one() -> None:
     """The fast LALR loop reads lark internals; lark's public parser is the fallback."""
     from hpdsl.syntax import _parser
 
-    for path in sorted(Path("examples").glob("*.hps")):
+    for path in EXAMPLES:
         text = path.read_text()
         fast, _ = _parser.parse(text, str(path))
         with _parser._LOCK:

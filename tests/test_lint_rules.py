@@ -18,14 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from corpora import FIXTURES_DIR, LINT_FIXTURES
 
 import hpdsl
 from hpdsl.diagnostics import Diagnostic, Severity, Span
 from hpdsl.diagnostics._codes import CODES
 from hpdsl.syntax import SYNTAX_EXAMPLES, parse
-
-LINT_DIR = Path(__file__).parent / "fixtures" / "lint"
-FIXTURES = sorted(LINT_DIR.glob("*.hps"))
 
 _EXPECT = re.compile(
     r"#\s*expect:\s*(?P<code>HPS\d{3})\s+(?:(?P<file>\S+):)?(?P<line>\d+):(?P<col>\d+)"
@@ -79,7 +77,7 @@ def _show(d: Diagnostic) -> str:
     return f"{d.code} {d.span.file}:{d.span.line}:{d.span.column} {d.severity}: {d.message}"
 
 
-@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.stem for f in FIXTURES])
+@pytest.mark.parametrize("fixture", LINT_FIXTURES, ids=[f.stem for f in LINT_FIXTURES])
 def test_fixture_reports_exactly_its_expectations(fixture: Path) -> None:
     expected = expectations(fixture)
     space, diags, _ = hpdsl.check_file(str(fixture))
@@ -97,7 +95,7 @@ def test_fixture_reports_exactly_its_expectations(fixture: Path) -> None:
     assert (space is None) == has_error
 
 
-@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.stem for f in FIXTURES])
+@pytest.mark.parametrize("fixture", LINT_FIXTURES, ids=[f.stem for f in LINT_FIXTURES])
 def test_load_raises_exactly_when_there_are_errors(fixture: Path) -> None:
     diags = hpdsl.check_file(str(fixture)).diagnostics
     if any(d.is_error for d in diags):
@@ -110,15 +108,15 @@ def test_load_raises_exactly_when_there_are_errors(fixture: Path) -> None:
 
 
 def test_every_code_has_a_fixture() -> None:
-    covered = {e.code for f in FIXTURES for e in expectations(f)}
+    covered = {e.code for f in LINT_FIXTURES for e in expectations(f)}
     missing = sorted(set(CODES) - covered)
-    assert not missing, f"codes without a failing fixture in {LINT_DIR}: {missing}"
+    assert not missing, f"codes without a failing fixture in {FIXTURES_DIR / 'lint'}: {missing}"
     unknown = sorted(covered - set(CODES))
     assert not unknown, f"fixtures expect codes that do not exist: {unknown}"
 
 
 def test_there_is_a_clean_fixture() -> None:
-    assert any(not expectations(f) for f in FIXTURES)
+    assert any(not expectations(f) for f in LINT_FIXTURES)
 
 
 def test_the_code_decides_the_severity() -> None:
@@ -131,7 +129,7 @@ def test_the_code_decides_the_severity() -> None:
 
 
 def test_file_prefixes_name_the_code_they_test() -> None:
-    for fixture in FIXTURES:
+    for fixture in LINT_FIXTURES:
         prefix = fixture.stem.split("_")[0].upper()
         if prefix.startswith("HPS"):
             assert prefix in {e.code for e in expectations(fixture)}, fixture.name

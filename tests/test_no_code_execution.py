@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from corpora import ROOT
 from fuzz_harness import (
     HOSTILE_NAMES,
     HOSTILE_OPTIONS,
@@ -26,7 +27,6 @@ from fuzz_harness import (
 import hpdsl
 from hpdsl.storage import StorageError
 
-ROOT = Path(__file__).resolve().parents[1]
 SPACE = "x ~ uniform(0, 1)\n"
 
 
