@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from corpora import ROOT
 
 import hpdsl
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "hpdsl"
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
 

@@ -15,16 +15,15 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from corpora import EXAMPLES_DIR
 from scipy import stats
 
 import hpdsl
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 N = 10_000
 SEED = 20240607
 ALPHA = 1e-3
@@ -166,7 +165,7 @@ class Sampled:
     """A space, N configurations from it, and their flattened forms."""
 
     def __init__(self, name: str) -> None:
-        self.space = hpdsl.load(EXAMPLES / name)
+        self.space = hpdsl.load(EXAMPLES_DIR / name)
         self.configs = self.space.sample(SEED, N)
         self.rows = [flatten(c) for c in self.configs]
 

@@ -7,10 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from corpora import EXAMPLES_DIR, FIXTURES_DIR
+
 from hpdsl.diagnostics import CODES
 
-ROOT = Path(__file__).parent.parent
-LINT = ROOT / "tests" / "fixtures" / "lint"
+LINT = FIXTURES_DIR / "lint"
 
 
 def _sarif(*files: Path) -> tuple[int, dict[str, object]]:
@@ -22,7 +23,7 @@ def _sarif(*files: Path) -> tuple[int, dict[str, object]]:
 
 def test_structure() -> None:
     status, log = _sarif(LINT / "hps201_duplicate_declaration.hps",
-                         LINT / "hps206_label_shadows.hps", ROOT / "examples" / "classifier.hps")
+                         LINT / "hps206_label_shadows.hps", EXAMPLES_DIR / "classifier.hps")
     assert status == 1
     assert log["version"] == "2.1.0" and "sarif" in str(log["$schema"])
     (run,) = log["runs"]  # type: ignore[misc]
@@ -52,6 +53,6 @@ def test_structure() -> None:
 
 
 def test_clean_file_has_no_results() -> None:
-    status, log = _sarif(ROOT / "examples" / "pipeline.hps")
+    status, log = _sarif(EXAMPLES_DIR / "pipeline.hps")
     assert status == 0
     assert log["runs"][0]["results"] == []  # type: ignore[index]
