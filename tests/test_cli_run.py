@@ -273,3 +273,41 @@ def test_a_refused_space_change_leaves_the_study_resumable(project: Path) -> Non
     assert refused.returncode == 2 and "coordinates but the space has" in refused.stderr
     (project / "space.hps").write_text(SPACE, encoding="utf-8")
     assert "3 trials (3 ok" in run_search(project, "--no-progress", max_evals=3).stdout
+
+
+NUMPY_OBJECTIVE = """\
+import numpy as np
+
+
+def objective(config):
+    if config["kind"] == "b":
+        return config["max_depth"]
+    return {"loss": config["x"] ** 2, "folds": np.zeros(3), "best_iter": np.int64(7),
+            "model": object()}
+"""
+
+
+def test_numpy_results_and_the_traceback_of_a_failed_trial(project: Path) -> None:
+    (project / "np_obj.py").write_text(NUMPY_OBJECTIVE, encoding="utf-8")
+    proc = hpdsl_cli("run", "space.hps", "--objective", "np_obj.py:objective", "--max-evals",
+                     "8", "--storage", "sqlite:///runs/s.db", "--seed", "0", "--no-progress",
+                     cwd=project)
+    assert proc.returncode == 0, proc.stderr
+    assert "best_iter: 7" in proc.stdout and "folds: [0.0, 0.0, 0.0]" in proc.stdout
+    records = json.loads(hpdsl_cli("trials", "sqlite:///runs/s.db", "--format", "json",
+                                   cwd=project).stdout)
+    ok = next(r for r in records if r["state"] == "OK")
+    assert ok["result"]["best_iter"] == 7 and "model" in ok["result"]["not_stored"]
+    failed = next(r["number"] for r in records if r["state"] == "FAIL")
+    shown = hpdsl_cli("trials", "sqlite:///runs/s.db", "--study", "space", "--number",
+                      str(failed), cwd=project)
+    assert shown.returncode == 0
+    assert "error: KeyError: 'max_depth'" in shown.stdout
+    assert 'np_obj.py", line 6, in objective' in shown.stdout
+    assert 'return config["max_depth"]' in shown.stdout
+    one = json.loads(hpdsl_cli("trials", "sqlite:///runs/s.db", "--number", str(failed),
+                               "--format", "json", cwd=project).stdout)
+    assert one["number"] == failed and one["traceback"].rstrip().endswith(
+        "KeyError: 'max_depth'")
+    missing = hpdsl_cli("trials", "sqlite:///runs/s.db", "--number", "99", cwd=project)
+    assert missing.returncode == 2 and "no trial 99" in missing.stderr

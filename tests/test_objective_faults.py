@@ -8,6 +8,7 @@ objectives are module-level functions: spawned workers import them by name.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import signal
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import hpdsl
@@ -36,8 +38,45 @@ FAULTS = {  # fault -> the reason its trial fails with (None: an OK trial)
     "sleep": "timed out after 4 s",
     "osexit": "the worker died while evaluating this trial",
     "sigkill": "the worker died while evaluating this trial",
+    # results that raise while they are read, and BaseExceptions that are not Ctrl-C
+    "huge": "OverflowError: int too large to convert to float",
+    "deep": "RecursionError",
+    "badfloat": "ValueError: no float for you",
+    "badrepr": "the objective's result could not be read: ValueError: no repr",
+    "badstr": "BadStrError: <its message could not be read: ValueError>",
+    "cancelled": "CancelledError",
+    "generatorexit": "GeneratorExit",
+    # results a study file holds in part
+    "numpy": None,
+    "unstorable": None,
 }
 IN_WORKERS_ONLY = {"sleep", "osexit", "sigkill"}
+
+
+class BadFloat(float):
+    def __float__(self) -> float:
+        raise ValueError("no float for you")
+
+
+class BadRepr:
+    def __repr__(self) -> str:
+        raise ValueError("no repr")
+
+
+class BadStrError(Exception):
+    def __str__(self) -> str:
+        raise ValueError("no str")
+
+
+class Model:
+    """What an objective may return among its results; a study file cannot hold it."""
+
+
+def nested(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
 
 
 def faulty(cfg: dict[str, Any]) -> object:
@@ -67,6 +106,28 @@ def faulty(cfg: dict[str, Any]) -> object:
         os._exit(7)
     if fault == "sigkill":
         os.kill(os.getpid(), signal.SIGKILL)
+    return _odd(fault)
+
+
+def _odd(fault: str) -> object:
+    if fault == "huge":
+        return 10**400
+    if fault == "deep":
+        return nested(1000)
+    if fault == "badfloat":
+        return BadFloat(1.0)
+    if fault == "badrepr":
+        return BadRepr()
+    if fault == "badstr":
+        raise BadStrError()
+    if fault == "cancelled":
+        raise asyncio.CancelledError()
+    if fault == "generatorexit":
+        raise GeneratorExit()
+    if fault == "numpy":
+        return {"loss": np.float64(0.5), "folds": np.zeros(3), "best_iter": np.int64(7)}
+    if fault == "unstorable":
+        return {"loss": 0.25, "model": Model(), "trace": nested(200)}
     return 0.5
 
 
@@ -90,7 +151,17 @@ def assert_each_fault_recorded(trials: hpdsl.Trials, faults: list[str]) -> None:
             assert t.state == TrialState.OK and t.loss is not None and math.isfinite(t.loss)
         else:
             assert t.state == TrialState.FAIL, (t.config, t.state, t.error)
-            assert t.error is not None and t.error.startswith(reason), (t.config, t.error)
+            assert t.error is not None and reason in t.error, (t.config, t.error)
+    by_fault = {t.config["fault"]: t for t in trials}
+    if "numpy" in by_fault:
+        assert by_fault["numpy"].result == {"loss": 0.5, "folds": [0.0] * 3, "best_iter": 7}
+    if "unstorable" in by_fault:
+        t = by_fault["unstorable"]
+        assert t.loss == 0.25 and set(t.result["not_stored"]) == {"model", "trace"}
+    if "raise" in by_fault:
+        tb = by_fault["raise"].traceback
+        assert tb is not None and "in faulty" in tb and "the objective broke" in tb
+        assert "_fmin.py" not in tb  # it starts at the objective's frame
 
 
 def assert_consistent(path: Path) -> None:

@@ -187,20 +187,43 @@ def test_list_studies(tmp_path: Path) -> None:
         list_studies(f"sqlite:///{tmp_path}/missing.db")
 
 
-def test_values_that_are_not_json_are_refused_clearly(tmp_path: Path) -> None:
-    trials = hpdsl.Trials(f"sqlite:///{tmp_path}/s.db")
-    with pytest.raises(hpdsl.ConfigurationError) as err:
-        run(trials, 2, fn=lambda c: {"loss": 1.0, "model": {"weights": np.zeros(3)}})
-    message = str(err.value)
-    assert "trial 0: the result holds a ndarray at `model.weights`" in message
-    assert "JSON" in message and ".tolist()" in message
-    reopened = hpdsl.Trials(f"sqlite:///{tmp_path}/s.db")
-    assert reopened[0].state == TrialState.FAIL and reopened[0].error is not None
-    assert reopened[0].error.startswith("its result could not be stored: trial 0")
-    run(trials, 2)
+class Model:
+    """An object a study file cannot hold."""
+
+
+def test_numpy_results_are_stored_as_numbers_and_lists(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/s.db"
+    run(hpdsl.Trials(url), 2, fn=lambda c: {"loss": np.float32(0.5), "folds": np.zeros(3),
+                                            "best_iter": np.int64(7),
+                                            "curve": {"val": np.array([[1, 2]])}})
+    for t in hpdsl.Trials(url):
+        assert t.state == TrialState.OK and t.loss == 0.5
+        assert t.result == {"loss": 0.5, "folds": [0.0, 0.0, 0.0],
+                            "best_iter": 7, "curve": {"val": [[1, 2]]}}
+        assert t.attachments == {"folds": [0.0, 0.0, 0.0], "best_iter": 7,
+                                 "curve": {"val": [[1, 2]]}}
+        assert type(t.result["best_iter"]) is int
+
+
+def test_results_that_cannot_be_stored_are_dropped_with_a_note(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/s.db"
+    deep: list[object] = []
+    for _ in range(1000):
+        deep = [deep]
+    run(hpdsl.Trials(url), 2, fn=lambda c: {"loss": 1.0, "model": {"weights": Model()},
+                                            "by_epoch": {1: 0.5}, "deep": deep, "kept": 3})
+    for t in hpdsl.Trials(url):
+        assert t.state == TrialState.OK and t.loss == 1.0 and t.result["kept"] == 3
+        notes = t.result["not_stored"]
+        assert set(notes) == {"model", "by_epoch", "deep"}
+        assert "a Model at `model.weights` has no JSON form" in notes["model"]
+        assert "the key 1 (int, not a string)" in notes["by_epoch"]
+        assert "nested more than 100 deep" in notes["deep"]
+        assert set(t.attachments) == {"kept"}
+    trials = hpdsl.Trials(url)
     with pytest.raises(hpdsl.ConfigurationError, match=r"dict key 1 \(int, not str\)"):
         trials.attach(1, "by_epoch", {1: 0.5})
-    assert trials[1].state == TrialState.OK and trials[1].attachments == {}
+    assert trials[1].state == TrialState.OK and trials[1].attachments == {"kept": 3}
 
 
 def test_trials_pickle_by_reference(tmp_path: Path) -> None:
@@ -244,7 +267,7 @@ def test_a_version_1_file_is_migrated(tmp_path: Path) -> None:
     assert len(trials) == 1 and trials[0].loss == 0.25 and trials[0].config == {"n": 1}
     assert list(trials[0].active) == [True, True, False, True, False]
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert db.execute("SELECT metadata FROM studies").fetchone()[0] == (
         '{"direction": "minimize"}')
     run(trials, 3)

@@ -6,8 +6,10 @@ import argparse
 import csv
 import json
 import sys
+from typing import Any
 
-from ._common import error
+from ..search import Trials
+from ._common import error, integer_at_least
 from ._stored import StudyNotFound, add_storage_arguments, number, open_study, table
 
 DESCRIPTION = """\
@@ -19,12 +21,17 @@ result the objective returned (`result.KEY`).
 nested (`params`, `result`); csv has one column per key, as in the table.
 If the storage holds one study, --study may be left out.
 
+--number N shows one trial in full: its parameters, results, error and, for
+a trial whose objective raised, the traceback (its last 8,000 characters);
+with --format json, one object with a `traceback` key.
+
 Exit status: 0, or 2 if the storage or the study cannot be read."""
 EPILOG = """\
 examples:
   hpdsl trials sqlite:///runs/demo.db
   hpdsl trials sqlite:///runs/demo.db --study classifier --format csv > trials.csv
-  hpdsl trials sqlite:///runs/demo.db --format json | jq '.[] | select(.state == "OK")'"""
+  hpdsl trials sqlite:///runs/demo.db --format json | jq '.[] | select(.state == "OK")'
+  hpdsl trials sqlite:///runs/demo.db --study classifier --number 7   # why it failed"""
 
 BASE = ("number", "state", "loss", "duration", "error")
 
@@ -33,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_storage_arguments(parser)
     parser.add_argument("--format", choices=("table", "json", "csv"), default="table",
                         help="table for people (default), json or csv for programs")
+    parser.add_argument("--number", type=integer_at_least(0), metavar="N",
+                        help="show trial N in full, with the traceback of a failed one")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     except StudyNotFound as err:
         error(str(err))
         return 2
+    if args.number is not None:
+        return _one(trials, args.number, args.format)
     records = trials.to_records()
     columns = list(dict.fromkeys([*BASE, *(k for rec in records for k in rec)]))
     if args.format == "json":
@@ -56,4 +67,36 @@ def run(args: argparse.Namespace) -> int:
     else:
         shown = [c for c in columns if c != "error"] + ["error"]
         print(table(shown, [[number(rec.get(c)) for c in shown] for rec in records]))
+    return 0
+
+
+def _one(trials: Trials, n: int, form: str) -> int:
+    """Trial `n` in full; 2 if the study has no such trial."""
+    if n >= len(trials):
+        error(f"the study has {len(trials)} trials (numbered from 0): no trial {n}")
+        return 2
+    t = trials[n]
+    record: dict[str, Any] = {"number": t.number, "state": t.state.name, "loss": t.loss,
+              "duration": t.duration, "error": t.error, "params": t.params,
+              "result": {k: v for k, v in t.result.items() if k not in ("loss", "status")},
+              "traceback": t.traceback}
+    if form == "json":
+        print(json.dumps(record, indent=2, default=str))
+        return 0
+    if form == "csv":
+        flat = trials.to_records()[n]
+        writer = csv.DictWriter(sys.stdout, [*flat, "traceback"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerow({**flat, "traceback": t.traceback})
+        return 0
+    for key in BASE:
+        print(f"{key}: {number(record[key])}")
+    for part in ("params", "result"):
+        if record[part]:
+            print(f"{part}:")
+            for key, value in record[part].items():
+                print(f"  {key}: {number(value)}")
+    if t.traceback:
+        print("traceback:")
+        print("  " + t.traceback.rstrip("\n").replace("\n", "\n  "))
     return 0

@@ -14,7 +14,8 @@ import numpy as np
 from ..errors import ConfigurationError, SearchExhausted
 from ..storage import TrialState
 from ._base import Suggest
-from ._parallel import ExecutorRunner, ProcessSlots, Runner, exit_reason, run_async
+from ._failure import describe, exit_reason, traceback_text
+from ._parallel import ExecutorRunner, ProcessSlots, Runner, run_async
 from ._progress import Progress
 from ._study import SpaceLike, Study
 from ._trials import Trial, Trials
@@ -56,9 +57,12 @@ def fmin(fn: Callable[[dict[str, Any]], object], space: SpaceLike,
       same `trials` continues the sequence instead of replaying it.
     points_to_evaluate: configurations to try first (after the space's declared
       defaults); each is checked against the space before anything runs.
-    catch_eval_exceptions: if False, an exception from `fn` propagates once the
-      failed trial is recorded. `sys.exit` in `fn` fails its trial ("the objective
-      called sys.exit(3)") and the search goes on.
+    catch_eval_exceptions: if False, an exception from `fn` (any BaseException
+      but KeyboardInterrupt and SystemExit, e.g. asyncio.CancelledError) propagates
+      once the failed trial is recorded with its reason and traceback. `sys.exit`
+      in `fn` fails its trial ("the objective called sys.exit(3)") and the search
+      goes on. A result that raises while it is read (a loss of 10**400, a
+      `__float__` that raises) fails its trial and the search goes on.
     n_jobs: evaluate this many trials at once, each in a worker process of its own
       (-1: one per CPU); `fn` must be picklable (defined at module level; a script
       calls fmin under `if __name__ == "__main__":`). Results are told as they
@@ -177,8 +181,12 @@ def _evaluate(study: Study, trial: Trial, fn: Callable[[dict[str, Any]], object]
     except SystemExit as err:  # not an Exception: it would end the whole search
         study.tell(trial, state=TrialState.FAIL, error=exit_reason(err))
         return
-    except Exception as err:
-        study.tell(trial, state=TrialState.FAIL, error=f"{type(err).__name__}: {err}")
+    except KeyboardInterrupt:
+        raise
+    except BaseException as err:  # an Exception, or another BaseException (CancelledError)
+        frames = err.__traceback__.tb_next if err.__traceback__ is not None else None
+        study.tell(trial, state=TrialState.FAIL, error=describe(err),
+                   traceback=traceback_text(err, frames))
         if not catch:
             raise
         return

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 
 from ..errors import ConfigurationError, SearchExhausted
 from ..storage import TrialState
+from ._failure import describe, exit_reason, traceback_text
 from ._study import Study
 from ._trials import Trial
 from ._worker import Objective, call_loaded, ignore_sigint, load_objective
@@ -61,16 +62,6 @@ class Runner(Protocol):
 
     def close(self, abort: bool) -> None:
         """The search is over; `abort`: stop what still runs."""
-
-
-def describe(err: BaseException) -> str:
-    text = str(err)
-    return f"{type(err).__name__}: {text}" if text else type(err).__name__
-
-
-def exit_reason(err: SystemExit) -> str:
-    """The error of a trial whose objective called `sys.exit`."""
-    return f"the objective called sys.exit({'' if err.code is None else repr(err.code)})"
 
 
 def objective_name(fn: object) -> str:
@@ -333,23 +324,24 @@ def _finish(study: Study, runner: Runner, trial: Trial, future: cf.Future[Any],
     except cf.CancelledError:
         runner.release(future, worker_lost=False)
         study.tell(trial, state=TrialState.FAIL, error="cancelled")
-    except Exception as err:
-        lost = _worker_lost(err)
-        runner.release(future, worker_lost=lost)
-        error = (f"the worker died while evaluating this trial ({describe(err)})" if lost
-                 else describe(err))
-        study.tell(trial, state=TrialState.FAIL, error=error)
-        if not (lost or catch):
-            raise
     except SystemExit as err:
         # sys.exit in the objective (sent back by the worker): a failed trial, not our exit.
         runner.release(future, worker_lost=False)
         study.tell(trial, state=TrialState.FAIL, error=exit_reason(err))
-    except BaseException:
-        # KeyboardInterrupt raised by an objective running in a thread: stop as on Ctrl-C.
+    except KeyboardInterrupt:
+        # Raised by an objective running in a thread: stop as on Ctrl-C.
         runner.release(future, worker_lost=False)
         study.tell(trial, state=TrialState.INTERRUPTED, error="interrupted")
         raise
+    except BaseException as err:  # an Exception, or another BaseException (CancelledError)
+        lost = _worker_lost(err)
+        runner.release(future, worker_lost=lost)
+        error = (f"the worker died while evaluating this trial ({describe(err)})" if lost
+                 else describe(err))
+        study.tell(trial, state=TrialState.FAIL, error=error,
+                   traceback=None if lost else traceback_text(err))
+        if not (lost or catch):
+            raise
     else:
         runner.release(future, worker_lost=False)
         study.tell(trial, value)

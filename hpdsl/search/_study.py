@@ -21,6 +21,7 @@ from ..compile import Space
 from ..errors import AllTrialsFailed, ConfigurationError, SamplingError
 from ..storage import NumberTaken, TrialState
 from ._base import Suggest
+from ._failure import describe
 from ._trials import STATUS_FAIL, STATUS_OK, Trial, Trials
 
 SpaceLike = Space | str | os.PathLike[str]
@@ -172,12 +173,14 @@ class Study:
         return number, (config, batch.X[0].copy(), batch.active[0].copy())
 
     def tell(self, trial: Trial | int, value: object = None, *,
-             state: TrialState | None = None, error: str | None = None) -> Trial:
+             state: TrialState | None = None, error: str | None = None,
+             traceback: str | None = None) -> Trial:
         """Record a trial's result: a loss, or a dict with `loss`, `status` and extra keys.
 
         Anything that is not a finite loss (NaN, inf, None, a string, a dict without
         `loss`) makes the trial FAIL with the reason in `trial.error`. Pass
-        `state=TrialState.FAIL, error=...` to record a failure yourself, or
+        `state=TrialState.FAIL, error=...` (and the `traceback` text, if any) to record
+        a failure yourself, or
         `state=TrialState.INTERRUPTED` for a trial that was stopped before it finished
         (it does not count towards `max_evals`).
         """
@@ -192,9 +195,9 @@ class Study:
             if value is not None:
                 raise ConfigurationError("a FAIL trial has no value; give the reason as `error`")
             t.state, t.loss, t.error = state, None, error or "failed"
-            t.result = {"status": STATUS_FAIL}
+            t.result, t.traceback = {"status": STATUS_FAIL}, traceback
         else:
-            t.state, t.loss, t.result, t.error = outcome(value)
+            t.state, t.loss, t.result, t.error = read_outcome(value)
             t.attachments.update({k: v for k, v in t.result.items()
                                   if k not in ("loss", "status")})
         t.finished = datetime.now()
@@ -224,6 +227,16 @@ def _entropy(seed: np.random.Generator | int | None) -> int | None:
         return None
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     return int(rng.integers(2**63))
+
+
+def read_outcome(value: object) -> tuple[TrialState, float | None, dict[str, Any], str | None]:
+    """`outcome(value)`, or a failure if reading the value raised (a loss of 10**400,
+    an object whose `__float__` or `__repr__` raises, nesting too deep to show)."""
+    try:
+        return outcome(value)
+    except Exception as err:
+        return (TrialState.FAIL, None, {"status": STATUS_FAIL},
+                f"the objective's result could not be read: {describe(err)}")
 
 
 def outcome(value: object) -> tuple[TrialState, float | None, dict[str, Any], str | None]:

@@ -52,10 +52,10 @@ class Trial:
 
     config: the configuration as the objective received it. loss: set only when
     the state is OK. result: what the objective returned, as a dict. error: why
-    a FAIL or INTERRUPTED trial has no loss. x / active: its coordinates, for the
-    search algorithms. params: the configuration flattened to the space's names,
-    for tables. attachments: extra results (the objective's extra keys, or
-    anything user code stores there).
+    a FAIL or INTERRUPTED trial has no loss; traceback: where the objective raised
+    (text, bounded). x / active: its coordinates, for the search algorithms. params:
+    the configuration flattened to the space's names, for tables. attachments: extra
+    results (the objective's extra keys, or anything user code stores there).
     """
 
     number: int
@@ -70,6 +70,7 @@ class Trial:
     started: datetime = field(default_factory=datetime.now, repr=False)
     finished: datetime | None = field(default=None, repr=False)
     attachments: dict[str, Any] = field(default_factory=dict, repr=False)
+    traceback: str | None = field(default=None, repr=False)
 
     @property
     def duration(self) -> float | None:

@@ -60,7 +60,13 @@ def _v1_to_v2(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX trials_state ON trials (study_id, state)")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1, _v1_to_v2)
+def _v2_to_v3(db: sqlite3.Connection) -> None:
+    """Version 3: the traceback of a trial whose objective raised (text, bounded)."""
+    db.execute("ALTER TABLE trials ADD COLUMN traceback TEXT")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1, _v1_to_v2,
+                                                                 _v2_to_v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -30,6 +30,7 @@ import numpy as np
 from ..errors import ConfigurationError
 from ._base import ListedStorage, NumberTaken, StorageError, Trial, TrialState, sha256
 from ._schema import connect, connect_readonly
+from ._storable import keep_storable
 
 T = TypeVar("T")
 
@@ -37,7 +38,7 @@ RETRY_DEADLINE_S = 60.0  # on top of SQLite's own busy timeout
 INTERRUPTED_ERROR = "interrupted: the process running it stopped"
 
 _COLUMNS = ("number, state, config, params, x, active, loss, result, error, attachments, "
-            "started, finished, worker")
+            "started, finished, worker, traceback")
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class SQLiteStorage(ListedStorage):
         return self._insert(trial, max_trials, number)
 
     def update(self, trial: Trial) -> None:
+        keep_storable(trial)
         try:
             values = _encode_outcome(trial)
         except ConfigurationError as err:
@@ -114,7 +116,8 @@ class SQLiteStorage(ListedStorage):
 
         def write(db: sqlite3.Connection) -> None:
             db.execute("UPDATE trials SET state = ?, loss = ?, result = ?, error = ?, "
-                       "attachments = ?, finished = ? WHERE study_id = ? AND number = ?",
+                       "attachments = ?, finished = ?, traceback = ? "
+                       "WHERE study_id = ? AND number = ?",
                        (*values, self._study_id, trial.number))
 
         with self._lock:
@@ -156,6 +159,7 @@ class SQLiteStorage(ListedStorage):
     # --- internals ----------------------------------------------------------------------
     def _insert(self, trial: Trial, max_trials: int | None, expected: int | None) -> bool:
         fixed = _encode_fixed(trial)
+        keep_storable(trial)
         outcome = _encode_outcome(trial)
 
         def write(db: sqlite3.Connection) -> bool:
@@ -171,10 +175,10 @@ class SQLiteStorage(ListedStorage):
                 if number - interrupted >= max_trials:
                     return False
             db.execute(f"INSERT INTO trials (study_id, {_COLUMNS}) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (self._study_id, number, int(trial.state), *fixed[:4], outcome[1],
                         outcome[2], outcome[3], outcome[4], fixed[4], outcome[5],
-                        self._worker))
+                        self._worker, outcome[6]))
             return True
 
         with self._lock:
@@ -306,11 +310,13 @@ def _encode_fixed(t: Trial) -> tuple[str, str, bytes, bytes, str]:
             t.started.isoformat())
 
 
-def _encode_outcome(t: Trial) -> tuple[int, float | None, str, str | None, str, str | None]:
-    """What `update` rewrites: state, loss, result, error, attachments, finished."""
+def _encode_outcome(t: Trial) -> tuple[int, float | None, str, str | None, str, str | None,
+                                        str | None]:
+    """What `update` rewrites: state, loss, result, error, attachments, finished,
+    traceback."""
     return (int(t.state), t.loss, to_json(t.result, f"trial {t.number}: the result"), t.error,
             to_json(t.attachments, f"trial {t.number}: the attachments"),
-            t.finished.isoformat() if t.finished is not None else None)
+            t.finished.isoformat() if t.finished is not None else None, t.traceback)
 
 
 def _decode(row: tuple[Any, ...]) -> tuple[Trial, str | None]:
@@ -320,7 +326,7 @@ def _decode(row: tuple[Any, ...]) -> tuple[Trial, str | None]:
     otherwise raises BadRow naming the column, so that no reader trips over it later.
     """
     (number, state, config, params, x, active, loss, result, error, attachments, started,
-     finished, worker) = row
+     finished, worker, traceback) = row
     if not isinstance(number, int):
         raise BadRow("number", f"not an integer: {number!r:.40}")
     if not isinstance(x, bytes) or len(x) % 8:
@@ -331,6 +337,8 @@ def _decode(row: tuple[Any, ...]) -> tuple[Trial, str | None]:
         raise BadRow("loss", f"not a number: {loss!r:.40}")
     if error is not None and not isinstance(error, str):
         raise BadRow("error", f"not text: {error!r:.40}")
+    if traceback is not None and not isinstance(traceback, str):
+        raise BadRow("traceback", f"not text: {traceback!r:.40}")
     if worker is not None and not _WORKER.fullmatch(str(worker)):
         raise BadRow("worker", f"not host:pid:start: {worker!r:.40}")
     try:
@@ -343,7 +351,7 @@ def _decode(row: tuple[Any, ...]) -> tuple[Trial, str | None]:
                   _json_object(params, "params"), trial_state, loss,
                   _json_object(result, "result"), error, _date(started, "started"),
                   _date(finished, "finished") if finished is not None else None,
-                  _json_object(attachments, "attachments"))
+                  _json_object(attachments, "attachments"), traceback)
     return trial, worker
 
 
