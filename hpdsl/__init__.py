@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .search import (
         STATUS_FAIL,
         STATUS_OK,
+        RunningTrial,
         Study,
         Trial,
         Trials,
@@ -53,7 +54,8 @@ _WHERE = {
     "AllTrialsFailed": ".errors", "ConfigurationError": ".errors", "HpsError": ".errors",
     "SamplingError": ".errors", "SearchExhausted": ".errors", "SpaceError": ".errors",
     "format_source": ".format",
-    "STATUS_FAIL": ".search", "STATUS_OK": ".search", "Study": ".search", "Trial": ".search",
+    "STATUS_FAIL": ".search", "STATUS_OK": ".search", "RunningTrial": ".search",
+    "Study": ".search", "Trial": ".search",
     "Trials": ".search", "TrialState": ".search", "anneal": ".search",
     "early_stop": ".search", "fmin": ".search", "grid": ".search", "rand": ".search",
     "tpe": ".search",
@@ -64,7 +66,8 @@ __all__ = [
     "SamplingError", "Severity", "Space", "SpaceError", "Span", "__version__", "check_file",
     "check_text", "format_source", "load", "loads",
     # search
-    "AllTrialsFailed", "STATUS_FAIL", "STATUS_OK", "SearchExhausted", "Study", "Trial",
+    "AllTrialsFailed", "RunningTrial", "STATUS_FAIL", "STATUS_OK", "SearchExhausted", "Study",
+    "Trial",
     "TrialState", "Trials", "anneal", "early_stop", "fmin", "grid", "rand", "tpe",
 ]
 

@@ -311,3 +311,17 @@ def test_numpy_results_and_the_traceback_of_a_failed_trial(project: Path) -> Non
         "KeyError: 'max_depth'")
     missing = hpdsl_cli("trials", "sqlite:///runs/s.db", "--number", "99", cwd=project)
     assert missing.returncode == 2 and "no trial 99" in missing.stderr
+
+
+def test_a_file_objective_that_takes_the_trial_gets_it_in_workers_too(project: Path) -> None:
+    (project / "ckpt.py").write_text(
+        "def objective(config, trial):\n"
+        "    return {'loss': config['x'] ** 2, 'folder': f'{trial.study_name}/{trial.number}'}\n",
+        encoding="utf-8")
+    for jobs in ("1", "2"):
+        proc = run_search(project, "--no-progress", "--n-jobs", jobs, "--objective",
+                          "ckpt.py:objective", "--study", f"jobs{jobs}", max_evals=4)
+        assert proc.returncode == 0, proc.stderr
+        records = json.loads(hpdsl_cli("trials", "sqlite:///runs/s.db", "--study",
+                                       f"jobs{jobs}", "--format", "json", cwd=project).stdout)
+        assert [r["result"]["folder"] for r in records] == [f"jobs{jobs}/{n}" for n in range(4)]

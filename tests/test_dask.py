@@ -13,8 +13,9 @@ from hpdsl import TrialState
 distributed = pytest.importorskip("dask.distributed")
 
 
-def objective(cfg: dict[str, Any]) -> dict[str, Any]:
-    return {"loss": (cfg["x"] - 0.3) ** 2 + cfg["k"], "pid": os.getpid()}
+def objective(cfg: dict[str, Any], trial: hpdsl.RunningTrial) -> dict[str, Any]:
+    return {"loss": (cfg["x"] - 0.3) ** 2 + cfg["k"], "pid": os.getpid(),
+            "number": trial.number}
 
 
 def test_a_study_runs_end_to_end_on_a_dask_cluster() -> None:
@@ -30,3 +31,4 @@ def test_a_study_runs_end_to_end_on_a_dask_cluster() -> None:
     assert len({repr(t.config) for t in trials}) == 10
     assert best == trials.best_trial.config  # type: ignore[union-attr]
     assert os.getpid() not in {t.attachments["pid"] for t in trials}  # ran on the workers
+    assert [t.attachments["number"] for t in trials] == list(range(10))  # the running trial

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import os
 import re
 import sys
@@ -23,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-Objective = Callable[[dict[str, Any]], object]
+Objective = Callable[..., object]
 
 
 class ObjectiveError(Exception):
@@ -69,8 +70,13 @@ class FileObjective:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["path"], state["name"])  # type: ignore[misc]
 
-    def __call__(self, config: dict[str, Any]) -> object:
-        return self.load()(config)
+    def __call__(self, config: dict[str, Any], *trial: object) -> object:
+        return self.load()(config, *trial)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        """The function's: fmin passes the running trial if the function takes it."""
+        return inspect.signature(self.load())
 
     def load(self) -> Objective:
         """Execute the file (the first time) and return the function."""

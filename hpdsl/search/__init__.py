@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from . import anneal, early_stop, grid, rand, tpe
     from ._base import History, Suggest
     from ._fmin import fmin
+    from ._running import RunningTrial
     from ._study import Study
     from ._trials import (
         STATUS_FAIL,
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 _WHERE = {
     "AllTrialsFailed": "..errors", "SearchExhausted": "..errors",
     "History": "._base", "Suggest": "._base", "TrialState": "..storage",
-    "fmin": "._fmin", "Study": "._study",
+    "fmin": "._fmin", "RunningTrial": "._running", "Study": "._study",
     "STATUS_FAIL": "._trials", "STATUS_OK": "._trials", "InMemoryStorage": "._trials",
     "Trial": "._trials", "Trials": "._trials", "TrialStorage": "._trials",
 }
@@ -42,6 +43,7 @@ __getattr__ = lazy_getattr(__name__, globals(), _MODULES, _WHERE)
 
 __all__ = [
     "STATUS_FAIL", "STATUS_OK", "AllTrialsFailed", "History", "InMemoryStorage",
-    "SearchExhausted", "Study", "Suggest", "Trial", "TrialState", "TrialStorage", "Trials",
+    "RunningTrial", "SearchExhausted", "Study", "Suggest", "Trial", "TrialState",
+    "TrialStorage", "Trials",
     "anneal", "early_stop", "fmin", "grid", "rand", "tpe",
 ]

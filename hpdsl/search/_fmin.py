@@ -17,13 +17,15 @@ from ._base import Suggest
 from ._failure import describe, exit_reason, traceback_text
 from ._parallel import ExecutorRunner, ProcessSlots, Runner, run_async
 from ._progress import Progress
+from ._running import takes_trial
 from ._study import SpaceLike, Study
 from ._trials import Trial, Trials
 
 EarlyStopFn = Callable[..., Any]
+Callback = Callable[[Trials, Trial], object]
 
 
-def fmin(fn: Callable[[dict[str, Any]], object], space: SpaceLike,
+def fmin(fn: Callable[..., object], space: SpaceLike,
          algo: Suggest | None = None, max_evals: int | None = None,
          timeout: float | None = None, loss_threshold: float | None = None,
          trials: Trials | None = None, rstate: np.random.Generator | int | None = None,
@@ -31,10 +33,13 @@ def fmin(fn: Callable[[dict[str, Any]], object], space: SpaceLike,
          points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
          catch_eval_exceptions: bool = False, show_progressbar: bool = True,
          n_jobs: int | None = None, executor: Executor | Any | None = None,
-         trial_timeout: float | None = None) -> dict[str, Any]:
+         trial_timeout: float | None = None,
+         callbacks: Sequence[Callback] | None = None) -> dict[str, Any]:
     """Minimize `fn` over `space`; return the best configuration found.
 
-    fn: takes a configuration dict; returns a loss, or a dict with `loss`,
+    fn: takes a configuration dict (and, if it has a second positional parameter
+      without a default, the running trial: `hpdsl.RunningTrial`, with `number`,
+      `config`, `study_name` and `storage`); returns a loss, or a dict with `loss`,
       `status` (STATUS_OK / STATUS_FAIL) and extra keys, which are kept in the
       trial's `result` and `attachments`. Raising, NaN, inf or anything that is
       not a loss makes a failed trial with the reason in `trial.error`.
@@ -71,6 +76,9 @@ def fmin(fn: Callable[[dict[str, Any]], object], space: SpaceLike,
     executor: evaluate on this `concurrent.futures.Executor` or Dask `Client`
       instead, n_jobs (default: its worker count) trials at a time. The search
       itself stays here; the executor is not shut down.
+    callbacks: functions called as `callback(trials, trial)` after each trial
+      finishes (OK, FAIL or timed out), in the order given; an exception from one
+      stops the search.
     trial_timeout: seconds after which an evaluation is given up and its trial
       fails ("timed out"). Without an executor the objective then runs in worker
       processes even for n_jobs=1, so that a stuck one can be killed.
@@ -96,16 +104,19 @@ def fmin(fn: Callable[[dict[str, Any]], object], space: SpaceLike,
             study.enqueue(point)
 
     bar = Progress(show_progressbar, max_evals, len(study.trials))
-    rules = _Rules(study.trials, bar, max_evals, timeout, loss_threshold, early_stop_fn)
+    rules = _Rules(study.trials, bar, max_evals, timeout, loss_threshold, early_stop_fn,
+                   list(callbacks or ()))
+    with_trial = takes_trial(fn)
     try:
         if executor is None and jobs == 1 and trial_timeout is None:
-            _run_serial(study, fn, rules, catch_eval_exceptions)
+            _run_serial(study, fn, rules, catch_eval_exceptions, with_trial)
         else:
             runner: Runner = (ProcessSlots(fn, jobs) if executor is None
                               else ExecutorRunner(executor, fn, n_jobs and jobs))
             run_async(study, runner, may_start=rules.may_start, max_trials=rules.max_evals,
                       told=rules.told,
-                      trial_timeout=trial_timeout, catch=catch_eval_exceptions)
+                      trial_timeout=trial_timeout, catch=catch_eval_exceptions,
+                      with_trial=with_trial)
     except KeyboardInterrupt:
         pass  # while the workers were starting: no trial had begun
     finally:
@@ -130,11 +141,12 @@ class _Rules:
 
     def __init__(self, trials: Trials, bar: Progress, max_evals: int | None,
                  timeout: float | None, loss_threshold: float | None,
-                 early_stop_fn: EarlyStopFn | None) -> None:
+                 early_stop_fn: EarlyStopFn | None, callbacks: list[Callback]) -> None:
         self.trials, self.bar = trials, bar
         self.max_evals, self.loss_threshold, self.early_stop_fn = (max_evals, loss_threshold,
                                                                    early_stop_fn)
         self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.callbacks = callbacks
         self.stop_args: tuple[Any, ...] = ()
         self.stopped = False
 
@@ -150,15 +162,17 @@ class _Rules:
                     and best.loss is not None and best.loss <= self.loss_threshold)
 
     def told(self, trial: Trial) -> None:
-        """A trial finished: show it, and ask the early-stopping rule."""
+        """A trial finished: show it, call the callbacks, ask the early-stopping rule."""
         self.bar.update(self.trials)
+        for callback in self.callbacks:
+            callback(self.trials, trial)
         if self.early_stop_fn is not None and not self.stopped:
             self.stopped, self.stop_args = _early_stop(self.early_stop_fn, self.trials,
                                                        self.stop_args)
 
 
-def _run_serial(study: Study, fn: Callable[[dict[str, Any]], object], rules: _Rules,
-                catch: bool) -> None:
+def _run_serial(study: Study, fn: Callable[..., object], rules: _Rules, catch: bool,
+                with_trial: bool) -> None:
     running: Trial | None = None
     try:
         while rules.may_start():
@@ -166,7 +180,7 @@ def _run_serial(study: Study, fn: Callable[[dict[str, Any]], object], rules: _Ru
                 running = study.ask(max_trials=rules.max_evals)
             except SearchExhausted:
                 break
-            _evaluate(study, running, fn, catch)
+            _evaluate(study, running, fn, catch, with_trial)
             rules.told(running)
             running = None
     except KeyboardInterrupt:
@@ -174,10 +188,11 @@ def _run_serial(study: Study, fn: Callable[[dict[str, Any]], object], rules: _Ru
             study.tell(running, state=TrialState.INTERRUPTED, error="interrupted")
 
 
-def _evaluate(study: Study, trial: Trial, fn: Callable[[dict[str, Any]], object],
-              catch: bool) -> None:
+def _evaluate(study: Study, trial: Trial, fn: Callable[..., object], catch: bool,
+              with_trial: bool) -> None:
     try:
-        value = fn(copy.deepcopy(trial.config))
+        value = (fn(copy.deepcopy(trial.config), study.running_trial(trial)) if with_trial
+                 else fn(copy.deepcopy(trial.config)))
     except SystemExit as err:  # not an Exception: it would end the whole search
         study.tell(trial, state=TrialState.FAIL, error=exit_reason(err))
         return

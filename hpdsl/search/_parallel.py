@@ -35,6 +35,7 @@ from typing import Any, Protocol
 from ..errors import ConfigurationError, SearchExhausted
 from ..storage import TrialState
 from ._failure import describe, exit_reason, traceback_text
+from ._running import RunningTrial
 from ._study import Study
 from ._trials import Trial
 from ._worker import Objective, call_loaded, ignore_sigint, load_objective
@@ -49,7 +50,8 @@ class Runner(Protocol):
 
     capacity: int
 
-    def submit(self, config: dict[str, Any]) -> cf.Future[Any]: ...
+    def submit(self, config: dict[str, Any], trial: RunningTrial | None) -> cf.Future[Any]:
+        """Evaluate `fn(config)`, or `fn(config, trial)` when a trial is given."""
 
     def started(self, future: cf.Future[Any]) -> float | None:
         """When the evaluation could start (monotonic clock); None while its worker starts."""
@@ -160,9 +162,9 @@ class ProcessSlots:
                 "module or a script file (not in an interactive session), or pass "
                 "executor=ThreadPoolExecutor(...)")
 
-    def submit(self, config: dict[str, Any]) -> cf.Future[Any]:
+    def submit(self, config: dict[str, Any], trial: RunningTrial | None) -> cf.Future[Any]:
         slot = self._free.pop()
-        future = slot.pool.submit(call_loaded, config)
+        future = slot.pool.submit(call_loaded, config, *([trial] if trial else []))
         self._busy[future] = slot
         return future
 
@@ -218,8 +220,9 @@ class ExecutorRunner:
         self.capacity = n_jobs if n_jobs is not None else _worker_count(executor)
         self._submitted: dict[cf.Future[Any], float] = {}
 
-    def submit(self, config: dict[str, Any]) -> cf.Future[Any]:
-        future = self._executor.submit(self._fn, copy.deepcopy(config))
+    def submit(self, config: dict[str, Any], trial: RunningTrial | None) -> cf.Future[Any]:
+        future = self._executor.submit(self._fn, copy.deepcopy(config),
+                                       *([trial] if trial else []))
         self._submitted[future] = time.monotonic()
         return future
 
@@ -262,7 +265,7 @@ class _InFlight:
 
 def run_async(study: Study, runner: Runner, *, may_start: Callable[[], bool],
               max_trials: int | None, told: Callable[[Trial], None],
-              trial_timeout: float | None, catch: bool) -> None:
+              trial_timeout: float | None, catch: bool, with_trial: bool = False) -> None:
     """Keep `runner.capacity` trials in flight until `may_start` says no more, telling
     each result as it arrives (`told` runs after each one).
 
@@ -270,6 +273,7 @@ def run_async(study: Study, runner: Runner, *, may_start: Callable[[], bool],
     on. An exception from the objective fails its trial and, unless `catch`, ends the
     run: the trials still in flight fail as cancelled and the exception propagates.
     Ctrl-C marks the trials in flight INTERRUPTED, stops the workers and returns.
+    `with_trial`: the objective also receives the running trial.
     """
     inflight: dict[cf.Future[Any], _InFlight] = {}
     exhausted = False
@@ -282,7 +286,8 @@ def run_async(study: Study, runner: Runner, *, may_start: Callable[[], bool],
                     exhausted = True
                     break
                 try:
-                    future = runner.submit(trial.config)
+                    future = runner.submit(trial.config, study.running_trial(trial)
+                                           if with_trial else None)
                 except BaseException as err:
                     study.tell(trial, state=TrialState.FAIL,
                                error=f"could not be submitted: {describe(err)}")

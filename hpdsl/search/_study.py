@@ -22,6 +22,7 @@ from ..errors import AllTrialsFailed, ConfigurationError, SamplingError
 from ..storage import NumberTaken, TrialState
 from ._base import Suggest
 from ._failure import describe
+from ._running import RunningTrial
 from ._trials import STATUS_FAIL, STATUS_OK, Trial, Trials
 
 SpaceLike = Space | str | os.PathLike[str]
@@ -203,6 +204,14 @@ class Study:
         t.finished = datetime.now()
         self.trials._save(t)
         return t
+
+    def running_trial(self, trial: Trial | int) -> RunningTrial:
+        """The handle an objective receives as its second argument for this trial:
+        its number, configuration, study name and storage URL; picklable."""
+        t = self.trials[trial] if isinstance(trial, int) else trial
+        storage = self.trials.storage
+        return RunningTrial(t.number, copy.deepcopy(t.config), storage.study_name,
+                            storage.url)
 
     @property
     def best_trial(self) -> Trial | None:

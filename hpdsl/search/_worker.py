@@ -13,7 +13,7 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
-Objective = Callable[[dict[str, Any]], object]
+Objective = Callable[..., object]
 
 # The objective, unpickled once per worker process by `load_objective`.
 _loaded: dict[str, Objective] = {}
@@ -33,8 +33,10 @@ def load_objective(payload: bytes) -> tuple[int, str | None]:
     return os.getpid(), None
 
 
-def call_loaded(config: dict[str, Any]) -> object:
+def call_loaded(config: dict[str, Any], *trial: object) -> object:
+    """Call the loaded objective with the configuration (and the running trial, for an
+    objective that takes it)."""
     fn = _loaded.get("fn")
     if fn is None:
         raise RuntimeError("the objective was not loaded in this worker process")
-    return fn(config)
+    return fn(config, *trial)

@@ -90,6 +90,8 @@ class TrialStorage(abc.ABC):
     """
 
     label = "these trials"  # how error messages name the study
+    study_name: str | None = None  # the study's name in a storage that holds several
+    url: str | None = None  # how another process opens this storage (None: it cannot)
     _space_source: str | None = None
 
     @abc.abstractmethod

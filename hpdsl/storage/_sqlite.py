@@ -68,6 +68,7 @@ class SQLiteStorage(ListedStorage):
     def _open(self, path: Path, study: str, readonly: bool) -> None:
         self.path, self.study, self.readonly = path, study, readonly
         self.label = f"study `{study}` in {path}"
+        self.study_name, self.url = study, f"sqlite:///{path}"
         self._lock = threading.RLock()  # one transaction at a time on the connection
         self._db = connect_readonly(path) if readonly else connect(path)
         self._worker = _worker_id()
