@@ -19,7 +19,7 @@ import numpy as np
 from .._load import load, loads
 from ..compile import Space
 from ..errors import AllTrialsFailed, ConfigurationError, SamplingError
-from ..storage import NumberTaken, TrialState
+from ..storage import NumberTaken, StorageError, TrialState
 from ._base import Suggest
 from ._failure import describe
 from ._running import RunningTrial
@@ -192,17 +192,22 @@ class Study:
             raise ConfigurationError(f"trial {t.number} is already finished ({t.state.name})")
         if state == TrialState.RUNNING:
             raise ConfigurationError("tell records a finished trial: state must be OK or FAIL")
+        if state in (TrialState.FAIL, TrialState.INTERRUPTED) and value is not None:
+            raise ConfigurationError("a FAIL trial has no value; give the reason as `error`")
+        before = copy.copy(t.__dict__)
         if state in (TrialState.FAIL, TrialState.INTERRUPTED):
-            if value is not None:
-                raise ConfigurationError("a FAIL trial has no value; give the reason as `error`")
             t.state, t.loss, t.error = state, None, error or "failed"
             t.result, t.traceback = {"status": STATUS_FAIL}, traceback
         else:
             t.state, t.loss, t.result, t.error = read_outcome(value)
-            t.attachments.update({k: v for k, v in t.result.items()
-                                  if k not in ("loss", "status")})
+            t.attachments = {**t.attachments, **{k: v for k, v in t.result.items()
+                                                 if k not in ("loss", "status")}}
         t.finished = datetime.now()
-        self.trials._save(t)
+        try:
+            self.trials._save(t)
+        except StorageError:
+            t.__dict__.update(before)  # not written (a full disk): the trial is still running
+            raise
         return t
 
     def running_trial(self, trial: Trial | int) -> RunningTrial:
