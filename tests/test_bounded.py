@@ -10,6 +10,7 @@ up. The time and memory each limit takes are measured by benchmarks/bench_limits
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
@@ -176,3 +177,112 @@ def test_a_stored_space_is_held_to_the_same_limits(tmp_path: Path) -> None:
     with pytest.raises(hpdsl.SpaceError) as caught:
         load_recorded(recorded)
     assert [d.code for d in caught.value.diagnostics] == ["HPS003"]
+
+
+# --- 4. coordinates x samples ------------------------------------------------------------
+
+def test_sampling_beyond_the_value_budget_is_refused_before_drawing(tmp_path: Path) -> None:
+    """20,000 samples of 1,000 coordinates (20 million values, some 2 GB of dicts)."""
+    code = ("import hpdsl\n"
+            "space = hpdsl.loads('for i in 1..1000 {\\n    u[i] ~ uniform(0, 1)\\n}\\n')\n"
+            "try:\n"
+            "    space.sample(0, 20_000)\n"
+            "except hpdsl.ConfigurationError as err:\n"
+            "    print(err)\n")
+    proc = run("-c", code, cwd=tmp_path, memory=1 << 30)
+    assert proc.stdout.strip() == (
+        "20,000 rows of 1,000 coordinates would be 20,000,000 values at once, above the limit "
+        "of 10,000,000: use at most 10,000 rows at a time"), proc.stderr
+
+
+def test_hpdsl_sample_streams_what_one_call_could_not_hold(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With the budget lowered to 20,000 values, 50 samples of 1,000 coordinates are too
+    many for one call, and `hpdsl sample` prints them all, a few at a time."""
+    from hpdsl.cli import _sample, main
+    from hpdsl.compile import _program
+    monkeypatch.setattr(_program, "MAX_VALUES", 20_000)
+    monkeypatch.setattr(_sample, "CHUNK_VALUES", 5_000)
+    path = tmp_path / "wide.hps"
+    path.write_text("for i in 1..1000 {\n    u[i] ~ uniform(0, 1)\n}\n")
+    with pytest.raises(hpdsl.ConfigurationError, match="above the limit of 20,000"):
+        hpdsl.load(path).sample(0, 50)
+    assert main(["sample", str(path), "-n", "50", "--seed", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 50 and len(set(lines)) == 50
+    assert all(len(json.loads(line)["u"]) == 1000 for line in lines)
+
+
+def test_lint_of_a_wide_space_samples_fewer_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks that sample the whole space stay within the budget too."""
+    from hpdsl.compile import _program
+    monkeypatch.setattr(_program, "MAX_VALUES", 20_000)
+    text = ("for i in 1..1000 {\n    u[i] ~ uniform(0, 1)\n}\n"
+            "forbid u[1] > 0.5 and u[2] > 0.5 and u[3] > 0.5\n")
+    space, diags, _ = hpdsl.check_text(text)
+    assert space is not None, diags
+
+
+# --- 5. whole-dimension arrays -----------------------------------------------------------
+
+def test_show_counts_a_billion_integers_without_listing_them(tmp_path: Path) -> None:
+    (tmp_path / "big.hps").write_text("x ~ randint(0, 1000000000)\n"
+                                      "y ~ quniform(0, 1e300, 1)\nz ~ randint(0, 10**8)\n")
+    proc = run("show", "big.hps", cwd=tmp_path, memory=1 << 30)
+    assert proc.returncode == 0, proc.stderr
+    size = (10**9 + 1) * (int(1e300) + 1) * (10**8 + 1)
+    assert f"Size: {size:,} configurations" in proc.stdout
+
+
+def test_grid_refuses_a_huge_dimension_with_a_message(tmp_path: Path) -> None:
+    (tmp_path / "big.hps").write_text("x ~ randint(0, 1000000000)\n")
+    (tmp_path / "obj.py").write_text("def f(config):\n    return 0.0\n")
+    proc = run("run", "big.hps", "--objective", "obj.py:f", "--algo", "grid",
+               "--max-evals", "3", "--no-progress", cwd=tmp_path, memory=1 << 30)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ("hpdsl: error: grid search: the grid has more than "
+                                   "5000000 configurations")
+
+
+def test_dependent_and_structural_huge_ranges_are_counted_or_refused(tmp_path: Path) -> None:
+    code = ("import hpdsl\n"
+            "s = hpdsl.loads('n ~ randint(1, 3)\\nx ~ randint(0, n * 10**9)\\n')\n"
+            "print(s.size())\n"
+            "s = hpdsl.loads('x ~ randint(0, 10**9)\\nif x > 5 then y ~ choice(a, b)\\n')\n"
+            "try:\n"
+            "    s.size()\n"
+            "except hpdsl.HpsError as err:\n"
+            "    print(err)\n")
+    proc = run("-c", code, cwd=tmp_path, memory=1 << 30)
+    assert proc.stdout.splitlines() == [str(10**9 + 1 + 2 * 10**9 + 1 + 3 * 10**9 + 1),
+                                        "the space is too large to count exactly"]
+
+
+# --- 6. long strings ---------------------------------------------------------------------
+
+def test_a_long_string_is_shared_by_every_sample(tmp_path: Path) -> None:
+    """A 1 MB option (and a 1 MB derived value) sampled 1,000 times: one string each, not
+    a copy per sample (fixed-width numpy text took 3.7 GiB)."""
+    long = "a" * 1_000_000
+    (tmp_path / "long.hps").write_text(f'x ~ choice("{long}", b)\nd = "{long}"\n'
+                                       "m ~ uniform(0, 1)\n")
+    code = ("import hpdsl\n"
+            "cs = hpdsl.load('long.hps').sample(0, 1000)\n"
+            "xs = {id(c['x']) for c in cs if c['x'] != 'b'}\n"
+            "print(len(cs), len(xs), len({id(c['d']) for c in cs}), "
+            "all(c['d'] == 'a' * 1_000_000 for c in cs))\n")
+    proc = run("-c", code, cwd=tmp_path, memory=2 << 30)
+    assert proc.stdout.split() == ["1000", "1", "1", "True"], proc.stderr
+
+
+def test_long_string_options_still_compare_as_values() -> None:
+    long = "x" * 100
+    space = hpdsl.loads(f'k ~ choice("{long}", short)\n'
+                        f'if k == "{long}" then a ~ uniform(0, 1)\n'
+                        f'if k in {{short}} then b ~ uniform(0, 1)\n'
+                        f'forbid k == "{long}" and a > 0.5\n')
+    for cfg in space.sample(1, 200):
+        assert ("a" in cfg) == (cfg["k"] == long) and ("b" in cfg) == (cfg["k"] == "short")
+        assert cfg.get("a", 0) <= 0.5
+        assert space.validate(cfg) == []

@@ -23,8 +23,10 @@ examples:
   hpdsl sample space.hps -n 1000 --seed 42 > configs.jsonl"""
 
 # Configurations are built and printed in chunks, so that a large N does not hold every
-# dict in memory and a closed pipe stops the work early.
+# dict in memory and a closed pipe stops the work early: at most CHUNK configurations and
+# CHUNK_VALUES values (configurations x coordinates, below the limit of one run) at a time.
 CHUNK = 10_000
+CHUNK_VALUES = 1_000_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,8 +44,9 @@ def run(args: argparse.Namespace) -> int:
         return code
     rng = np.random.default_rng(args.seed)
     left = args.n
+    chunk = max(1, min(CHUNK, CHUNK_VALUES // max(1, len(space.coords.dimensions))))
     while left > 0:
-        count = min(left, CHUNK)
+        count = min(left, chunk)
         try:
             configs = space.sample(rng, count)
         except SamplingError as err:

@@ -99,7 +99,8 @@ class Checker:
     def sample(self) -> Batch:
         """Random configurations of the whole space (for checks that cannot enumerate)."""
         if self._sample is None:
-            self._sample = self.p.run(SAMPLES, self.p.sample_coords(self.rng))
+            rows = min(SAMPLES, self.p.max_rows)  # fewer for very wide spaces
+            self._sample = self.p.run(rows, self.p.sample_coords(self.rng))
         return self._sample
 
     def possible(self, names: Iterable[str], predicate: Callable[[Batch], np.ndarray]
@@ -222,7 +223,8 @@ class Checker:
         names: set[str] = set()
         for c in cons:
             names |= c.reads
-        sample = self.p.run(SAMPLES, self.p.sample_coords(self.rng), self.involved(names))
+        sample = self.p.run(min(SAMPLES, self.p.max_rows), self.p.sample_coords(self.rng),
+                            self.involved(names))
         valid = sample.valid
         passed = int((sample.feasible & valid).sum())
         total = int(valid.sum()) or 1

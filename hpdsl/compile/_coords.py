@@ -66,8 +66,11 @@ class Coordinates:
     # --- rows and configurations -----------------------------------------------------------
     def sample(self, rng: np.random.Generator, n: int) -> tuple[Batch, np.ndarray]:
         """`n` feasible rows drawn from the prior: a Batch and the indices of its rows to
-        use. Raises SamplingError when the constraints reject nearly every draw."""
+        use. Raises SamplingError when the constraints reject nearly every draw, and
+        ConfigurationError, before drawing, when `n` rows would exceed the program's
+        budget of values (`Program.max_rows`)."""
         program = self._program
+        program.check_rows(n)
         if n == 0:
             batch = program.run(0, program.sample_coords(rng))
             return batch, np.empty(0, dtype=np.int64)
@@ -78,25 +81,21 @@ class Coordinates:
         while accepted < n:
             rate = accepted / draws if draws else 1.0
             m = int(min(max(64 if draws else want, math.ceil((n - accepted) / max(rate, 1e-4)
-                                                               * 1.2)), 1_000_000))
+                                                               * 1.2)), program.max_rows))
             if not draws:
                 m = n
             batch = program.run(m, program.sample_coords(rng))
             draws += m
             ok = int(batch.feasible.sum())
-            if ok:
-                parts.append(batch)
+            if ok:  # only the feasible rows are kept: memory is n rows, however many draws
+                parts.append(batch if ok == m else _take(batch, np.flatnonzero(batch.feasible)))
                 accepted += ok
             if accepted < n and draws >= max_draws:
                 raise SamplingError(
                     f"the constraints rejected {draws - accepted} of {draws} sampled "
                     f"configurations; only {accepted} of the {n} requested passed. "
                     "Loosen the `forbid`/`require` constraints or narrow the distributions.")
-        if len(parts) == 1:
-            rows = np.flatnonzero(parts[0].feasible)[:n]
-            return parts[0], rows
-        merged = _concat([_take(b, np.flatnonzero(b.feasible)) for b in parts])
-        return merged, np.arange(n)
+        return (parts[0] if len(parts) == 1 else _concat(parts)), np.arange(n)
 
     def run(self, X: np.ndarray) -> Batch:
         """Run the space over coordinate rows (n, D) without building dicts."""

@@ -21,6 +21,9 @@ from ._evaluate import Column, Env, full, holds
 from ._program import Batch, Program, Step, realize
 
 COUNT_LIMIT = 5_000_000  # rows an exact count or a grid may expand to
+# The most values a domain may list: the largest enumeration a caller asks for (counting
+# and grids: COUNT_LIMIT). Larger domains are counted arithmetically, never listed.
+MAX_DOMAIN_ROWS = COUNT_LIMIT
 
 
 class TooLarge(HpsError):
@@ -70,8 +73,8 @@ def expand(program: Program, domain: Domain, limit: int,
         counts = np.ones(env.n, dtype=np.int64)
         counts[act_rows] = counts_active
         total = int(counts.sum())
-        if total > limit:
-            raise TooLarge(f"more than {limit} rows")
+        if total > min(limit, program.max_rows):  # checked before the rows are made
+            raise TooLarge(f"more than {min(limit, program.max_rows)} rows")
         rep = np.repeat(np.arange(env.n), counts)
         env = _repeat_env(env, rep)
         X, A, bad = X[rep], A[rep], bad[rep]
@@ -108,10 +111,13 @@ def _repeat_env(env: Env, rep: np.ndarray) -> Env:
 
 def full_domain(step: Step, dim: Dimension, args: dict[str, np.ndarray], m: int
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Every value of a finite distribution; raises TooLarge for continuous ones."""
+    """Every value of a finite distribution; raises TooLarge for continuous ones, and
+    before allocating anything when the values of `m` rows would exceed MAX_DOMAIN_ROWS."""
     if dim.kind == "categorical":
+        _room(len(dim.options) * m)
         return _tile(np.arange(len(dim.options), dtype=np.float64), m)
     if dim.kind == "int":
+        _room((dim.high - dim.low + 1) * m)
         return _tile(np.arange(dim.low, dim.high + 1, dtype=np.float64), m)
     dist = step.decl.dist
     assert dist is not None
@@ -119,26 +125,24 @@ def full_domain(step: Step, dim: Dimension, args: dict[str, np.ndarray], m: int
         lo_i = np.ceil(args["low"] - 1e-9)
         hi_i = np.floor(args["high"] + 1e-9)
         counts = np.where(hi_i >= lo_i, hi_i - lo_i + 1, 1).astype(np.int64)
-        if counts.sum() > 50_000_000:
-            raise TooLarge("integer range too large")
+        _room(float(np.sum(counts, dtype=np.float64)))
         parts = [(np.arange(c) + 0.5) / c for c in counts.tolist()]
         return (np.concatenate(parts) if parts else np.empty(0)), counts
     if dist.kind in ("quniform", "qloguniform") and not dim.dependent:
         q = dist.const("q")
         lo, hi = dist.const("low"), dist.const("high")
-        ks = np.arange(math.ceil(lo / q - 1e-9), math.floor(hi / q + 1e-9) + 1)
-        if len(ks) > 10_000_000:
-            raise TooLarge("quantized range too large")
-        vals = ks * q
+        first, last = math.ceil(lo / q - 1e-9), math.floor(hi / q + 1e-9)
+        _room((last - first + 1) * m)
+        vals = np.arange(first, last + 1) * q
         coords = np.log(vals) if dim.log else vals
         return _tile(coords, m)
     if dist.kind in ("quniform", "qloguniform"):
         qs, los, his = args["q"], args["low"], args["high"]
         kmin = np.ceil(los / qs - 1e-9)
         kmax = np.floor(his / qs + 1e-9)
-        counts = np.where(kmax >= kmin, kmax - kmin + 1, 1).astype(np.int64)
-        if counts.sum() > 50_000_000:
-            raise TooLarge("quantized range too large")
+        counts = np.where(kmax >= kmin, kmax - kmin + 1, 1)
+        _room(float(np.sum(counts, dtype=np.float64)))
+        counts = counts.astype(np.int64)
         parts = []
         for a, b, qq, c in zip(los.tolist(), his.tolist(), qs.tolist(), counts.tolist(),
                                strict=True):
@@ -151,9 +155,13 @@ def full_domain(step: Step, dim: Dimension, args: dict[str, np.ndarray], m: int
     raise TooLarge(f"`{step.name}` is continuous")
 
 
+def _room(rows: float) -> None:
+    """Refuse, before allocating, a domain of more than MAX_DOMAIN_ROWS values."""
+    if rows > MAX_DOMAIN_ROWS:
+        raise TooLarge(f"more than {MAX_DOMAIN_ROWS} values")
+
+
 def _tile(values: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
-    if rows * len(values) > 50_000_000:
-        raise TooLarge("domain too large")
     return np.tile(values, rows), np.full(rows, len(values), dtype=np.int64)
 
 

@@ -44,8 +44,14 @@ def const_array(value: ir.Value) -> np.ndarray:
         return np.array(value, dtype=bool)
     if isinstance(value, int | float):
         return np.array(float(value), dtype=np.float64)
+    if len(value) > SHORT_TEXT:  # shared by reference, not copied into every row
+        return np.array(value, dtype=object)
     return np.array(value, dtype=str)
 
+
+# Strings up to this length are fixed-width numpy text (fast to compare; each row holds a
+# copy, 4 bytes a character); longer ones are Python objects that every row shares.
+SHORT_TEXT = 64
 
 _TRUE = np.array(True)
 

@@ -17,8 +17,10 @@ import numpy as np
 
 from ..analysis import ir
 from ..analysis.ir import option_key
+from ..errors import ConfigurationError
 from ._dims import Dimension, decimals_of, dimension_for
 from ._evaluate import (
+    SHORT_TEXT,
     Column,
     Env,
     Evaluator,
@@ -27,6 +29,11 @@ from ._evaluate import (
     full,
     holds,
 )
+
+# The most values (rows x coordinates) one run may hold. A run keeps about a dozen bytes
+# a value in arrays, and configurations built from them about a hundred: 10 million
+# values are some 100 MB of arrays, or 1 GB of dicts.
+MAX_VALUES = 10_000_000
 
 
 @dataclass
@@ -89,12 +96,13 @@ def _constraint_reads(c: ir.ConstraintDecl) -> set[str]:
 
 
 def _column_dtype(values: tuple[ir.Value, ...]) -> np.ndarray:
-    """Option values as a column: bool, float64, fixed-width str (fast to compare), or object."""
+    """Option values as a column: bool, float64, fixed-width str (fast to compare) for short
+    strings, or object (long strings: a fixed-width column copies them into every row)."""
     if all(isinstance(v, bool) for v in values):
         return np.array(values, dtype=bool)
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         return np.array(values, dtype=np.float64)
-    if all(isinstance(v, str) for v in values):
+    if all(isinstance(v, str) and len(v) <= SHORT_TEXT for v in values):
         return np.array(values, dtype=str)
     arr = np.empty(len(values), dtype=object)
     arr[:] = list(values)
@@ -170,9 +178,24 @@ class Program:
         return self._conjunctions[key]
 
     # --- running ------------------------------------------------------------------------
+    @property
+    def max_rows(self) -> int:
+        """The most rows one run may hold: MAX_VALUES over the number of coordinates."""
+        return max(1, MAX_VALUES // max(1, len(self.dims)))
+
+    def check_rows(self, n: int) -> None:
+        """Refuse, before allocating, a run of more than `max_rows` rows."""
+        if n > self.max_rows:
+            D = len(self.dims)
+            raise ConfigurationError(
+                f"{n:,} rows of {D:,} coordinates would be {n * D:,} values at once, above "
+                f"the limit of {MAX_VALUES:,}: use at most {self.max_rows:,} rows at a time")
+
     def run(self, n: int, coords: CoordSource, only: Collection[int] | None = None) -> Batch:
         """Run the steps over n rows (only the positions in `only`, if given: it must be
-        closed under what its steps read; constraints reading other names are skipped)."""
+        closed under what its steps read; constraints reading other names are skipped).
+        Raises ConfigurationError beyond `max_rows`."""
+        self.check_rows(n)
         env = Env(n)
         D = len(self.dims)
         X = np.full((n, D), np.nan)
