@@ -103,17 +103,19 @@ def test_a_constraint_that_rejects_nearly_everything() -> None:
 WORKS = {
     "uniform(0, 1e308)": "x ~ uniform(0, 1e308)\n",
     "loguniform(1e-300, 1e300)": "x ~ loguniform(1e-300, 1e300)\n",
-    "randint(0, 2**62)": "k ~ randint(0, 2**62)\n",
+    "randint(0, 2**53)": "k ~ randint(0, 2**53)\n",
     "normal(0, 1e308)": "x ~ normal(0, 1e308)\n",
     "exp(uniform(700, 800))": "k ~ uniform(700, 800)\nx = exp(k)\n",
     "dependent randint to 10**40": "k ~ randint(1, 4)\ny ~ randint(0, 10 ** (k * 10))\n",
-    "quniform to 10**300": "x ~ quniform(0, 10**300, 1)\n",
+    "quniform to 1e300": "x ~ quniform(0, 1e300, 1)\n",
     "qnormal(0, 1e300, 1)": "x ~ qnormal(0, 1e300, 1)\n",
 }
 
 REFUSED = {
-    "randint(0, 10**30)": ("k ~ randint(0, 10**30)\n", "64-bit integers"),
-    "randint(-10**30, 0)": ("k ~ randint(-10**30, 0)\n", "64-bit integers"),
+    "randint(0, 10**30)": ("k ~ randint(0, 10**30)\n", "beyond 2**53"),
+    "randint(-10**30, 0)": ("k ~ randint(-10**30, 0)\n", "beyond 2**53"),
+    "randint(0, 1e30)": ("k ~ randint(0, 1e30)\n", "within +-2**53"),
+    "quniform to 10**300": ("x ~ quniform(0, 10**300, 1)\n", "beyond 2**53"),
     "2 ** 10000": ("x = 2 ** 10000\n", "power too large"),
     "10 ** 400": ("x = 10 ** 400\n", "larger than 1.8e+308"),
     "a 401-digit literal": ("x = 1" + "0" * 400 + "\n", "number too large"),

@@ -82,7 +82,7 @@ def _analyse(module: Module, text: str, collector: Collector, real_path: str | N
     diags += resolver.diags
     diags += _name_conflicts(decls)
     analysis = ir.Analysis(module.path, decls, constraints, branches, collected.sources,
-                           types=resolver.types)
+                           types=resolver.types, loops=collected.loops)
     graph = build_graph(decls)
     diags += cycle_diagnostics(graph, decls)
     diags = list(dict.fromkeys(diags))  # a loop body repeats its mistakes once per item

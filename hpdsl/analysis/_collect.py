@@ -16,6 +16,7 @@ from .._files import NotARegularFile, read_regular
 from ..diagnostics import Diagnostic, Span
 from ..syntax import ast, parse
 from ._static import StaticError, static_value
+from .ir import LoopInfo
 
 MAX_LOOP_ITEMS = 10_000
 MAX_DECLARATIONS = 100_000
@@ -95,6 +96,7 @@ class Collected:
     sources: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     list_bases: set[str] = field(default_factory=set)
+    loops: list[LoopInfo] = field(default_factory=list)
 
 
 def read_source(path: str, name: str | None = None) -> tuple[str | None, Diagnostic | None]:
@@ -383,6 +385,10 @@ class Collector:
             self.report("HPS003", f"loop of {hi_stop - start + 1} items exceeds the limit of "
                        f"{MAX_LOOP_ITEMS}", stmt.span)
             return
+        text = self.out.sources.get(stmt.stop.span.file, "")
+        stop_text = text[stmt.stop.span.start:stmt.stop.span.end] or str(hi_stop)
+        self.out.loops.append(LoopInfo(stmt.var, start, stop_text, max(lo_stop - start + 1, 0),
+                                       max(hi_stop - start + 1, 0), stmt.span))
         for item in range(start, hi_stop + 1):
             conds = loop.conds
             if stop_cond and item > lo_stop:

@@ -15,7 +15,7 @@ from ..diagnostics import Span
 from ..syntax import ast
 from . import ir
 from ._collect import RawDecl, Scope
-from ._static import FLOAT_MAX, StaticError, static_value
+from ._static import EXACT_INT, FLOAT_MAX, StaticError, inexact_int, static_value
 from ._wording import did_you_mean, num, show
 
 _WEIGHT_TOLERANCE = 1e-6
@@ -36,6 +36,8 @@ class Resolving(Protocol):
     def option_value(self, expr: ast.Expr, scope: Scope) -> ir.Value | None: ...
 
     def lookup(self, parts: tuple[str, ...], scope: Scope) -> str | None: ...
+
+    def inexact(self, value: ir.Value, span: Span, alternative: str = "") -> None: ...
 
 
 def resolve_dist(r: Resolving, raw: RawDecl, st: ast.Sample) -> ir.DistSpec | None:
@@ -100,9 +102,9 @@ def _check_args(r: Resolving, d: ast.Dist, args: dict[str, ir.RExpr]) -> bool:
         return False
     if d.name == "randint":
         for p, v in (("low", lo), ("high", hi)):
-            if v is not None and abs(v) >= 2**63:
-                r.report("HPS105", f"`randint` bounds must be 64-bit integers (below "
-                        f"2**63 in size), got {show(v)}", span(p))
+            if v is not None and abs(v) > EXACT_INT:
+                r.report("HPS105", f"`randint` bounds must lie within +-2**53 "
+                        f"({EXACT_INT}), got {show(v)}", span(p))
                 return False
             if v is not None and v != int(v):
                 r.report("HPS105", f"`randint` bounds must be integers, got {show(v)}", span(p))
@@ -183,6 +185,9 @@ def _choice(r: Resolving, raw: RawDecl, d: ast.Dist) -> ir.DistSpec | None:
             return None
         if isinstance(value, float) and not math.isfinite(value):
             r.report("HPS105", "choice options must be finite", a.value.span)
+            return None
+        if inexact_int(value):
+            r.inexact(value, a.value.span, f', or quote it ("{value}") as a label')
             return None
         key = ir.option_key(value)
         if key in seen:

@@ -15,7 +15,7 @@ from ..syntax import ast
 from . import ir
 from ._collect import Collected, LoopCond, RawCond, RawDecl, Scope
 from ._distributions import resolve_default, resolve_dist
-from ._static import StaticError, static_value, too_large
+from ._static import EXACT_INT, StaticError, exact, inexact_int, static_value, too_large
 from ._wording import did_you_mean, show
 from .evaluate import FLOAT_MAX, FUNC_ARITY, Undefined, arith, call, compare
 from .ir import NUMERIC, option_key, type_name
@@ -111,11 +111,7 @@ class Resolver:
 
     def _expr(self, e: ast.Expr, scope: Scope) -> ir.RExpr | _Label | None:
         if isinstance(e, ast.Number | ast.String | ast.Bool):
-            if too_large(e.value):
-                self.report("HPS105", f"number too large: the largest is about {FLOAT_MAX:.3g}",
-                           e.span)
-                return None
-            return ir.Const(e.value, e.span)
+            return self._const(e.value, e.span)
         if isinstance(e, ast.Name):
             bindings = scope.bindings()
             if e.name in bindings:
@@ -157,7 +153,8 @@ class Resolver:
             self.need_numeric(right, e.span, f"`{e.op}`")
             if isinstance(left, ir.Const) and isinstance(right, ir.Const):
                 try:
-                    return ir.Const(arith(e.op, left.value, right.value), e.span)
+                    folded = arith(e.op, left.value, right.value)
+                    return self._const(exact(e.op, left.value, right.value, folded), e.span)
                 except Undefined as err:
                     if "non-number" not in str(err):
                         self.report("HPS105", f"cannot compute `{e.op}` on these constants: {err}",
@@ -180,6 +177,23 @@ class Resolver:
             inner_c = self.cond(e.operand, scope)
             return None if inner_c is None else ir.Negation(inner_c, e.span)
         return None
+
+    def _const(self, value: ir.Value, span: Span) -> ir.Const | None:
+        """A constant, refused when no float holds it (sampling runs on floats)."""
+        if too_large(value):
+            self.report("HPS105", f"number too large: the largest is about {FLOAT_MAX:.3g}", span)
+            return None
+        if inexact_int(value):
+            self.inexact(value, span)
+            return None
+        return ir.Const(value, span)
+
+    def inexact(self, value: ir.Value, span: Span, alternative: str = "") -> None:
+        """Report an integer beyond 2**53, which floats would round."""
+        self.report("HPS105", f"the integer {value} is beyond 2**53 ({EXACT_INT}), where numbers "
+                    "lose their last digits", span, label="integers must lie within +-2**53",
+                    help=f"write it as a float ({float(value):.6g}) if an approximate value will "
+                    f"do{alternative}")
 
     def _index(self, e: ast.Index, scope: Scope) -> ir.RExpr | None:
         try:
@@ -228,7 +242,7 @@ class Resolver:
             try:
                 values = [a.value for a in resolved if isinstance(a, ir.Const)]
                 if not any(isinstance(v, str | bool) for v in values):
-                    return ir.Const(call(e.func, values), e.span)
+                    return self._const(call(e.func, values), e.span)
             except Undefined as err:
                 self.report("HPS105", f"`{e.func}` cannot take these arguments: {err}", e.span)
                 return None

@@ -6,6 +6,10 @@ from ..syntax import ast
 from .evaluate import FLOAT_MAX, FUNC_ARITY, Undefined, arith, call, compare, member, negative
 from .ir import Value
 
+# Sampling and arithmetic run on 64-bit floats, which hold every integer up to 2**53 and
+# then only some: integers beyond are refused rather than silently rounded.
+EXACT_INT = 2**53
+
 
 class StaticError(Exception):
     """The expression reads a parameter (or is not a valid constant)."""
@@ -14,6 +18,22 @@ class StaticError(Exception):
 def too_large(value: Value) -> bool:
     """An integer beyond the float range (about 1.8e308), which no sampler can hold."""
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) > FLOAT_MAX
+
+
+def inexact_int(value: Value) -> bool:
+    """An integer that a float cannot hold exactly (beyond +-2**53)."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > EXACT_INT
+
+
+def exact(op: str, a: Value, b: Value, folded: Value) -> Value:
+    """`a op b` on two integers as Python computes it, where folding on floats (`folded`)
+    lost digits, so that `inexact_int` refuses it; otherwise `folded`."""
+    ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (a, b, folded))
+    if not ints or op not in ("+", "-", "*", "**") or (op == "**" and b < 0):  # type: ignore[operator]
+        return folded
+    assert isinstance(a, int) and isinstance(b, int)
+    # folded is finite, so a ** b has at most about 1,024 bits
+    return a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a**b
 
 
 def static_value(expr: ast.Expr, bindings: dict[str, int]) -> Value:

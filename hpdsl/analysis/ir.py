@@ -245,4 +245,17 @@ class Analysis:
     types: dict[str, frozenset[str]] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)  # decl keys, dependencies first
     graph: Any = None  # networkx.DiGraph, set by the graph pass
-    lists: dict[tuple[str | int, ...], int] = field(default_factory=dict)  # loop path -> start
+    loops: list[LoopInfo] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class LoopInfo:
+    """A loop as written, for `hpdsl show`: `for var in start..stop` gives stop - start + 1
+    items, between `fewest` and `most` of them."""
+
+    var: str
+    start: int
+    stop: str  # the end as written: a constant or a parameter
+    fewest: int
+    most: int
+    span: Span

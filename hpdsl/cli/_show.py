@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 
+from ..analysis.ir import LoopInfo
 from ..analysis.unparse import value_text
 from ..compile import Parameter, Space
 from ..errors import HpsError
@@ -68,11 +69,14 @@ def _as_json(path: str, space: Space, size: int | str) -> dict[str, object]:
         "file": path,
         "parameters": [
             {"key": p.key, "name": p.name, "kind": p.kind,
-             "type": p.dimension.kind if p.dimension is not None else None,
+             "type": p.type,
              "distribution": p.distribution, "default": p.default,
              "condition": p.condition or None}
             for p in space.parameters
         ],
+        "loops": [{"line": loop.span.line, "variable": loop.var, "start": loop.start,
+                   "stop": loop.stop, "items": _items(loop), "fewest": loop.fewest,
+                   "most": loop.most} for loop in space.loops],
         "constraints": space.constraints,
         "size": size if isinstance(size, int) else None,
         "size_text": _size_text(size),
@@ -91,11 +95,30 @@ def _as_text(path: str, space: Space, size: int | str) -> str:
     if derived:
         out += _table(f"Derived values ({len(derived)})", ("name", "value", "active when"),
                       [(p.name, p.distribution, p.condition or "always") for p in derived])
+    if space.loops:
+        out += _table(f"Loops ({len(space.loops)})", ("loop", "line", "items"),
+                      [(f"for {loop.var} in {loop.start}..{loop.stop}", str(loop.span.line),
+                        _items_text(loop)) for loop in space.loops])
     if space.constraints:
         out += [f"Constraints ({len(space.constraints)})"]
         out += [f"  {printable(c)}" for c in space.constraints] + [""]
     out.append(f"Size: {_size_text(size)}")
     return "\n".join(out)
+
+
+def _items(loop: LoopInfo) -> str:
+    """How many items a loop has: both ends are included."""
+    if loop.fewest == loop.most:
+        return str(loop.most)
+    return f"{loop.stop} + {1 - loop.start}" if loop.start < 1 else (
+        f"{loop.stop} - {loop.start - 1}" if loop.start > 1 else loop.stop)
+
+
+def _items_text(loop: LoopInfo) -> str:
+    count = _items(loop)
+    if loop.fewest == loop.most:
+        return f"{count} (both ends included)"
+    return f"{count}: {loop.fewest} to {loop.most} (both ends included)"
 
 
 def _default(p: Parameter) -> str:

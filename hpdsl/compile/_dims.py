@@ -52,7 +52,7 @@ class Dimension:
         if self.kind == "categorical":
             return len(self.options)
         if self.kind == "int":
-            return int(self.high - self.low + 1)
+            return int(self.high) - int(self.low) + 1  # exact, as the bounds are
         return None
 
 

@@ -117,8 +117,8 @@ def full_domain(step: Step, dim: Dimension, args: dict[str, np.ndarray], m: int
         _room(len(dim.options) * m)
         return _tile(np.arange(len(dim.options), dtype=np.float64), m)
     if dim.kind == "int":
-        _room((dim.high - dim.low + 1) * m)
-        return _tile(np.arange(dim.low, dim.high + 1, dtype=np.float64), m)
+        _room((dim.size or 0) * m)
+        return _tile(np.arange(int(dim.low), int(dim.high) + 1).astype(np.float64), m)
     dist = step.decl.dist
     assert dist is not None
     if dist.kind == "randint":  # dependent bounds: fractions that hit each integer

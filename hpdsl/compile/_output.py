@@ -50,7 +50,7 @@ def _convert(col: np.ndarray, types: frozenset[str], step: Any) -> np.ndarray:
         col = np.nan_to_num(col)
         if col.size and np.abs(col).max() < 2.0**63:
             out[:] = col.astype(np.int64).tolist()
-        else:  # int64 would wrap: exact Python ints, one by one
+        else:  # qnormal's unbounded integers: int64 would wrap
             out[:] = [int(v) for v in col.tolist()]
         return out
     if dist is None and types == frozenset({"int"}):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..analysis import ir
+from ..analysis._static import EXACT_INT
 from ..analysis.ir import option_key
 from ..errors import ConfigurationError
 from ._dims import Dimension, decimals_of, dimension_for
@@ -45,6 +46,7 @@ class Step:
     dim: int | None
     options: np.ndarray | None  # option values in column dtype (choices only)
     decimals: int | None  # rounding of quantized values, when q is a decimal constant
+    exact_int: bool = False  # a derived integer: inactive beyond 2**53, where floats round
 
     @property
     def name(self) -> str:
@@ -86,6 +88,7 @@ CoordSource = Callable[[Step, Env, np.ndarray, dict[str, np.ndarray]], np.ndarra
 
 
 _NONE = np.zeros(0, dtype=bool)  # marks steps a partial run skipped
+INT = frozenset({"int"})
 
 
 def _constraint_reads(c: ir.ConstraintDecl) -> set[str]:
@@ -137,7 +140,8 @@ class Program:
             self.steps.append(Step(
                 decl, self.conjunction(decl.conditions), args,
                 self.compile(decl.value) if decl.value is not None else None,
-                dim, options, decimals))
+                dim, options, decimals,
+                decl.value is not None and analysis.types.get(decl.name) == INT))
         self.constraints = [
             CompiledConstraint(c, self.conjunction(c.conditions), self.compile(c.expr),
                                _constraint_reads(c))
@@ -212,6 +216,9 @@ class Program:
                 v, k = step.value(env)
                 values = full(v, n)
                 active &= full(k, n)
+                if step.exact_int:
+                    with np.errstate(invalid="ignore"):
+                        active &= np.abs(values) <= EXACT_INT
             else:
                 argvals: dict[str, np.ndarray] = {}
                 for a, ev in step.args.items():
@@ -341,8 +348,9 @@ def realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarra
                 lo_i, hi_i = np.ceil(lo - 1e-9), np.floor(hi + 1e-9)
                 u = np.clip(x, 0.0, 1.0)
                 v = np.minimum(lo_i + np.floor(u * (hi_i - lo_i + 1)), hi_i)
-                # bounds beyond 64-bit integers are refused as for constant bounds (HPS105)
-                invalid = ~(hi_i >= lo_i) | ~(np.abs(lo_i) < 2.0**63) | ~(np.abs(hi_i) < 2.0**63)
+                # bounds beyond 2**53 are refused as for constant bounds (HPS105)
+                invalid = (~(hi_i >= lo_i) | ~(np.abs(lo_i) <= EXACT_INT)
+                           | ~(np.abs(hi_i) <= EXACT_INT))
                 return v, invalid, None
             return np.minimum(np.maximum(np.round(x), lo), hi), invalid, None
         if kind in ir.UNIFORM_DISTS:

@@ -12,6 +12,7 @@ import networkx as nx
 import numpy as np
 
 from ..analysis import ir, join_sources
+from ..analysis.ir import type_name
 from ..analysis.unparse import dist_text, expr_text, value_text
 from ..diagnostics import Diagnostic
 from ..errors import ConfigurationError, HpsError
@@ -35,6 +36,7 @@ class Parameter:
     condition: str  # "" when always active
     default: ir.Value | None
     dimension: Dimension | None
+    type: str = ""  # the Python type of its values: "int", "float", "str", "bool", "int | str"
 
 
 def _rng(seed: np.random.Generator | int | None) -> np.random.Generator:
@@ -80,12 +82,18 @@ class Space:
             cond = " and ".join(expr_text(c) for c in d.conditions)
             if d.dist is not None:
                 out.append(Parameter(d.key, d.name, "sampled", dist_text(d.dist), cond,
-                                     d.default, self._program.dims[step.dim or 0]))
+                                     d.default, self._program.dims[step.dim or 0],
+                                     _value_type(d, self._program.types)))
             else:
                 assert d.value is not None
                 out.append(Parameter(d.key, d.name, "derived", expr_text(d.value), cond,
-                                     None, None))
+                                     None, None, _value_type(d, self._program.types)))
         return out
+
+    @property
+    def loops(self) -> list[ir.LoopInfo]:
+        """The loops as written: `for i in A..B` has B - A + 1 items (both ends included)."""
+        return list(self._program.analysis.loops)
 
     @property
     def full_source(self) -> str:
@@ -261,6 +269,18 @@ class Space:
             raise HpsError("the space is too large to count exactly") from err
 
 
+def _value_type(decl: ir.Decl, types: Mapping[str, frozenset[str]]) -> str:
+    """What sampling returns for a declaration, as Python type names."""
+    dist = decl.dist
+    if dist is None:
+        kinds = set(types.get(decl.name, ()))
+    elif dist.is_choice:
+        kinds = {type_name(o) for o in dist.options}
+    else:
+        kinds = {"int" if dist.integer or dist.kind == "randint" else "float"}
+    return " | ".join(sorted(kinds))
+
+
 class _Infinite(HpsError):
     pass
 
@@ -273,7 +293,7 @@ def _count_only(step: Step, dim: Dimension, args: dict[str, np.ndarray], m: int)
     dist = step.decl.dist
     assert dist is not None
     if dist.kind == "randint" and not dim.dependent:
-        return np.full(m, int(dim.high - dim.low + 1), dtype=object)
+        return np.full(m, dim.size, dtype=object)
     if dist.kind == "randint":
         lo, hi = np.ceil(args["low"] - 1e-9), np.floor(args["high"] + 1e-9)
         return np.maximum(hi - lo + 1, 0).astype(np.int64)

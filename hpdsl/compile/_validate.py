@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis import evaluate as scalar
+from ..analysis._static import EXACT_INT
 from ..analysis.unparse import expr_text
 from ._output import flatten
 from ._program import Program, value_problem
@@ -39,7 +40,7 @@ def check(program: Program, config: Mapping[str, Any]
         present = name in flat
         if decl.value is not None:
             value, known = scalar.evaluate(decl.value, values)
-            active = active and known
+            active = active and known and not (step.exact_int and abs(value) > EXACT_INT)
             if active:
                 values[name] = value
                 if present and not _same(flat[name], value):
