@@ -19,12 +19,13 @@ import networkx as nx
 import numpy as np
 
 from ..analysis import ir
-from ..analysis.unparse import expr_text
+from ..analysis.unparse import dist_text, expr_text
 from ..diagnostics import Diagnostic, Note, Span
 from ._dims import Dimension
 from ._enumerate import TooLarge, expand, full_domain
 from ._evaluate import Evaluator, holds
 from ._program import Batch, Program, Step
+from ._ranges import always_empty, empty_where, name_intervals
 
 ENUMERATION_LIMIT = 200_000
 SAMPLES = 4_000
@@ -118,6 +119,7 @@ class Checker:
         self.dead_branches()
         self.overlapping_declarations()
         self.inactive_references()
+        self.dependent_ranges()
         self.constraints()
         return self.diags
 
@@ -216,6 +218,105 @@ class Checker:
                         label=f"`{step.name}` is then inactive too",
                         help=f"declare `{r}` under the same conditions, or guard `{step.name}`"))
 
+    def dependent_ranges(self) -> None:
+        """Ranges that bounds over other parameters leave empty: always (an error), or for
+        part of what they read (a warning: sampling leaves those configurations out)."""
+        known = name_intervals(self.p)
+        per_span: dict[Span, int] = defaultdict(int)
+        reported: set[Span] = set()
+        for pos, step in enumerate(self.p.steps):
+            dist = step.decl.dist
+            if dist is None or step.dim is None or not self.p.dims[step.dim].dependent:
+                continue
+            span = dist.span or step.decl.span
+            per_span[span] += 1
+            if span in reported or per_span[span] > CHECKS_PER_SPAN:
+                continue
+            parents = sorted(step.decl.reads())
+            what = f"`{step.name} ~ {dist_text(dist)}`"
+            reason = always_empty(dist, known)
+            if reason is not None:
+                reported.add(span)
+                self.diags.append(Diagnostic(
+                    "HPS116", f"the range of {what} is empty for every value of "
+                    f"{_names(parents)}: {reason}", span,
+                    label="no value can ever be drawn",
+                    help="check the bounds: each must leave room for a value whatever the "
+                    "parameters they read hold"))
+                continue
+            part = self._empty_part(pos, step, parents)
+            if part is not None:
+                reported.add(span)
+                self.diags.append(Diagnostic(
+                    "HPS208", f"the range of {what} is empty {part}", span,
+                    label="sampling leaves these configurations out",
+                    help=f"so {_names(parents)} no longer follow{'s' if len(parents) == 1 else ''}"
+                    " the declared distribution; clamp the bounds with min/max or guard "
+                    f"`{step.name}` with an `if`"))
+
+    def _empty_part(self, pos: int, step: Step, parents: list[str]) -> str | None:
+        """Where the step's range is empty, in words (None if no configuration tried is)."""
+        names = set(parents)
+        for c in step.decl.conditions:
+            names |= ir.refs(c)
+        batches = [b for b in (self.enumerate(names), self.sample()) if b is not None]
+        empty_values: list[dict[str, object]] = []
+        fine: list[float] = []
+        sampled = empty_sampled = 0
+        for batch in batches:
+            active = batch.step_active[pos]
+            empty = self.p.empty_rows(pos, batch)
+            cols = {p: batch.env.columns[p].values for p in parents}
+            empty_values += [{p: cols[p][i] for p in parents} for i in np.flatnonzero(empty)]
+            if len(parents) == 1:
+                fine += [float(v) for v in cols[parents[0]][active & ~empty]]
+            if batch is self._sample:
+                sampled, empty_sampled = int(active.sum()), int(empty.sum())
+        if not empty_values:
+            return None
+        share = (f" ({100 * empty_sampled / sampled:.0f}% of the configurations sampled where "
+                 f"`{step.name}` is active)") if sampled and empty_sampled else ""
+        if len(parents) == 1:
+            where = self._threshold(step, parents[0], [v[parents[0]] for v in empty_values],
+                                    fine)
+            if where is not None:
+                return where + share
+        example = ", ".join(f"{p} = {_value(v)}" for p, v in empty_values[0].items())
+        return f"for some values of {_names(parents)} (e.g. {example}){share}"
+
+    def _threshold(self, step: Step, parent: str, empty: list[object], fine: list[float]
+                   ) -> str | None:
+        """`when `a` >= 5`: where a one-sided part begins, found by bisection."""
+        if self.p.types.get(parent) not in (frozenset({"int"}), frozenset({"float"})):
+            return None
+        bad = [float(v) for v in empty]  # type: ignore[arg-type]
+        if all(s.decl.dist is not None and s.decl.dist.is_choice
+               for s in (self.p.steps[i] for i in self.p.steps_of[parent])):
+            shown = " or ".join(_value(v) for v in sorted(set(empty), key=float))  # type: ignore[arg-type]
+            return f"when `{parent}` is {shown}"
+        if not fine:
+            return f"for every value of `{parent}` tried (from {min(bad):g} to {max(bad):g})"
+        integer = self.p.types.get(parent) == frozenset({"int"})
+        if min(bad) > max(fine):
+            ok, no, op = max(fine), min(bad), ">="
+        elif max(bad) < min(fine):
+            ok, no, op = min(fine), max(bad), "<="
+        else:
+            return None
+        for _ in range(200):  # bisection between a value that works and one that does not
+            if (abs(no - ok) <= 1) if integer else (abs(no - ok) <= 1e-9 * max(1.0, abs(no))):
+                break
+            mid = (ok + no) / 2
+            if integer:
+                mid = math.floor(mid) if op == ">=" else math.ceil(mid)
+            if empty_where(step, self.p, {parent: mid}):
+                no = mid
+            else:
+                ok = mid
+        if integer:
+            return f"when `{parent}` {op} {int(no)}"
+        return f"when `{parent}` is {'above' if op == '>=' else 'below'} {_roundest(ok, no):g}"
+
     def constraints(self) -> None:
         cons = self.p.constraints
         if not cons:
@@ -284,6 +385,30 @@ def _compared_constants(program: Program) -> dict[str, set[float]]:
         elif isinstance(e, ir.Func):
             stack += list(e.args)
     return out
+
+
+def _names(names: list[str]) -> str:
+    quoted = [f"`{n}`" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _roundest(a: float, b: float) -> float:
+    """The number with the fewest significant digits between a and b (a bisection's
+    bracket of a threshold such as 0 or 5)."""
+    lo, hi = min(a, b), max(a, b)
+    if lo <= 0 <= hi:
+        return 0.0
+    for digits in range(1, 17):
+        for candidate in (float(f"{lo:.{digits}g}"), float(f"{hi:.{digits}g}")):
+            if lo <= candidate <= hi:
+                return candidate
+    return hi
+
+
+def _value(v: object) -> str:
+    if isinstance(v, float | np.floating):
+        return f"{float(v):.4g}"
+    return str(v)
 
 
 def check(program: Program) -> list[Diagnostic]:

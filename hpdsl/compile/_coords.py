@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis import ir
+from ..analysis.unparse import dist_text
 from ..errors import ConfigurationError, SamplingError
 from ._dims import Dimension
 from ._enumerate import COUNT_LIMIT, grid_batch
@@ -91,11 +92,31 @@ class Coordinates:
                 parts.append(batch if ok == m else _take(batch, np.flatnonzero(batch.feasible)))
                 accepted += ok
             if accepted < n and draws >= max_draws:
-                raise SamplingError(
-                    f"the constraints rejected {draws - accepted} of {draws} sampled "
-                    f"configurations; only {accepted} of the {n} requested passed. "
-                    "Loosen the `forbid`/`require` constraints or narrow the distributions.")
+                raise SamplingError(self._rejected(batch, draws, accepted, n))
         return (parts[0] if len(parts) == 1 else _concat(parts)), np.arange(n)
+
+    def _rejected(self, batch: Batch, draws: int, accepted: int, n: int) -> str:
+        """Why sampling gave up, judged on the last batch: the parameters whose dependent
+        range was empty, or else the constraints."""
+        program = self._program
+        passed = f"only {accepted} of the {n} requested passed"
+        empty = [(int(rows.sum()), pos) for pos, rows in program.empty_ranges(batch).items()
+                 if rows.any()]
+        rejected = int((~batch.feasible).sum())
+        if empty and 2 * max(empty)[0] >= rejected:
+            count, pos = max(empty)
+            step = program.steps[pos]
+            assert step.decl.dist is not None
+            others = [f"`{program.steps[p].name}`" for c, p in sorted(empty, reverse=True)
+                      if p != pos]
+            also = f" (so was the range of {', '.join(others)})" if others else ""
+            return (f"the range of `{step.name}` ({dist_text(step.decl.dist)}) was empty in "
+                    f"{count} of the last {batch.env.n} sampled configurations{also}; "
+                    f"{passed} after {draws} draws. Check its bounds: `hpdsl lint` shows for "
+                    "which values of the parameters they read the range is empty.")
+        return (f"the constraints rejected {draws - accepted} of {draws} sampled "
+                f"configurations; {passed}. "
+                "Loosen the `forbid`/`require` constraints or narrow the distributions.")
 
     def run(self, X: np.ndarray) -> Batch:
         """Run the space over coordinate rows (n, D) without building dicts."""

@@ -54,9 +54,8 @@ def expand(program: Program, domain: Domain, limit: int,
         step = program.steps[pos]
         active = holds(step.cond, env)
         if step.value is not None:
-            v, k = step.value(env)
-            values = full(v, env.n)
-            active = active & full(k, env.n)
+            values, known = program.derive(step, env)
+            active = active & known
             step_active[pos] = active
             program._store(env, step.name, values, active)
             continue

@@ -213,12 +213,8 @@ class Program:
             step = self.steps[pos]
             active = self._branch_holds(step.decl.branch, env, branch_cache)
             if step.value is not None:
-                v, k = step.value(env)
-                values = full(v, n)
-                active &= full(k, n)
-                if step.exact_int:
-                    with np.errstate(invalid="ignore"):
-                        active &= np.abs(values) <= EXACT_INT
+                values, known = self.derive(step, env)
+                active &= known
             else:
                 argvals: dict[str, np.ndarray] = {}
                 for a, ev in step.args.items():
@@ -242,6 +238,33 @@ class Program:
                 feasible &= ~c.excluded(env)
         step_active = [a if a is not _NONE else np.zeros(n, dtype=bool) for a in step_active]
         return Batch(env, X, A, feasible, ~bad, index, step_active)
+
+    @staticmethod
+    def derive(step: Step, env: Env) -> tuple[np.ndarray, np.ndarray]:
+        """A derived step's values and where they are known (a derived integer beyond
+        2**53, where floats round, is not)."""
+        assert step.value is not None
+        v, k = step.value(env)
+        values, known = full(v, env.n), full(k, env.n)
+        if step.exact_int:
+            with np.errstate(invalid="ignore"):
+                known = known & (np.abs(values) <= EXACT_INT)
+        return values, known
+
+    def empty_ranges(self, batch: Batch) -> dict[int, np.ndarray]:
+        """For each step whose bounds depend on other parameters, the rows where it is
+        active but its range is empty or invalid (such rows are infeasible)."""
+        return {pos: self.empty_rows(pos, batch) for pos, step in enumerate(self.steps)
+                if step.dim is not None and self.dims[step.dim].dependent}
+
+    def empty_rows(self, pos: int, batch: Batch) -> np.ndarray:
+        step = self.steps[pos]
+        assert step.dim is not None
+        env = batch.env
+        args = {a: np.asarray(ev(env)[0], dtype=np.float64) for a, ev in step.args.items()}
+        with np.errstate(all="ignore"):
+            invalid = realize(step, self.dims[step.dim], np.full(env.n, 0.5), args)[1]
+        return batch.step_active[pos] & invalid
 
     def _branch_holds(self, branch: int | None, env: Env, cache: dict[int, np.ndarray]
                       ) -> np.ndarray:

@@ -109,6 +109,13 @@ CODES: dict[str, Code] = {
         Code("HPS115", "name-conflict", _E, "a name used both as a value and as a stage or list",
              "Output keys nest: `pre { scaler ~ ... }` makes `pre` a dict, `units[i]` makes\n"
              "`units` a list. The same name cannot also hold a single value."),
+        Code("HPS116", "always-empty-range", _E,
+             "bounds over other parameters that leave no value, whatever those hold",
+             "A bound may read other parameters (`y ~ uniform(0, x - 2)`), but here the\n"
+             "range is empty for every value they can take (x is at most 1, so the upper\n"
+             "bound is at most -1, below the lower bound 0): no value of `y` can ever be drawn\n"
+             "and sampling would fail. The message names the bound that can never work.\n\n"
+             "    x ~ uniform(0, 1)\n    y ~ uniform(0, x - 2)   # error: high is at most -1"),
         Code("HPS201", "duplicate-declaration", _E,
              "a name declared twice where both can be active",
              "The same name may be declared in branches that exclude each other (for\n"
@@ -140,6 +147,16 @@ CODES: dict[str, Code] = {
              "parameter that uses it is then inactive too. Usually the referenced parameter "
              "should\n"
              "be declared unconditionally or under the same condition."),
+        Code("HPS208", "partly-empty-range", _W,
+             "bounds over other parameters that leave no value for part of their range",
+             "`b ~ uniform(a, 5)` with `a ~ uniform(0, 10)` has no value when a >= 5 (and\n"
+             "`loguniform(x, 10)` none when x <= 0). Sampling leaves such configurations out,\n"
+             "so `a` is then no longer uniform: only its values below 5 are ever tried. The\n"
+             "message names the parameters read and where the range is empty. Clamp the\n"
+             "bound (`uniform(min(a, 4), 5)`), narrow the parent's range, or guard the\n"
+             "parameter with an `if` that says when it exists.\n\n"
+             "    a ~ uniform(0, 10)\n    b ~ uniform(a, 5)        # warning: empty when `a` "
+             "is above 5"),
         Code("HPS401", "missing-include", _E, "an included file that cannot be read",
              "`include \"path\"` is resolved relative to the file that contains it."),
         Code("HPS402", "include-cycle", _E, "a file that includes itself, directly or not",
