@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from typing import NamedTuple
 
+from ._arguments import PathArgument, file_path, source_text
 from .analysis import analyse_file, analyse_text, split_sources
 from .analysis.ir import Analysis
 from .compile import Space, compile_space
@@ -24,12 +24,13 @@ def check_text(text: str, path: str = "<string>", base_dir: str | None = None,
                real_path: str | None = None) -> CheckResult:
     """Run every stage over source text; includes resolve against `base_dir` (default:
     the working directory)."""
-    return _compile(*analyse_text(text, path, base_dir, real_path))
+    return _compile(*analyse_text(*_text_arguments("check_text", text, path, base_dir),
+                                  real_path))
 
 
-def check_file(path: str) -> CheckResult:
+def check_file(path: PathArgument) -> CheckResult:
     """`check_text` for a file; unreadable files are diagnostics too (HPS002)."""
-    return _compile(*analyse_file(path))
+    return _compile(*analyse_file(file_path(path, "check_file")))
 
 
 def _compile(analysis: Analysis | None, diags: list[Diagnostic],
@@ -49,7 +50,7 @@ def loads(text: str, path: str = "<string>", base_dir: str | None = None) -> Spa
 
     Raises SpaceError carrying every diagnostic if the space has errors.
     """
-    checked = check_text(text, path, base_dir)
+    checked = check_text(*_text_arguments("loads", text, path, base_dir))
     if checked.space is None:
         raise SpaceError(checked.diagnostics, checked.sources)
     return checked.space
@@ -65,9 +66,15 @@ def load_recorded(recorded: str) -> Space:
     return space
 
 
-def load(path: str | os.PathLike[str]) -> Space:
+def load(path: PathArgument) -> Space:
     """Compile a space from a `.hps` file. Raises SpaceError on errors."""
-    checked = check_file(os.fspath(path))
+    checked = check_file(file_path(path, "load"))
     if checked.space is None:
         raise SpaceError(checked.diagnostics, checked.sources)
     return checked.space
+
+
+def _text_arguments(func: str, text: object, path: object, base_dir: object
+                    ) -> tuple[str, str, str | None]:
+    return (source_text(text, func), file_path(path, func, "`path` (the name to report)"),
+            None if base_dir is None else file_path(base_dir, func, "`base_dir` (a folder)"))

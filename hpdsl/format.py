@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 
+from ._arguments import binary_problem, source_text
 from .diagnostics import Span
 from .errors import HpsError, SpaceError
 from .syntax import ast, parse
@@ -43,6 +44,10 @@ _OR, _AND, _NOT, _CMP, _SUM, _PROD, _UNARY, _POW, _ATOM = range(1, 10)
 
 def format_source(text: str, path: str = "<string>") -> str:
     """The canonical layout of `text`. Raises SpaceError if it does not parse."""
+    text = source_text(text, "format_source")
+    problem = binary_problem(text, path, "text")
+    if problem is not None:
+        raise SpaceError([problem], {path: text})
     module, diags = parse(text, path)
     if module is None:
         raise SpaceError(diags, {path: text})

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
+from .._arguments import binary_problem
 from ..diagnostics import Diagnostic, Span
 from ..syntax import parse
 from ..syntax.ast import Module
@@ -51,6 +52,9 @@ def analyse_text(text: str, path: str = "<string>", base_dir: str | None = None,
     looked up there and no file is read."""
     if text.startswith("\ufeff"):  # a byte order mark is not part of the text
         text = text[1:]
+    problem = binary_problem(text, path, "text" if real_path is None else "file")
+    if problem is not None:
+        return None, [problem], {path: text}
     module, diags = parse(text, path)
     if module is None:
         return None, diags, {path: text}

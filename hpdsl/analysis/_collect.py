@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._arguments import binary_problem
 from .._files import NotARegularFile, read_regular
 from ..diagnostics import Diagnostic, Span
 from ..syntax import ast, parse
@@ -110,6 +111,10 @@ def read_source(path: str, name: str | None = None) -> tuple[str | None, Diagnos
         return None, Diagnostic("HPS002", f"`{shown}` is {err.kind}, not a space file", span,
                                 help="space files are regular files: a pipe, a device or a "
                                 "socket is never read")
+    except ValueError:  # os functions refuse NUL bytes in paths
+        escaped = shown.replace("\x00", "\\x00")
+        return None, Diagnostic("HPS002", f"cannot read `{escaped}`: a path cannot contain a "
+                                "NUL byte", Span.point(escaped, 1, 1))
     except OSError as err:
         return None, Diagnostic("HPS002", f"cannot read `{shown}`: {err.strerror or err}", span)
     try:
@@ -122,14 +127,9 @@ def read_source(path: str, name: str | None = None) -> tuple[str | None, Diagnos
         return None, Diagnostic("HPS002", f"not UTF-8 text: invalid byte 0x{data[err.start]:02x} "
                                 f"at offset {err.start}", bad,
                                 help="space files must be UTF-8 encoded text")
-    if "\x00" in text:
-        off = text.index("\x00")
-        prefix = text[:off]
-        line = prefix.count("\n") + 1
-        col = off - (prefix.rfind("\n") + 1) + 1
-        bad = Span.point(shown, line, col, off)
-        return None, Diagnostic("HPS002", "binary data: the file contains a NUL byte", bad,
-                                help="space files must be UTF-8 encoded text")
+    problem = binary_problem(text, shown)
+    if problem is not None:
+        return None, problem
     if text.startswith("\ufeff"):
         text = text[1:]
     return text, None
@@ -284,6 +284,10 @@ class Collector:
         else:
             includer_dir = (os.path.dirname(self.include_stack[-1]) if self.include_stack
                             else self.base_dir)
+            if "\x00" in includer_dir:  # only `base_dir` can bring one: files cannot hold NUL
+                self.report("HPS401", f"cannot include `{stmt.path}`: the folder it is relative "
+                            f"to, {includer_dir!r}, contains a NUL byte", stmt.span)
+                return
             joined = os.path.join(includer_dir, stmt.path)
             if joined not in self.real:
                 self.real[joined] = os.path.realpath(joined)

@@ -34,6 +34,11 @@ IN_MEMORY = ("sqlite:///:memory:", "sqlite://")
 
 def sqlite_path(url: str) -> Path:
     """The file a `sqlite:///...` URL names."""
+    if not isinstance(url, str):
+        raise TypeError(f"a storage URL is a str such as `sqlite:///runs/study.db`, not "
+                        f"{type(url).__name__}")
+    if "\x00" in url:
+        raise ConfigurationError(f"storage URL {url!r}: a path cannot contain a NUL byte")
     if url in IN_MEMORY:
         raise StorageError(f"{url} is a storage in memory: it holds no stored study")
     if not url.startswith(_SCHEME) or len(url) == len(_SCHEME):
