@@ -162,7 +162,7 @@ def all_imports() -> list[Import]:
 def test_the_drawing_names_every_layer() -> None:
     assert len(LAYERS) == 8
     assert LAYERS[0] == ["hpdsl", "hpdsl.errors", "hpdsl.diagnostics", "hpdsl._lazy",
-                         "hpdsl._files"]
+                         "hpdsl._files", "hpdsl._arguments"]
     assert LAYERS[-1] == ["hpdsl.cli", "hpdsl.__main__"]
 
 
