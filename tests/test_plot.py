@@ -7,8 +7,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import matplotlib
+import numpy as np
 import pytest
 
 import hpdsl
@@ -95,3 +97,54 @@ def test_plot_command(stored: tuple[Path, hpdsl.Trials], tmp_path: Path) -> None
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and bad.stderr.startswith("hpdsl: error: cannot write")
     assert "Traceback" not in bad.stderr
+
+
+# Optuna's XGBoost example (examples/xgboost/xgboost_simple.py), ported: `booster`
+# activates the tree parameters, and `dart` four more.
+XGBOOST = """\
+booster          ~ choice(gbtree, gblinear, dart)
+lambda           ~ loguniform(1e-8, 1.0)
+alpha            ~ loguniform(1e-8, 1.0)
+subsample        ~ uniform(0.2, 1.0)
+colsample_bytree ~ uniform(0.2, 1.0)
+if booster in {gbtree, dart} {
+    max_depth        ~ choice(3, 5, 7, 9)
+    min_child_weight ~ randint(2, 10)
+    eta              ~ loguniform(1e-8, 1.0)
+    gamma            ~ loguniform(1e-8, 1.0)
+    grow_policy      ~ choice(depthwise, lossguide)
+}
+if booster == dart {
+    sample_type    ~ choice(uniform, weighted)
+    normalize_type ~ choice(tree, forest)
+    rate_drop      ~ loguniform(1e-8, 1.0)
+    skip_drop      ~ loguniform(1e-8, 1.0)
+}
+"""
+
+
+def test_importance_credits_the_choice_that_switches_subspaces() -> None:
+    """`booster` alone explains most of the loss's variance; the parameters it activates
+    must not take its credit (they did: booster got 0, eta most of it)."""
+    noise = np.random.default_rng(5)
+
+    def error(config: dict[str, Any]) -> float:
+        loss = {"gbtree": 0.20, "dart": 0.21, "gblinear": 0.32}[config["booster"]]
+        if "eta" in config:  # a real but smaller effect inside the tree boosters
+            loss += 0.12 * ((math.log10(config["eta"]) + 1) / 7) ** 2
+        return loss + 0.01 * float(noise.normal())
+
+    trials = hpdsl.Trials()
+    hpdsl.fmin(error, XGBOOST, algo=hpdsl.rand.suggest, max_evals=300, trials=trials,
+               rstate=0, show_progressbar=False)
+    losses = np.array(trials.losses())
+    booster = np.array([t.config["booster"] for t in trials])
+    between = sum((booster == b).mean() * (losses[booster == b].mean() - losses.mean()) ** 2
+                  for b in set(booster))
+    explained = between / losses.var()  # what booster alone explains: about 60%
+    assert 0.5 < explained < 0.7
+
+    shares = plot.parameter_importance(trials, method="forest")
+    assert list(shares)[:2] == ["booster", "eta"], shares
+    assert shares["booster"] == pytest.approx(explained, abs=0.1)
+    assert all(shares[name] < 0.05 for name in shares if name not in ("booster", "eta"))

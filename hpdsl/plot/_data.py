@@ -53,6 +53,7 @@ class Table:
     states: list[TrialState]
     losses: np.ndarray
     columns: list[Column]
+    space: Space | None = None  # the space the columns were read with, if any
 
     @property
     def ok(self) -> np.ndarray:
@@ -62,7 +63,8 @@ class Table:
 def table(trials: Trials, space: Space | None = None) -> Table:
     """The finished trials of `trials` as columns (running trials are left out)."""
     done = [t for t in trials if t.state != TrialState.RUNNING]
-    dims = _dimensions(space if space is not None else _recorded_space(trials))
+    space = space if space is not None else _recorded_space(trials)
+    dims = _dimensions(space)
     names: dict[str, None] = {}
     for t in done:
         names.update(dict.fromkeys(t.params))
@@ -72,7 +74,7 @@ def table(trials: Trials, space: Space | None = None) -> Table:
     losses = np.array([t.loss if t.state == TrialState.OK and t.loss is not None else np.nan
                        for t in done], dtype=float)
     return Table(np.array([t.number for t in done], dtype=int), [t.state for t in done],
-                 losses, columns)
+                 losses, columns, space)
 
 
 def _recorded_space(trials: Trials) -> Space | None:

@@ -12,10 +12,15 @@ fANOVA-style main-effect decomposition on a random-forest surrogate:
 2. The main effect of parameter p is its marginal prediction m(v): the forest's mean
    prediction over the trials where p is active, with p set to v (a partial
    dependence), for v over p's observed values (at most 20 quantiles for numbers).
-   Its variance over the observed distribution of v, divided by the variance of the
-   forest's predictions over all trials, is the fraction of variance p explains on
-   its own, as in fANOVA (which averages over the uniform space instead of the
-   trials sampled).
+   The parameters that depend on p in the space's graph (those it activates, or whose
+   bounds it sets) are not held fixed while p changes, since they cannot be: each
+   trial takes theirs from a trial whose p is v (or nearest v), so that setting
+   `booster` to `gblinear` also makes its tree parameters inactive, and the effect of
+   switching subspaces is credited to the choice that switches them, not to a
+   parameter it activates. Its variance over the observed distribution of v, divided
+   by the variance of the forest's predictions over all trials, is the fraction of
+   variance p explains on its own, as in fANOVA (which averages over the uniform
+   space instead of the trials sampled).
 3. A conditional parameter counts on the trials where it is active only, so its
    fraction is weighted by the share of trials where it is active.
 
@@ -57,7 +62,7 @@ def parameter_importance(trials: Trials, *, space: Space | None = None,
     if method == "auto":
         method = "forest" if _has_sklearn() else "variance"
     if method == "forest":
-        raw = _forest(columns, losses, seed)
+        raw = _forest(columns, losses, seed, _dependents(data.space, columns))
     elif method == "variance":
         raw = {c.name: _eta_squared(c, losses) for c in columns}
     else:
@@ -102,9 +107,33 @@ def _features(columns: list[Column]) -> np.ndarray:
     return np.column_stack(out)
 
 
-def _forest(columns: list[Column], losses: np.ndarray, seed: int) -> dict[str, float]:
+def _dependents(space: Space | None, columns: list[Column]) -> dict[int, list[int]]:
+    """For each column, the columns of the parameters that depend on it in the space's
+    graph, through conditions or bounds (none without a space)."""
+    if space is None:
+        return {}
+    import networkx as nx
+
+    graph = space.graph
+    index = {c.name: j for j, c in enumerate(columns)}
+    keys: dict[str, list[str]] = {}
+    for key, attrs in graph.nodes(data=True):
+        keys.setdefault(attrs["name"], []).append(key)
+    out = {}
+    for name, j in index.items():
+        below = {graph.nodes[k]["name"] for key in keys.get(name, ())
+                 for k in nx.descendants(graph, key)}
+        found = sorted(index[n] for n in below if n in index and n != name)
+        if found:
+            out[j] = found
+    return out
+
+
+def _forest(columns: list[Column], losses: np.ndarray, seed: int,
+            dependents: dict[int, list[int]]) -> dict[str, float]:
     from sklearn.ensemble import RandomForestRegressor
 
+    rng = np.random.default_rng(seed)
     F = _features(columns)
     forest = RandomForestRegressor(n_estimators=TREES, min_samples_leaf=2, random_state=seed,
                                    n_jobs=1).fit(F, losses)
@@ -117,10 +146,15 @@ def _forest(columns: list[Column], losses: np.ndarray, seed: int) -> dict[str, f
             continue
         rows = F[active]
         grid, weights = _grid(rows[:, j], c.categorical)
+        below = dependents.get(j, [])
         marginal = []
         for value in grid:
             probe = rows.copy()
             probe[:, j] = value
+            if below:  # their values as they come with p = value, from such trials
+                distance = np.abs(rows[:, j] - value)
+                donors = np.flatnonzero(distance == distance.min())
+                probe[:, below] = rows[rng.choice(donors, len(rows))][:, below]
             marginal.append(float(forest.predict(probe).mean()))
         m = np.array(marginal)
         mean = float(np.average(m, weights=weights))
