@@ -73,7 +73,7 @@ def resolve_dist(r: Resolving, raw: RawDecl, st: ast.Sample) -> ir.DistSpec | No
             return None
         r.need_numeric(resolved, a.span, f"`{d.name}`")
         args[pname] = resolved
-    if not _check_args(r, d, args):
+    if not _check_args(r, d, args, raw.name):
         return None
     integer = d.name == "randint"
     if d.name in ir.Q_DISTS:
@@ -85,7 +85,7 @@ def resolve_dist(r: Resolving, raw: RawDecl, st: ast.Sample) -> ir.DistSpec | No
     return ir.DistSpec(d.name, args, integer=integer, span=d.span)
 
 
-def _check_args(r: Resolving, d: ast.Dist, args: dict[str, ir.RExpr]) -> bool:
+def _check_args(r: Resolving, d: ast.Dist, args: dict[str, ir.RExpr], name: str) -> bool:
     def const(p: str) -> float | None:
         node = args.get(p)
         if isinstance(node, ir.Const) and not isinstance(node.value, str | bool):
@@ -145,7 +145,44 @@ def _check_args(r: Resolving, d: ast.Dist, args: dict[str, ir.RExpr]) -> bool:
             r.report("HPS106", f"no multiple of q={num(q)} lies in [{num(lo)}, {num(hi)}]",
                     d.span)
             ok = False
+        else:
+            _off_grid(r, d, args, name, lo, hi, q)
     return ok
+
+
+def _off_grid(r: Resolving, d: ast.Dist, args: dict[str, ir.RExpr], name: str, lo: float,
+              hi: float, q: float) -> None:
+    """Warn about a bound that is not a multiple of q: the values are the multiples of q
+    inside the bounds (quniform(3, 9, 2) gives 4, 6, 8), so it is never produced."""
+    off = [p for p, v in (("low", lo), ("high", hi)) if abs(v / q - round(v / q)) > 1e-9]
+    if not off:
+        return
+    first, last = math.ceil(lo / q - 1e-9), math.floor(hi / q + 1e-9)
+    values = _listed([k * q for k in range(first, min(last, first + 3) + 1)], last - first + 1,
+                     last * q)
+    steps = int(math.floor((hi - lo) / q + 1e-9)) + 1
+    from_low = [num(round(lo + k * q, 12)) for k in range(min(steps, 9))]
+    alternative = (f"`{name} ~ choice({', '.join(from_low)})`" if steps <= 8 else
+                   f"a derived value: `k ~ randint(0, {steps - 1})` and "
+                   f"`{name} = {num(lo)} + {num(q)} * k`")
+    not_given = " or ".join(num(v) for p, v in (("low", lo), ("high", hi)) if p in off)
+    if "low" in off:
+        help = (f"the grid is the multiples of q, not steps from low; for "
+                f"{_listed([lo + k * q for k in range(4)], steps, lo + (steps - 1) * q)} "
+                f"write {alternative}")
+    else:
+        help = f"the largest value is {num(round(last * q, 12))}: write it as the upper bound"
+    r.report("HPS209", f"`{d.name}` gives the multiples of q={num(q)} inside the bounds: "
+             f"{values} (never {not_given})", args[off[0]].span,
+             label=f"not a multiple of {num(q)}", help=help)
+
+
+def _listed(values: list[float], count: int, last: float) -> str:
+    """`4, 6, 8`, or `4, 6, 8, ..., 20` for longer runs."""
+    shown = ", ".join(num(round(v, 12)) for v in values[:min(count, 4)])
+    if count > 4:
+        shown += f", ..., {num(round(last, 12))}"
+    return shown
 
 
 def _choice(r: Resolving, raw: RawDecl, d: ast.Dist) -> ir.DistSpec | None:

@@ -157,6 +157,13 @@ CODES: dict[str, Code] = {
              "parameter with an `if` that says when it exists.\n\n"
              "    a ~ uniform(0, 10)\n    b ~ uniform(a, 5)        # warning: empty when `a` "
              "is above 5"),
+        Code("HPS209", "bound-off-grid", _W,
+             "a q-distribution bound that is not a multiple of q",
+             "The values of `quniform(a, b, q)` and `qloguniform(a, b, q)` are the multiples\n"
+             "of q inside [a, b] (..., -q, 0, q, 2q, ...), not steps of q from a: `quniform(3, 9,\n"
+             "2)` gives 4, 6, 8, never 3 or 9. For steps from a, list the values in a choice\n"
+             "(`choice(3, 5, 7, 9)`) or derive them (`k ~ randint(0, 3)` and `x = 3 + 2 * k`).\n\n"
+             "    depth ~ quniform(3, 9, 2)   # warning: gives 4, 6, 8"),
         Code("HPS401", "missing-include", _E, "an included file that cannot be read",
              "`include \"path\"` is resolved relative to the file that contains it."),
         Code("HPS402", "include-cycle", _E, "a file that includes itself, directly or not",
