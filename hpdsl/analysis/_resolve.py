@@ -15,9 +15,18 @@ from ..syntax import ast
 from . import ir
 from ._collect import Collected, LoopCond, RawCond, RawDecl, Scope
 from ._distributions import resolve_default, resolve_dist
-from ._static import EXACT_INT, StaticError, exact, inexact_int, static_value, too_large
+from ._static import StaticError, exact, static_value, too_large
 from ._wording import did_you_mean, show
-from .evaluate import FLOAT_MAX, FUNC_ARITY, Undefined, arith, call, compare
+from .evaluate import (
+    EXACT_INT,
+    FLOAT_MAX,
+    FUNC_ARITY,
+    Undefined,
+    arith,
+    call,
+    compare,
+    inexact_int,
+)
 from .ir import NUMERIC, option_key, type_name
 
 

@@ -6,10 +6,6 @@ from ..syntax import ast
 from .evaluate import FLOAT_MAX, FUNC_ARITY, Undefined, arith, call, compare, member, negative
 from .ir import Value
 
-# Sampling and arithmetic run on 64-bit floats, which hold every integer up to 2**53 and
-# then only some: integers beyond are refused rather than silently rounded.
-EXACT_INT = 2**53
-
 
 class StaticError(Exception):
     """The expression reads a parameter (or is not a valid constant)."""
@@ -18,11 +14,6 @@ class StaticError(Exception):
 def too_large(value: Value) -> bool:
     """An integer beyond the float range (about 1.8e308), which no sampler can hold."""
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) > FLOAT_MAX
-
-
-def inexact_int(value: Value) -> bool:
-    """An integer that a float cannot hold exactly (beyond +-2**53)."""
-    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > EXACT_INT
 
 
 def exact(op: str, a: Value, b: Value, folded: Value) -> Value:

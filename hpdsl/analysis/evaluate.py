@@ -31,6 +31,9 @@ FUNC_ARITY: dict[str, tuple[int, int | None]] = {
     "min": (2, None), "max": (2, None), "log": (1, 1), "exp": (1, 1), "round": (1, 1),
 }
 FLOAT_MAX = float(np.finfo(np.float64).max)
+# Doubles hold every integer up to 2**53 and then only some: integers beyond are refused
+# (analysis) or unknown (derived values) rather than silently rounded.
+EXACT_INT = 2**53
 
 
 class Undefined(ArithmeticError):
@@ -45,6 +48,11 @@ def number(v: object) -> float | None:
         return float(v)
     except OverflowError:
         return None
+
+
+def inexact_int(value: object) -> bool:
+    """An integer that a double cannot hold exactly (beyond +-2**53)."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > EXACT_INT
 
 
 def _operands(values: list[ir.Value], what: str) -> list[float]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..analysis import ir
-from ..analysis._static import EXACT_INT
+from ..analysis.evaluate import EXACT_INT
 from ..analysis.ir import option_key
 from ..errors import ConfigurationError
 from ._dims import Dimension, decimals_of, dimension_for

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis import evaluate as scalar
-from ..analysis._static import EXACT_INT
+from ..analysis.evaluate import EXACT_INT
 from ..analysis.unparse import expr_text
 from ._output import flatten
 from ._program import Program, value_problem
