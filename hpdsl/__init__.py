@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         fmin,
         grid,
         rand,
+        space_eval,
         tpe,
     )
 
@@ -58,6 +59,7 @@ _WHERE = {
     "Study": ".search", "Trial": ".search",
     "Trials": ".search", "TrialState": ".search", "anneal": ".search",
     "early_stop": ".search", "fmin": ".search", "grid": ".search", "rand": ".search",
+    "space_eval": ".search",
     "tpe": ".search",
 }
 
@@ -67,8 +69,8 @@ __all__ = [
     "check_text", "format_source", "load", "loads",
     # search
     "AllTrialsFailed", "RunningTrial", "STATUS_FAIL", "STATUS_OK", "SearchExhausted", "Study",
-    "Trial",
-    "TrialState", "Trials", "anneal", "early_stop", "fmin", "grid", "rand", "tpe",
+    "Trial", "TrialState", "Trials", "anneal", "early_stop", "fmin", "grid", "rand",
+    "space_eval", "tpe",
 ]
 
 

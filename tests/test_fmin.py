@@ -154,7 +154,7 @@ def test_a_result_that_is_not_a_loss_makes_a_failed_trial(returned: object, reas
     assert failed.state == TrialState.FAIL and failed.loss is None
     assert failed.error is not None and reason in failed.error
     assert ok.state == TrialState.OK and ok.loss == 3.0
-    assert trials.statuses() == [TrialState.FAIL, TrialState.OK]
+    assert [t.state for t in trials] == [TrialState.FAIL, TrialState.OK]
     assert trials.losses() == [None, 3.0]
 
 

@@ -56,7 +56,7 @@ def test_four_processes_share_one_study(tmp_path: Path) -> None:
 
     trials = hpdsl.Trials(url, study="shared")
     assert len(trials) == MAX_EVALS
-    assert trials.statuses() == [TrialState.OK] * MAX_EVALS
+    assert [t.state for t in trials] == [TrialState.OK] * MAX_EVALS
     assert [t.number for t in trials] == list(range(MAX_EVALS))
     with closing(sqlite3.connect(path)) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -77,7 +77,7 @@ def test_killed_searches_resume_without_losing_or_repeating_trials(tmp_path: Pat
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err.decode()
     trials = hpdsl.Trials(url, study="kill")
-    states = trials.statuses()
+    states = [t.state for t in trials]
     assert states.count(TrialState.OK) + states.count(TrialState.FAIL) == MAX_EVALS
     assert states.count(TrialState.RUNNING) == 0
     assert 1 <= states.count(TrialState.INTERRUPTED) <= kills  # at most one per kill

@@ -69,7 +69,7 @@ def test_append_update_list_and_numbering(backend: tuple[str, Factory]) -> None:
     assert (a.number, b.number) == (0, 1) and len(trials) == 2
     assert trials[0] is a and [t.number for t in trials] == [0, 1]
     study.tell(b, {"loss": 2.0, "epochs": 3})
-    assert trials.statuses() == [TrialState.RUNNING, TrialState.OK]
+    assert [t.state for t in trials] == [TrialState.RUNNING, TrialState.OK]
     study.tell(a, state=TrialState.FAIL, error="out of memory")
     assert trials[0].state == TrialState.FAIL and trials[0].error == "out of memory"
     assert study.ask().number == 2
@@ -109,7 +109,7 @@ def test_states_and_what_counts_toward_max_evals(backend: tuple[str, Factory]) -
     study.tell(fail, "oops")
     assert trials.counted() == 3  # RUNNING trials count: they will finish
     again = backend[1]()
-    assert again.statuses() == [TrialState.OK, TrialState.FAIL, TrialState.RUNNING]
+    assert [t.state for t in again] == [TrialState.OK, TrialState.FAIL, TrialState.RUNNING]
     assert again[1].error is not None and "not a loss" in again[1].error
     assert running.state == TrialState.RUNNING  # this process is alive: not interrupted
 
@@ -242,11 +242,12 @@ def test_running_trials_of_a_dead_process_are_interrupted(tmp_path: Path) -> Non
               "s.tell(s.ask(), 1.0)\ns.ask()\n")
     subprocess.run([sys.executable, "-c", script], check=True)
     trials = hpdsl.Trials(url)
-    assert trials.statuses() == [TrialState.OK, TrialState.INTERRUPTED]
+    assert [t.state for t in trials] == [TrialState.OK, TrialState.INTERRUPTED]
     assert trials[1].error == "interrupted: the process running it stopped"
     assert trials[1].finished is not None and trials.counted() == 1
     run(trials, 3)
-    assert trials.statuses() == [TrialState.OK, TrialState.INTERRUPTED] + [TrialState.OK] * 2
+    assert [t.state for t in trials] == [TrialState.OK, TrialState.INTERRUPTED] + [
+        TrialState.OK] * 2
 
 
 def test_a_version_1_file_is_migrated(tmp_path: Path) -> None:

@@ -159,8 +159,9 @@ def test_trials_summaries() -> None:
     trials = filled_trials()
     assert len(trials) == 5 and [t.number for t in trials] == [0, 1, 2, 3, 4]
     assert trials.losses() == [3.0, None, 1.0, 1.0, None]
-    assert trials.statuses() == [TrialState.OK, TrialState.FAIL, TrialState.OK, TrialState.OK,
-                                 TrialState.RUNNING]
+    assert [t.state for t in trials] == [TrialState.OK, TrialState.FAIL, TrialState.OK,
+                                         TrialState.OK, TrialState.RUNNING]
+    assert trials.statuses() == ["ok", "fail", "ok", "ok", "running"]  # hyperopt's
     assert trials.best_trial is trials[2]  # the earliest of equal losses
     assert repr(trials) == "<Trials: 5 (1 RUNNING, 3 OK, 1 FAIL)>"
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..storage import TrialState
     from . import anneal, early_stop, grid, rand, tpe
     from ._base import History, Suggest
+    from ._compat import space_eval
     from ._fmin import fmin
     from ._running import RunningTrial
     from ._study import Study
@@ -32,6 +33,7 @@ _WHERE = {
     "AllTrialsFailed": "..errors", "SearchExhausted": "..errors",
     "History": "._base", "Suggest": "._base", "TrialState": "..storage",
     "fmin": "._fmin", "RunningTrial": "._running", "Study": "._study",
+    "space_eval": "._compat",
     "STATUS_FAIL": "._trials", "STATUS_OK": "._trials", "InMemoryStorage": "._trials",
     "Trial": "._trials", "Trials": "._trials", "TrialStorage": "._trials",
 }
@@ -45,5 +47,5 @@ __all__ = [
     "STATUS_FAIL", "STATUS_OK", "AllTrialsFailed", "History", "InMemoryStorage",
     "RunningTrial", "SearchExhausted", "Study", "Suggest", "Trial", "TrialState",
     "TrialStorage", "Trials",
-    "anneal", "early_stop", "fmin", "grid", "rand", "tpe",
+    "anneal", "early_stop", "fmin", "grid", "rand", "space_eval", "tpe",
 ]

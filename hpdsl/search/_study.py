@@ -92,6 +92,9 @@ class Study:
     def __init__(self, space: SpaceLike, algo: Suggest | None = None,
                  seed: np.random.Generator | int | None = None,
                  trials: Trials | None = None) -> None:
+        from ._compat import check_not_hyperopt  # it imports this module
+
+        check_not_hyperopt(trials, algo)
         self.space = as_space(space)
         self.algo: Suggest = algo if algo is not None else default_algo()
         self._entropy = _entropy(seed)

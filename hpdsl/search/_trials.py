@@ -7,6 +7,7 @@ default, or an SQLite file given by URL), so that every backend behaves the same
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..compile import Space
-from ..errors import ConfigurationError, SearchExhausted
+from ..errors import AllTrialsFailed, ConfigurationError, SearchExhausted
 from ..storage import (
     InMemoryStorage,
     Trial,
@@ -23,6 +24,7 @@ from ..storage import (
     open_storage,
     space_changed,
 )
+from ..storage._hyperopt_view import STATUS, result_dict, trial_dict
 from ._base import History
 from ._same_space import same_meaning
 
@@ -102,8 +104,33 @@ class Trials:
         """The loss of each trial; None for trials that failed or are running."""
         return [t.loss if t.state == TrialState.OK else None for t in self]
 
-    def statuses(self) -> list[TrialState]:
-        return [t.state for t in self]
+    # --- hyperopt's names, so that scripts written for hyperopt.Trials run unchanged ------
+    def statuses(self) -> list[str]:
+        """hyperopt's status of each trial: "ok", "fail" (INTERRUPTED too) or "running".
+        `[t.state for t in trials]` gives the TrialState of each."""
+        return [STATUS[t.state] for t in self]
+
+    @property
+    def trials(self) -> list[dict[str, Any]]:
+        """Each trial as hyperopt's dict: `tid`, `state` (hyperopt's job state),
+        `result` (with `status` and `loss`), `misc.vals` (each parameter's value in a
+        one-item list, `[]` where inactive; values are options, not indices)."""
+        records = list(self)
+        names = list(dict.fromkeys(name for t in records for name in t.params))
+        return [trial_dict(t, names) for t in records]
+
+    @property
+    def results(self) -> list[dict[str, Any]]:
+        """What each trial's objective returned, with `status` and `loss` (None unless OK)."""
+        return [result_dict(t) for t in self]
+
+    @property
+    def argmin(self) -> dict[str, Any]:
+        """The best configuration, as `fmin` returns it; AllTrialsFailed if none is OK."""
+        best = self.best_trial
+        if best is None:
+            raise AllTrialsFailed(f"no trial finished with a loss ({len(self)} trials)")
+        return copy.deepcopy(best.config)
 
     def history(self, space: Space) -> History:
         """The trials as arrays, the form search algorithms read. It first reads the

@@ -72,6 +72,13 @@ class Trial:
     attachments: dict[str, Any] = field(default_factory=dict, repr=False)
     traceback: str | None = field(default=None, repr=False)
 
+    def __getitem__(self, key: str) -> Any:
+        """hyperopt's dict form of the trial (`trial["result"]["loss"]`,
+        `trial["misc"]["vals"]`), for scripts written against hyperopt."""
+        from ._hyperopt_view import trial_dict  # it imports this module
+
+        return trial_dict(self)[key]
+
     @property
     def duration(self) -> float | None:
         """Seconds from start to finish; None while running."""
