@@ -19,20 +19,14 @@ _ALGORITHMS = {"tpe": "hpdsl.tpe.suggest", "atpe": "hpdsl.tpe.suggest",
 def space_eval(space: SpaceLike, point: Mapping[str, Any]) -> dict[str, Any]:
     """The configuration `point` stands for, checked against the space and completed
     with its derived values: hyperopt's `space_eval(space, best)`. hpdsl's `fmin`
-    returns values (not choice indices), so `best` is already the configuration; flat
-    `{name: value}` pairs (`trial.params`) are nested as the space returns them.
+    returns values (not choice indices), so `best` is already the configuration.
     Raises ConfigurationError for a point that is not in the space."""
     compiled = as_space(space)
     problems = compiled.validate(point)
-    if not problems:
-        return compiled.complete(point)
-    from ..convert import complete  # flat names, as the converters read them
-
-    try:
-        return complete(compiled, point)
-    except ConfigurationError:
+    if problems:
         raise ConfigurationError(f"{dict(point)!r} is not in the space: "
-                                 + "; ".join(problems)) from None
+                                 + "; ".join(problems))
+    return compiled.complete(point)
 
 
 def check_not_hyperopt(trials: object, algo: object) -> None:

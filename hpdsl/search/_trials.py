@@ -17,14 +17,16 @@ import numpy as np
 from ..compile import Space
 from ..errors import AllTrialsFailed, ConfigurationError, SearchExhausted
 from ..storage import (
+    HYPEROPT_STATUS,
     InMemoryStorage,
     Trial,
     TrialState,
     TrialStorage,
+    hyperopt_result,
+    hyperopt_trial,
     open_storage,
     space_changed,
 )
-from ..storage._hyperopt_view import STATUS, result_dict, trial_dict
 from ._base import History
 from ._same_space import same_meaning
 
@@ -108,7 +110,7 @@ class Trials:
     def statuses(self) -> list[str]:
         """hyperopt's status of each trial: "ok", "fail" (INTERRUPTED too) or "running".
         `[t.state for t in trials]` gives the TrialState of each."""
-        return [STATUS[t.state] for t in self]
+        return [HYPEROPT_STATUS[t.state] for t in self]
 
     @property
     def trials(self) -> list[dict[str, Any]]:
@@ -117,12 +119,12 @@ class Trials:
         one-item list, `[]` where inactive; values are options, not indices)."""
         records = list(self)
         names = list(dict.fromkeys(name for t in records for name in t.params))
-        return [trial_dict(t, names) for t in records]
+        return [hyperopt_trial(t, names) for t in records]
 
     @property
     def results(self) -> list[dict[str, Any]]:
         """What each trial's objective returned, with `status` and `loss` (None unless OK)."""
-        return [result_dict(t) for t in self]
+        return [hyperopt_result(t) for t in self]
 
     @property
     def argmin(self) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from ._base import (
     TrialStorage,
     space_changed,
 )
+from ._hyperopt_view import HYPEROPT_STATUS, hyperopt_result, hyperopt_trial
 from ._schema import SCHEMA_VERSION
 from ._sqlite import SQLiteStorage, StudyInfo
 from ._sqlite import list_studies as _list_studies
@@ -62,6 +63,7 @@ def list_studies(url: str) -> list[StudyInfo]:
     return _list_studies(sqlite_path(url))
 
 
-__all__ = ["SCHEMA_VERSION", "InMemoryStorage", "NumberTaken", "SQLiteStorage",
+__all__ = ["HYPEROPT_STATUS", "SCHEMA_VERSION", "InMemoryStorage", "NumberTaken", "SQLiteStorage",
            "SpaceChangedError", "StorageError", "StudyInfo", "Trial", "TrialState",
-           "TrialStorage", "list_studies", "open_storage", "space_changed", "sqlite_path"]
+           "TrialStorage", "hyperopt_result", "hyperopt_trial", "list_studies", "open_storage",
+           "space_changed", "sqlite_path"]

@@ -75,9 +75,9 @@ class Trial:
     def __getitem__(self, key: str) -> Any:
         """hyperopt's dict form of the trial (`trial["result"]["loss"]`,
         `trial["misc"]["vals"]`), for scripts written against hyperopt."""
-        from ._hyperopt_view import trial_dict  # it imports this module
+        from ._hyperopt_view import hyperopt_trial  # it imports this module
 
-        return trial_dict(self)[key]
+        return hyperopt_trial(self)[key]
 
     @property
     def duration(self) -> float | None:

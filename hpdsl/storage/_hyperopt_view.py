@@ -15,30 +15,30 @@ from typing import Any
 from ._base import Trial, TrialState
 
 # hyperopt's JOB_STATE_RUNNING, JOB_STATE_DONE, JOB_STATE_ERROR, JOB_STATE_CANCEL
-JOB_STATE = {TrialState.RUNNING: 1, TrialState.OK: 2, TrialState.FAIL: 3,
+HYPEROPT_JOB_STATE = {TrialState.RUNNING: 1, TrialState.OK: 2, TrialState.FAIL: 3,
              TrialState.INTERRUPTED: 4}
 # hyperopt's STATUS_RUNNING, STATUS_OK, STATUS_FAIL
-STATUS = {TrialState.RUNNING: "running", TrialState.OK: "ok", TrialState.FAIL: "fail",
+HYPEROPT_STATUS = {TrialState.RUNNING: "running", TrialState.OK: "ok", TrialState.FAIL: "fail",
           TrialState.INTERRUPTED: "fail"}
 
 
-def result_dict(trial: Trial) -> dict[str, Any]:
+def hyperopt_result(trial: Trial) -> dict[str, Any]:
     """The objective's result with `status`, and `loss` (None unless OK)."""
-    return {**trial.result, "status": STATUS[trial.state], "loss": trial.loss}
+    return {**trial.result, "status": HYPEROPT_STATUS[trial.state], "loss": trial.loss}
 
 
-def trial_dict(trial: Trial, names: list[str] | None = None) -> dict[str, Any]:
+def hyperopt_trial(trial: Trial, names: list[str] | None = None) -> dict[str, Any]:
     """The trial as a hyperopt trial dict; `names`: every parameter of the study (a
     name the trial lacks has an empty list), default the trial's own."""
     vals = {name: [trial.params[name]] if name in trial.params else []
             for name in (names if names is not None else trial.params)}
     idxs = {name: [trial.number] if v else [] for name, v in vals.items()}
-    return {"tid": trial.number, "state": JOB_STATE[trial.state],
-            "result": result_dict(trial),
+    return {"tid": trial.number, "state": HYPEROPT_JOB_STATE[trial.state],
+            "result": hyperopt_result(trial),
             "misc": {"tid": trial.number, "vals": vals, "idxs": idxs, "cmd": None,
                      "workdir": None},
             "spec": None, "owner": None, "exp_key": None, "version": 0,
             "book_time": trial.started, "refresh_time": trial.finished}
 
 
-__all__ = ["JOB_STATE", "STATUS", "result_dict", "trial_dict"]
+__all__ = ["HYPEROPT_JOB_STATE", "HYPEROPT_STATUS", "hyperopt_result", "hyperopt_trial"]
