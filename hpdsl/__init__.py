@@ -13,40 +13,48 @@ from typing import TYPE_CHECKING
 
 from ._lazy import lazy_getattr
 
+# For type checkers: the names of _WHERE, from the same modules (`as` marks each one
+# exported, which strict mypy needs since `__all__` is computed).
 if TYPE_CHECKING:
-    from ._load import CheckResult, check_file, check_text, load, loads
-    from .compile import Dimension, Parameter, Space
-    from .diagnostics import Diagnostic, Severity, Span
-    from .errors import (
-        AllTrialsFailed,
-        ConfigurationError,
-        HpsError,
-        SamplingError,
-        SearchExhausted,
-        SpaceError,
-    )
-    from .format import format_source
-    from .search import (
-        STATUS_FAIL,
-        STATUS_OK,
-        RunningTrial,
-        Study,
-        Trial,
-        Trials,
-        TrialState,
-        anneal,
-        early_stop,
-        fmin,
-        grid,
-        rand,
-        space_eval,
-        tpe,
-    )
+    from ._load import CheckResult as CheckResult
+    from ._load import check_file as check_file
+    from ._load import check_text as check_text
+    from ._load import load as load
+    from ._load import loads as loads
+    from .compile import Dimension as Dimension
+    from .compile import Parameter as Parameter
+    from .compile import Space as Space
+    from .diagnostics import Diagnostic as Diagnostic
+    from .diagnostics import Severity as Severity
+    from .diagnostics import Span as Span
+    from .errors import AllTrialsFailed as AllTrialsFailed
+    from .errors import ConfigurationError as ConfigurationError
+    from .errors import HpsError as HpsError
+    from .errors import SamplingError as SamplingError
+    from .errors import SearchExhausted as SearchExhausted
+    from .errors import SpaceError as SpaceError
+    from .format import format_source as format_source
+    from .search import STATUS_FAIL as STATUS_FAIL
+    from .search import STATUS_OK as STATUS_OK
+    from .search import RunningTrial as RunningTrial
+    from .search import Study as Study
+    from .search import Trial as Trial
+    from .search import Trials as Trials
+    from .search import TrialState as TrialState
+    from .search import anneal as anneal
+    from .search import early_stop as early_stop
+    from .search import fmin as fmin
+    from .search import grid as grid
+    from .search import rand as rand
+    from .search import space_eval as space_eval
+    from .search import tpe as tpe
 
 __version__ = "0.1.0"
 
-# Names are imported on first use: `import hpdsl` stays cheap for the command line and
-# for worker processes, which need only a sliver of the package.
+# The public names and the module that defines each: the one list. They are imported on
+# first use, so `import hpdsl` stays cheap for the command line and for worker processes,
+# which need only a sliver of the package. tests/test_architecture.py checks that the
+# TYPE_CHECKING imports above name the same names from the same modules.
 _WHERE = {
     "CheckResult": "._load", "check_file": "._load", "check_text": "._load", "load": "._load",
     "loads": "._load",
@@ -56,22 +64,12 @@ _WHERE = {
     "SamplingError": ".errors", "SearchExhausted": ".errors", "SpaceError": ".errors",
     "format_source": ".format",
     "STATUS_FAIL": ".search", "STATUS_OK": ".search", "RunningTrial": ".search",
-    "Study": ".search", "Trial": ".search",
-    "Trials": ".search", "TrialState": ".search", "anneal": ".search",
-    "early_stop": ".search", "fmin": ".search", "grid": ".search", "rand": ".search",
-    "space_eval": ".search",
-    "tpe": ".search",
+    "Study": ".search", "Trial": ".search", "Trials": ".search", "TrialState": ".search",
+    "anneal": ".search", "early_stop": ".search", "fmin": ".search", "grid": ".search",
+    "rand": ".search", "space_eval": ".search", "tpe": ".search",
 }
 
-__all__ = [
-    "CheckResult", "ConfigurationError", "Diagnostic", "Dimension", "HpsError", "Parameter",
-    "SamplingError", "Severity", "Space", "SpaceError", "Span", "__version__", "check_file",
-    "check_text", "format_source", "load", "loads",
-    # search
-    "AllTrialsFailed", "RunningTrial", "STATUS_FAIL", "STATUS_OK", "SearchExhausted", "Study",
-    "Trial", "TrialState", "Trials", "anneal", "early_stop", "fmin", "grid", "rand",
-    "space_eval", "tpe",
-]
+__all__ = ["__version__", *_WHERE]
 
 
 _SUBPACKAGES = {"analysis", "cli", "compile", "convert", "diagnostics", "errors", "format",

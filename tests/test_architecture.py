@@ -8,6 +8,7 @@ check cannot drift apart.
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 import subprocess
 import sys
@@ -210,6 +211,32 @@ def test_the_check_finds_what_it_should(module: str, source: str, expected: str 
     imports = imports_of(source, module, is_package=False)
     found = upward(imports) + private(imports)
     assert found == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize("package", ["hpdsl", "hpdsl.search"])
+def test_a_package_s_names_are_one_list(package: str) -> None:
+    """`_WHERE` (and `_MODULES`) is the list: `__all__` is made from it, and the
+    TYPE_CHECKING imports that type checkers read name the same names from the same
+    modules; every name resolves."""
+    module = importlib.import_module(package)
+    tree = ast.parse(Path(module.__file__ or "").read_text(encoding="utf-8"))
+    block = next(n for n in tree.body if isinstance(n, ast.If) and _type_checking_only(n))
+    typed: dict[str, str] = {}
+    submodules: set[str] = set()
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom)
+        for alias in node.names:
+            assert alias.asname == alias.name  # `x as x`: exported for strict type checkers
+            if node.module is None:
+                submodules.add(alias.name)
+            else:
+                typed[alias.name] = "." * node.level + node.module
+    assert typed == module._WHERE
+    assert submodules == set(getattr(module, "_MODULES", set()))
+    extra = {"__version__"} if package == "hpdsl" else set()
+    assert sorted(module.__all__) == sorted(set(typed) | submodules | extra)
+    for name in module.__all__:
+        getattr(module, name)
 
 
 LIGHT = ("lark", "networkx", "numpy")

@@ -11,41 +11,48 @@ from typing import TYPE_CHECKING
 
 from .._lazy import lazy_getattr
 
+# For type checkers: the names of _WHERE and _MODULES (`as` marks each one exported,
+# which strict mypy needs since `__all__` is computed).
 if TYPE_CHECKING:
-    from ..errors import AllTrialsFailed, SearchExhausted
-    from ..storage import TrialState
-    from . import anneal, early_stop, grid, rand, tpe
-    from ._base import History, Suggest
-    from ._compat import space_eval
-    from ._fmin import fmin
-    from ._running import RunningTrial
-    from ._study import Study
-    from ._trials import (
-        STATUS_FAIL,
-        STATUS_OK,
-        InMemoryStorage,
-        Trial,
-        Trials,
-        TrialStorage,
-    )
+    from ..errors import AllTrialsFailed as AllTrialsFailed
+    from ..errors import SearchExhausted as SearchExhausted
+    from ..storage import TrialState as TrialState
+    from . import anneal as anneal
+    from . import early_stop as early_stop
+    from . import grid as grid
+    from . import rand as rand
+    from . import tpe as tpe
+    from ._base import History as History
+    from ._base import Suggest as Suggest
+    from ._compat import space_eval as space_eval
+    from ._fmin import fmin as fmin
+    from ._running import RunningTrial as RunningTrial
+    from ._study import Study as Study
+    from ._trials import STATUS_FAIL as STATUS_FAIL
+    from ._trials import STATUS_OK as STATUS_OK
+    from ._trials import InMemoryStorage as InMemoryStorage
+    from ._trials import Trial as Trial
+    from ._trials import Trials as Trials
+    from ._trials import TrialStorage as TrialStorage
 
+# The names of the package and the module that defines each, and its algorithm modules:
+# imported on first use. tests/test_architecture.py checks that the TYPE_CHECKING imports
+# above agree.
 _WHERE = {
     "AllTrialsFailed": "..errors", "SearchExhausted": "..errors",
-    "History": "._base", "Suggest": "._base", "TrialState": "..storage",
-    "fmin": "._fmin", "RunningTrial": "._running", "Study": "._study",
+    "TrialState": "..storage",
+    "History": "._base", "Suggest": "._base",
     "space_eval": "._compat",
+    "fmin": "._fmin",
+    "RunningTrial": "._running",
+    "Study": "._study",
     "STATUS_FAIL": "._trials", "STATUS_OK": "._trials", "InMemoryStorage": "._trials",
     "Trial": "._trials", "Trials": "._trials", "TrialStorage": "._trials",
 }
 _MODULES = {"anneal", "early_stop", "grid", "rand", "tpe"}
 
+__all__ = [*_WHERE, *sorted(_MODULES)]
+
 
 __getattr__ = lazy_getattr(__name__, globals(), _MODULES, _WHERE)
 
-
-__all__ = [
-    "STATUS_FAIL", "STATUS_OK", "AllTrialsFailed", "History", "InMemoryStorage",
-    "RunningTrial", "SearchExhausted", "Study", "Suggest", "Trial", "TrialState",
-    "TrialStorage", "Trials",
-    "anneal", "early_stop", "fmin", "grid", "rand", "space_eval", "tpe",
-]
