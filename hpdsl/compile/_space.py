@@ -19,9 +19,9 @@ from ..errors import ConfigurationError, HpsError
 from ._coords import Coordinates
 from ._dims import Dimension, center
 from ._enumerate import COUNT_LIMIT, TooLarge, expand, full_domain, grid_batch, is_finite_dim
-from ._evaluate import Env, full, holds
+from ._evaluate import full, holds
 from ._output import configs, flatten
-from ._program import Batch, Program, Step, value_problem
+from ._program import Batch, Program, Step
 from ._validate import check
 
 
@@ -151,21 +151,18 @@ class Space:
 
     def default(self) -> dict[str, Any]:
         """The configuration of declared defaults (centres of the ranges where none is given)."""
-        program = self._program
+        coords = self.coords
 
-        def coords(step: Step, env: Env, active: np.ndarray, args: dict[str, np.ndarray]
-                   ) -> np.ndarray:
-            assert step.dim is not None
-            dim = program.dims[step.dim]
-            if step.decl.default is None:
-                return np.full(env.n, center(dim))
-            problem, x = value_problem(step, dim, step.decl.default,
-                                       {a: float(np.ravel(v)[0]) for a, v in args.items()})
-            return np.full(env.n, center(dim) if problem else x)
-        batch = program.run(1, coords)
+        def choose(decl: ir.Decl, dim: Dimension, bounds: dict[str, float]) -> float:
+            if decl.default is None:
+                return center(dim)
+            problem, x = coords.coordinate(dim, decl.default, bounds)
+            return center(dim) if problem else x
+
+        batch = coords.build_row(choose)
         if not batch.feasible[0]:
             raise ConfigurationError("the default configuration is excluded by the constraints")
-        return configs(program, batch, np.arange(1))[0]
+        return coords.configs(batch, np.arange(1))[0]
 
     # --- checking ------------------------------------------------------------------------
     def validate(self, config: Mapping[str, Any]) -> list[str]:
