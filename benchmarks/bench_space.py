@@ -113,7 +113,7 @@ def bench_compile(runs: int) -> dict[str, float]:
         t0 = time.perf_counter()
         space = hpdsl.loads(text)
         t1 = time.perf_counter()
-        analysis, _ = analyse_text(text)
+        analysis, _, _ = analyse_text(text)
         t2 = time.perf_counter()
         assert analysis is not None
         compile_space(analysis, text)

@@ -505,16 +505,3 @@ def test_a_byte_order_mark_is_ignored_in_source_text() -> None:
     space, diagnostics, _ = hpdsl.check_text("\ufeffx ~ randint(1, 3)\n")
     assert diagnostics == []
     assert space is not None and set(space.sample(0)) == {"x"}
-
-
-def test_lark_own_parser_loop_builds_the_same_ast_as_the_fast_one() -> None:
-    """The fast LALR loop reads lark internals; lark's public parser is the fallback."""
-    from hpdsl.syntax import _parser
-
-    for path in EXAMPLES:
-        text = path.read_text()
-        fast, _ = _parser.parse(text, str(path))
-        with _parser._LOCK:
-            _parser._BUILDER.reset(str(path))
-            body = _parser._lark().parse(text if text.endswith("\n") else text + "\n")
-        assert fast is not None and fast.body == body

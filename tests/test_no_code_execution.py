@@ -146,7 +146,7 @@ def test_convert_from_configspace_creates_only_data(tmp_path: Path) -> None:
 ALLOWED = {
     ("hpdsl/_lazy.py", "importlib"),  # package names and subpackages, from fixed tables
     ("hpdsl/search/_worker.py", "pickle.load"),  # the objective the driver itself pickled
-    ("hpdsl/syntax/_parser.py", "importlib"),  # `importlib.resources`: reads the grammar
+    ("hpdsl/syntax/_grammar.py", "importlib"),  # `importlib.resources`: reads the grammar
     ("hpdsl/cli/_objective.py", "importlib"),  # `hpdsl run`: loads the user's objective
     ("hpdsl/cli/_run.py", "importlib"),  # `hpdsl run --algo`: one of ALGORITHMS (choices)
     ("hpdsl/cli/__init__.py", "importlib"),  # the command's module, from the COMMANDS table
