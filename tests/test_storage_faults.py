@@ -460,3 +460,53 @@ def test_any_edited_cell_is_read_or_refused_in_one_line(
             status = main([command[0], url(path), *command[1:]])
         assert status in (0, 2), err.getvalue()
         assert status == 0 or err.getvalue().count("\n") == 1, err.getvalue()
+
+
+@pytest.mark.parametrize("how", ["deleted", "moved", "replaced"])
+def test_a_study_file_that_goes_away_during_a_run_stops_it(tmp_path: Path, how: str) -> None:
+    """The file deleted, moved or replaced by another while a search writes to it: the
+    search stops with an error that says so (it used to report every trial done while
+    nothing was on disk)."""
+    path = tmp_path / "s.db"
+    other = tmp_path / "other.db"
+    search(other, 1).storage.close()  # type: ignore[attr-defined]
+    calls = []
+
+    def objective(cfg: dict[str, Any]) -> float:
+        calls.append(1)
+        if len(calls) == 3:
+            if how == "deleted":
+                path.unlink()
+            elif how == "moved":
+                path.rename(tmp_path / "elsewhere.db")
+            else:
+                other.replace(path)
+        return float(cfg["x"])
+
+    what = "replaced by another file" if how == "replaced" else "deleted or moved"
+    with pytest.raises(StorageError, match=f"study file was {what} while in use"):
+        search(path, 30, objective)
+    assert len(calls) == 3
+
+
+def test_hpdsl_run_with_workers_stops_when_the_study_file_is_deleted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "space.hps").write_text(SPACE)
+    (tmp_path / "obj.py").write_text(
+        "import os, pathlib, uuid\n\n\n"
+        "def f(cfg):  # the fourth call deletes the study file\n"
+        f"    calls = pathlib.Path({str(tmp_path / 'calls')!r})\n"
+        "    calls.mkdir(exist_ok=True)\n"
+        "    (calls / uuid.uuid4().hex).touch()\n"
+        "    if len(list(calls.iterdir())) >= 4:\n"
+        "        try:\n"
+        f"            os.mkdir({str(tmp_path / 'deleted')!r})\n"
+        f"            os.remove({str(tmp_path / 's.db')!r})\n"
+        "        except FileExistsError:\n"
+        "            pass\n"
+        "    return cfg['x']\n")
+    status, out, err = cli(capsys, "run", tmp_path / "space.hps", "--objective",
+                           f"{tmp_path / 'obj.py'}:f", "--max-evals", "30", "--n-jobs", "2",
+                           "--no-progress", "--storage", url(tmp_path / "s.db"))
+    assert status == 2 and "the study file was deleted or moved while in use" in err, (out, err)
+    assert "30 trials" not in out

@@ -163,6 +163,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     finally:
         signal.signal(signal.SIGINT, previous)
+    try:
+        trials.storage.refresh()  # the study file deleted after the last trial: say so
+    except HpsError as err:
+        error(str(err))
+        return 2
     status = _report(trials, where)
     if interrupt.hit:
         print("hpdsl: interrupted; the best so far is shown above", file=sys.stderr)

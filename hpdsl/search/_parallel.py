@@ -312,10 +312,12 @@ def run_async(study: Study, runner: Runner, *, may_start: Callable[[], bool],
         interrupted = isinstance(err, KeyboardInterrupt)
         reason = ("interrupted" if interrupted
                   else f"cancelled: the search stopped ({describe(err)})")
-        for item in inflight.values():
-            study.tell(item.trial, error=reason, state=TrialState.INTERRUPTED if interrupted
-                       else TrialState.FAIL)
-        runner.close(abort=True)
+        try:  # telling may fail too (the study file is gone): the workers stop regardless
+            for item in inflight.values():
+                study.tell(item.trial, error=reason,
+                           state=TrialState.INTERRUPTED if interrupted else TrialState.FAIL)
+        finally:
+            runner.close(abort=True)
         if interrupted:
             return
         raise

@@ -71,6 +71,7 @@ class SQLiteStorage(ListedStorage):
         self.study_name, self.url = study, f"sqlite:///{path}"
         self._lock = threading.RLock()  # one transaction at a time on the connection
         self._db = connect_readonly(path) if readonly else connect(path)
+        self._identity = None if readonly else _identity(path)
         self._worker = _worker_id()
         self._trials = []
         self._own_running: set[int] = set()  # started here, not finished yet
@@ -131,6 +132,7 @@ class SQLiteStorage(ListedStorage):
     def refresh(self) -> None:
         """Read new trials and the trials of other processes that were running; mark
         INTERRUPTED those whose process has died."""
+        self._check_identity()
         with self._lock:
             rows = self._read(lambda db: _select(db, self._study_id, len(self._trials),
                                                  self._others_running))
@@ -237,6 +239,20 @@ class SQLiteStorage(ListedStorage):
             t.state, t.error, t.finished = TrialState.INTERRUPTED, INTERRUPTED_ERROR, now
             del self._others_running[n]
 
+    def _check_identity(self) -> None:
+        """StorageError if the file at `path` is no longer the one opened: deleted or
+        replaced, the connection would go on writing to a file nobody can open again."""
+        if self._identity is None:
+            return
+        try:
+            now = _identity(self.path)
+        except FileNotFoundError:
+            now = None
+        if now != self._identity:
+            what = "deleted or moved" if now is None else "replaced by another file"
+            raise StorageError(f"{self.label}: the study file was {what} while in use; "
+                               "trials can no longer be saved to it")
+
     def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         try:
             with self._lock:
@@ -247,6 +263,7 @@ class SQLiteStorage(ListedStorage):
     def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` in one write transaction; retry with backoff while another process
         holds the lock, so that "database is locked" does not reach the user."""
+        self._check_identity()
         deadline = time.monotonic() + RETRY_DEADLINE_S
         delay = 0.001
         while True:
@@ -282,6 +299,12 @@ def _study_id(db: sqlite3.Connection, name: str, created: str) -> int:
     db.execute("INSERT OR IGNORE INTO studies (name, created) VALUES (?, ?)", (name, created))
     row = db.execute("SELECT id FROM studies WHERE name = ?", (name,)).fetchone()
     return int(row[0])
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    """What tells a file apart from another one at the same path: device and inode."""
+    info = path.stat()
+    return info.st_dev, info.st_ino
 
 
 def _existing_study_id(db: sqlite3.Connection, name: str, path: Path) -> int:
