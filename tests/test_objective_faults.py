@@ -9,12 +9,15 @@ objectives are module-level functions: spawned workers import them by name.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import signal
 import sqlite3
+import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -206,3 +209,175 @@ def test_an_exception_still_propagates_without_catch(n_jobs: int) -> None:
         hpdsl.fmin(faulty, space_of(["raise"]), algo=hpdsl.grid.suggest, max_evals=1,
                    trials=trials, show_progressbar=False, n_jobs=n_jobs)
     assert [t.state for t in trials] == [TrialState.FAIL]
+
+
+# --- processes: workers die with their driver, and no more start than can run -------------
+
+HPDSL = Path(sys.executable).with_name("hpdsl")
+needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """The live processes below `pid` (from /proc), with their command lines."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if fields[0] not in ("Z", "X"):
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = {}, [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            try:
+                found[child] = (Path("/proc") / str(child) / "cmdline").read_text()
+            except OSError:
+                continue
+            todo.append(child)
+    return found
+
+
+def alive(pids: dict[int, str], within: float = 15.0) -> list[int]:
+    """Those of `pids` still running (not zombies) after waiting up to `within` s."""
+    deadline = time.monotonic() + within
+    while True:
+        left = [p for p in pids if _running(p)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] not in "ZX"
+    except OSError:
+        return False
+
+
+def start_run(tmp_path: Path, *args: str) -> subprocess.Popen[bytes]:
+    (tmp_path / "space.hps").write_text("x ~ uniform(0, 1)\n")
+    (tmp_path / "slow.py").write_text("import time\n\n\ndef slow(cfg):\n"
+                                      "    time.sleep(120)\n    return cfg['x']\n")
+    with open(tmp_path / "out", "wb") as out, open(tmp_path / "err", "wb") as err:
+        return subprocess.Popen([str(HPDSL), "run", "space.hps", "--objective", "slow.py:slow",
+                                 "--no-progress", *args], cwd=tmp_path, stdout=out, stderr=err,
+                                start_new_session=True)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def running_trials(path: Path) -> int:
+    if not path.exists():
+        return 0
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT count(*) FROM trials WHERE state = ?",
+                          (int(TrialState.RUNNING),)).fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        db.close()
+
+
+def stop(proc: subprocess.Popen[bytes], below: dict[int, str]) -> None:
+    """Leave nothing running, whatever the test found."""
+    for pid in [proc.pid, *alive(below, within=0)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    proc.wait()
+
+
+def workers(pids: dict[int, str]) -> list[int]:
+    return [p for p, cmd in pids.items() if "spawn_main" in cmd]
+
+
+@needs_proc
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
+def test_workers_die_with_their_driver(tmp_path: Path, signum: int) -> None:
+    """Killing `hpdsl run --n-jobs 3` leaves no process behind (workers and the resource
+    tracker used to live on forever); SIGTERM stops it as Ctrl-C does: the running
+    trials are recorded as interrupted."""
+    proc = start_run(tmp_path, "--n-jobs", "3", "--max-evals", "6", "--storage",
+                     "sqlite:///s.db")
+    try:
+        below: dict[int, str] = {}
+        wait_for(lambda: running_trials(tmp_path / "s.db") == 3)
+        below = descendants(proc.pid)
+        assert len(workers(below)) == 3, below
+        proc.send_signal(signum)
+        proc.wait(timeout=60)
+        assert alive(below) == []
+    finally:
+        stop(proc, below)
+    err = (tmp_path / "err").read_text()
+    assert "Traceback" not in err, err
+    if signum == signal.SIGTERM:
+        assert proc.returncode == 143 and "hpdsl: terminated" in err, err
+        db = sqlite3.connect(tmp_path / "s.db")
+        states = db.execute("SELECT state, count(*) FROM trials GROUP BY state").fetchall()
+        db.close()
+        assert states == [(int(TrialState.INTERRUPTED), 3)]
+
+
+@needs_proc
+def test_ctrl_c_while_workers_start_prints_no_traceback(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group; a worker still starting used to print a
+    KeyboardInterrupt traceback each."""
+    proc = start_run(tmp_path, "--n-jobs", "3", "--max-evals", "6")
+    try:
+        below: dict[int, str] = {}
+        wait_for(lambda: len(descendants(proc.pid)) >= 1, timeout=60)
+        time.sleep(0.3)  # the first processes are importing, the others not started yet
+        below = descendants(proc.pid)
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=60)
+        assert alive(below) == []
+    finally:
+        stop(proc, below)
+    err = (tmp_path / "err").read_text()
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert proc.returncode == 130 and "hpdsl: interrupted" in err, err
+
+
+def test_the_worker_count_is_capped() -> None:
+    from hpdsl.search import worker_count
+
+    cpus = os.cpu_count() or 1
+    assert worker_count(3, 10) == (3, None)
+    assert worker_count(100_000, 2) == (2, "2 trials left to run")
+    assert worker_count(100_000, None) == (4 * cpus, f"at most 4 per CPU ({cpus} CPUs)")
+    assert worker_count(100_000, 0)[0] == 1
+
+
+@needs_proc
+def test_n_jobs_beyond_what_can_run_starts_no_more_workers(tmp_path: Path) -> None:
+    """`--n-jobs 100000 --max-evals 2` used to start ~99 processes: now 2, said once."""
+    (tmp_path / "space.hps").write_text("x ~ uniform(0, 1)\n")
+    (tmp_path / "obj.py").write_text("import time\n\n\ndef f(cfg):\n    time.sleep(1)\n"
+                                     "    return cfg['x']\n")
+    with open(tmp_path / "err", "wb") as err:
+        proc = subprocess.Popen([str(HPDSL), "run", "space.hps", "--objective", "obj.py:f",
+                                 "--n-jobs", "100000", "--max-evals", "2", "--no-progress"],
+                                cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=err)
+        most = 0
+        while proc.poll() is None:
+            most = max(most, len(workers(descendants(proc.pid))))
+            time.sleep(0.05)
+    text = (tmp_path / "err").read_text()
+    assert proc.returncode == 0, text
+    assert most <= 2
+    assert text.count("--n-jobs 100000: starting 2 worker processes, 2 trials left") == 1
+
+
+def test_fmin_warns_once_when_it_starts_fewer_workers(tmp_path: Path) -> None:
+    with pytest.warns(RuntimeWarning, match="starting 1 worker process: 1 trial left"
+                      ) as caught:
+        run(tmp_path, ["ok"], n_jobs=8)
+    assert len(caught) == 1

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import json
 import math
+import os
 import signal
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from types import FrameType
 
 from .. import plot
 from ..errors import AllTrialsFailed, HpsError
-from ..search import Suggest, Trials, TrialState, fmin
+from ..search import Suggest, Trials, TrialState, fmin, worker_count
 from ..storage import SpaceChangedError
 from ._common import (
     add_colour_argument,
@@ -45,10 +46,12 @@ them runs nothing (raise --max-evals to go on). Without --max-evals or
 At the end the best configuration is printed (JSON) with its loss and extra
 results. Ctrl-C stops cleanly: the running trials are recorded as interrupted
 (a resumed run runs them again), the best so far is printed, exit status 130.
+SIGTERM does the same, with exit status 143. Worker processes (--n-jobs) end
+with the command, even when it is killed.
 
 Exit status: 0 done, 1 no trial finished with a loss or the plots could not
 be written, 2 bad input (space errors, objective not found, storage errors, a
-study run on another space), 130 interrupted."""
+study run on another space), 130 interrupted, 143 terminated."""
 EPILOG = """\
 examples:
   hpdsl run examples/classifier.hps --objective examples/classifier.py:objective \\
@@ -109,14 +112,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class _Interrupt:
-    """A SIGINT handler that remembers it was called (fmin catches the KeyboardInterrupt
-    and returns the best so far, so the command would not know otherwise)."""
+    """A SIGINT and SIGTERM handler that remembers which signal came (fmin catches the
+    KeyboardInterrupt and returns the best so far, so the command would not know
+    otherwise). SIGTERM stops the run as Ctrl-C does: the running trials are recorded
+    as interrupted and the workers stopped."""
 
     def __init__(self) -> None:
-        self.hit = False
+        self.signum: int | None = None
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
-        self.hit = True
+        self.signum = signum
         raise KeyboardInterrupt
 
 
@@ -144,34 +149,41 @@ def run(args: argparse.Namespace) -> int:
         error(str(err))
         return 2
     done = trials.counted()
-    if args.max_evals is not None and done >= args.max_evals:
+    left = None if args.max_evals is None else args.max_evals - done
+    if left is not None and left <= 0:
         print(f"hpdsl: {printable(where)} already has {done} trials (--max-evals "
               f"{args.max_evals}): nothing to run; raise --max-evals to go on", file=sys.stderr)
+    n_jobs, why = worker_count(args.n_jobs if args.n_jobs > 0 else os.cpu_count() or 1, left)
+    if why is not None and (left is None or left > 0):
+        print(f"hpdsl: --n-jobs {args.n_jobs}: starting {n_jobs} worker "
+              f"process{'es' * (n_jobs != 1)}, {why}", file=sys.stderr)
     interrupt = _Interrupt()
-    previous = signal.signal(signal.SIGINT, interrupt)
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         fmin(objective, space, algo=_algorithm(args.algo), max_evals=args.max_evals,
              timeout=args.timeout, trials=trials, rstate=args.seed,
              catch_eval_exceptions=True, show_progressbar=not args.no_progress,
-             n_jobs=args.n_jobs, trial_timeout=args.trial_timeout)
+             n_jobs=n_jobs, trial_timeout=args.trial_timeout)
     except AllTrialsFailed:
         pass  # reported below
     except KeyboardInterrupt:
-        interrupt.hit = True
+        interrupt.signum = interrupt.signum or signal.SIGINT
     except HpsError as err:
         error(str(err))
         return 2
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     try:
         trials.storage.refresh()  # the study file deleted after the last trial: say so
     except HpsError as err:
         error(str(err))
         return 2
     status = _report(trials, where)
-    if interrupt.hit:
-        print("hpdsl: interrupted; the best so far is shown above", file=sys.stderr)
-        return 130
+    if interrupt.signum is not None:
+        what = "terminated" if interrupt.signum == signal.SIGTERM else "interrupted"
+        print(f"hpdsl: {what}; the best so far is shown above", file=sys.stderr)
+        return 128 + interrupt.signum
     if args.plots is not None and _plots(trials, args.plots) != 0:
         return 1
     return status

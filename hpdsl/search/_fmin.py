@@ -111,7 +111,8 @@ def fmin(fn: Callable[..., object], space: SpaceLike,
         if executor is None and jobs == 1 and trial_timeout is None:
             _run_serial(study, fn, rules, catch_eval_exceptions, with_trial)
         else:
-            runner: Runner = (ProcessSlots(fn, jobs) if executor is None
+            left = None if max_evals is None else max_evals - study.trials.counted()
+            runner: Runner = (ProcessSlots(fn, jobs, left) if executor is None
                               else ExecutorRunner(executor, fn, n_jobs and jobs))
             run_async(study, runner, may_start=rules.may_start, max_trials=rules.max_evals,
                       told=rules.told,

@@ -28,6 +28,7 @@ import os
 import pickle
 import signal
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -38,7 +39,7 @@ from ._failure import describe, exit_reason, traceback_text
 from ._running import RunningTrial
 from ._study import Study
 from ._trials import Trial
-from ._worker import Objective, call_loaded, ignore_sigint, load_objective
+from ._worker import DRIVER_SIGNALS, Objective, call_loaded, load_objective, start_worker
 
 # How often the loop wakes to arm the deadline of a trial whose worker is still starting.
 _POLL = 0.25
@@ -73,16 +74,31 @@ def objective_name(fn: object) -> str:
 
 
 @contextlib.contextmanager
-def _safe_path() -> Iterator[None]:
-    """Start processes with PYTHONSAFEPATH=1 (Python's `-P`). A spawned worker (and the
-    resource tracker) is `python -c ...`, which puts the working directory first on
-    `sys.path` and imports `pickle`, `multiprocessing`... from there before it takes the
-    driver's `sys.path`: a `pickle.py` beside the objective would run in every worker."""
+def _spawning() -> Iterator[None]:
+    """Start processes (workers, the resource tracker) safely:
+
+    - with PYTHONSAFEPATH=1 (Python's `-P`): a spawned process is `python -c ...`, which
+      puts the working directory first on `sys.path` and imports `pickle`,
+      `multiprocessing`... from there before it takes the driver's `sys.path`, so a
+      `pickle.py` beside the objective would run in every worker;
+    - with SIGINT and SIGTERM blocked (the mask is inherited): a Ctrl-C while a worker
+      starts would print its traceback; the worker ignores them once set up
+      (`start_worker`). The driver still gets them: they wait until unblocked here.
+      The resource tracker is started first: starting it unblocks both signals.
+    """
     before = os.environ.get("PYTHONSAFEPATH")
     os.environ["PYTHONSAFEPATH"] = "1"
+    masked = hasattr(signal, "pthread_sigmask")
+    if masked:
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+        signal.pthread_sigmask(signal.SIG_BLOCK, DRIVER_SIGNALS)
     try:
         yield
     finally:
+        if masked:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, DRIVER_SIGNALS)
         if before is None:
             del os.environ["PYTHONSAFEPATH"]
         else:
@@ -93,11 +109,11 @@ class _Slot:
     """A single-worker process pool: one worker, so its pid is the one to kill."""
 
     def __init__(self, payload: bytes) -> None:
-        with _safe_path():
-            self.pool = cf.ProcessPoolExecutor(
-                1, mp_context=multiprocessing.get_context("spawn"), initializer=ignore_sigint)
-            self.ready_at: float | None = None
-            self.ready = self.pool.submit(load_objective, payload)  # starts the process
+        self.pool = cf.ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker,
+            initargs=(os.getpid(),))
+        self.ready_at: float | None = None
+        self.ready = self.pool.submit(load_objective, payload)  # starts the process
         self.ready.add_done_callback(self._mark_ready)
 
     def _mark_ready(self, _: cf.Future[Any]) -> None:
@@ -114,6 +130,21 @@ class _Slot:
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
+#: worker processes per CPU at most: enough for objectives that wait on I/O or a GPU
+WORKERS_PER_CPU = 4
+
+
+def worker_count(n_jobs: int, left: int | None) -> tuple[int, str | None]:
+    """How many worker processes to start for `n_jobs`: no more than the `left` trials
+    still to run (None: no limit), nor WORKERS_PER_CPU per CPU; with why, when fewer."""
+    cpus = os.cpu_count() or 1
+    limits = [(WORKERS_PER_CPU * cpus, f"at most {WORKERS_PER_CPU} per CPU ({cpus} CPUs)")]
+    if left is not None:
+        limits.append((max(left, 1), f"{max(left, 0)} trial{'s' * (left != 1)} left to run"))
+    cap, why = min(limits)
+    return (n_jobs, None) if n_jobs <= cap else (cap, why)
+
+
 class ProcessSlots:
     """fmin's own worker processes, started with 'spawn'.
 
@@ -124,9 +155,17 @@ class ProcessSlots:
     are rebuilt only after a crash or a timeout, so spawn's start-up cost is paid
     rarely. As with any spawn pool, the worker imports the objective by module and
     name: a script must call fmin under `if __name__ == "__main__":`.
+
+    No more workers start than `worker_count` allows (the `left` trials to run, a
+    multiple of the CPUs); fewer than `n_jobs` is said once, as a RuntimeWarning.
     """
 
-    def __init__(self, fn: Objective, n_jobs: int) -> None:
+    def __init__(self, fn: Objective, n_jobs: int, left: int | None = None) -> None:
+        n_jobs, why = worker_count(n_jobs, left)
+        if why is not None:
+            warnings.warn(f"starting {n_jobs} worker process{'es' * (n_jobs != 1)}: {why}",
+                          RuntimeWarning,
+                          stacklevel=3)
         try:
             self._payload = pickle.dumps(fn)
         except Exception as err:
@@ -140,12 +179,19 @@ class ProcessSlots:
         self._free: list[_Slot] = []
         self._busy: dict[cf.Future[Any], _Slot] = {}
         try:
-            self._free = [_Slot(self._payload) for _ in range(n_jobs)]
+            for _ in range(n_jobs):
+                self._add_slot()
             for slot in self._free:
                 self._check(fn, slot)
         except BaseException:
             self.close(abort=True)
             raise
+
+    def _add_slot(self) -> None:
+        """Start a worker; a signal that arrives meanwhile is delivered once it is
+        listed, so that stopping finds it."""
+        with _spawning():
+            self._free.append(_Slot(self._payload))
 
     def _check(self, fn: Objective, slot: _Slot) -> None:
         try:
@@ -175,12 +221,13 @@ class ProcessSlots:
         slot = self._busy.pop(future)
         if worker_lost:
             slot.pool.shutdown(wait=False, cancel_futures=True)
-            slot = _Slot(self._payload)
-        self._free.append(slot)
+            self._add_slot()
+        else:
+            self._free.append(slot)
 
     def abandon(self, future: cf.Future[Any]) -> None:
         self._busy.pop(future).kill()
-        self._free.append(_Slot(self._payload))
+        self._add_slot()
 
     def close(self, abort: bool) -> None:
         slots = self._free + list(self._busy.values())
@@ -384,4 +431,4 @@ def _expired(runner: Runner, inflight: dict[cf.Future[Any], _InFlight],
     return out
 
 
-__all__ = ["ExecutorRunner", "ProcessSlots", "Runner", "run_async"]
+__all__ = ["ExecutorRunner", "ProcessSlots", "Runner", "run_async", "worker_count"]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,9 +21,34 @@ Objective = Callable[..., object]
 _loaded: dict[str, Objective] = {}
 
 
-def ignore_sigint() -> None:
-    # Ctrl-C reaches the whole process group: the driver handles it and stops the workers.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+#: the signals a worker leaves to its driver: Ctrl-C and `kill` reach the whole process
+#: group, and the driver records the trials in flight before it stops the workers
+DRIVER_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+# How often a worker checks that its driver is still there.
+_WATCH_S = 0.2
+
+
+def start_worker(driver: int) -> None:
+    """Set up a worker process of the driver whose pid is `driver`.
+
+    The signals the driver handles are ignored here (the driver starts the process with
+    them blocked, so that a Ctrl-C while it starts cannot print a traceback), and a
+    thread ends the process as soon as the driver is gone: killed with SIGKILL, the
+    driver cannot stop its workers itself, and they would live on forever.
+    """
+    for signum in DRIVER_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, DRIVER_SIGNALS)
+    threading.Thread(target=_exit_without, args=(driver,), daemon=True,
+                     name="hpdsl-watch-driver").start()
+
+
+def _exit_without(driver: int) -> None:
+    while os.getppid() == driver:
+        time.sleep(_WATCH_S)
+    os._exit(1)
 
 
 def load_objective(payload: bytes) -> tuple[int, str | None]:
