@@ -347,13 +347,13 @@ def test_ctrl_c_while_workers_start_prints_no_traceback(tmp_path: Path) -> None:
 
 
 def test_the_worker_count_is_capped() -> None:
-    from hpdsl.search import worker_count
+    from hpdsl.search import workers_to_start
 
     cpus = os.cpu_count() or 1
-    assert worker_count(3, 10) == (3, None)
-    assert worker_count(100_000, 2) == (2, "2 trials left to run")
-    assert worker_count(100_000, None) == (4 * cpus, f"at most 4 per CPU ({cpus} CPUs)")
-    assert worker_count(100_000, 0)[0] == 1
+    assert workers_to_start(3, 10) == (3, None)
+    assert workers_to_start(100_000, 2) == (2, "2 trials left to run")
+    assert workers_to_start(100_000, None) == (4 * cpus, f"at most 4 per CPU ({cpus} CPUs)")
+    assert workers_to_start(100_000, 0)[0] == 1
 
 
 @needs_proc

@@ -14,7 +14,7 @@ from types import FrameType
 
 from .. import plot
 from ..errors import AllTrialsFailed, HpsError
-from ..search import Suggest, Trials, TrialState, fmin, worker_count
+from ..search import Suggest, Trials, TrialState, fmin, workers_to_start
 from ..storage import SpaceChangedError
 from ._common import (
     add_colour_argument,
@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     if left is not None and left <= 0:
         print(f"hpdsl: {printable(where)} already has {done} trials (--max-evals "
               f"{args.max_evals}): nothing to run; raise --max-evals to go on", file=sys.stderr)
-    n_jobs, why = worker_count(args.n_jobs if args.n_jobs > 0 else os.cpu_count() or 1, left)
+    n_jobs, why = workers_to_start(args.n_jobs if args.n_jobs > 0 else os.cpu_count() or 1, left)
     if why is not None and (left is None or left > 0):
         print(f"hpdsl: --n-jobs {args.n_jobs}: starting {n_jobs} worker "
               f"process{'es' * (n_jobs != 1)}, {why}", file=sys.stderr)

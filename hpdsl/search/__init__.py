@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ._base import Suggest as Suggest
     from ._compat import space_eval as space_eval
     from ._fmin import fmin as fmin
-    from ._parallel import worker_count as worker_count
+    from ._parallel import workers_to_start as workers_to_start
     from ._running import RunningTrial as RunningTrial
     from ._study import Study as Study
     from ._trials import STATUS_FAIL as STATUS_FAIL
@@ -45,7 +45,7 @@ _WHERE = {
     "History": "._base", "Suggest": "._base",
     "space_eval": "._compat",
     "fmin": "._fmin",
-    "worker_count": "._parallel",
+    "workers_to_start": "._parallel",
     "RunningTrial": "._running",
     "Study": "._study",
     "STATUS_FAIL": "._trials", "STATUS_OK": "._trials", "InMemoryStorage": "._trials",

@@ -134,7 +134,7 @@ class _Slot:
 WORKERS_PER_CPU = 4
 
 
-def worker_count(n_jobs: int, left: int | None) -> tuple[int, str | None]:
+def workers_to_start(n_jobs: int, left: int | None) -> tuple[int, str | None]:
     """How many worker processes to start for `n_jobs`: no more than the `left` trials
     still to run (None: no limit), nor WORKERS_PER_CPU per CPU; with why, when fewer."""
     cpus = os.cpu_count() or 1
@@ -156,12 +156,12 @@ class ProcessSlots:
     rarely. As with any spawn pool, the worker imports the objective by module and
     name: a script must call fmin under `if __name__ == "__main__":`.
 
-    No more workers start than `worker_count` allows (the `left` trials to run, a
+    No more workers start than `workers_to_start` allows (the `left` trials to run, a
     multiple of the CPUs); fewer than `n_jobs` is said once, as a RuntimeWarning.
     """
 
     def __init__(self, fn: Objective, n_jobs: int, left: int | None = None) -> None:
-        n_jobs, why = worker_count(n_jobs, left)
+        n_jobs, why = workers_to_start(n_jobs, left)
         if why is not None:
             warnings.warn(f"starting {n_jobs} worker process{'es' * (n_jobs != 1)}: {why}",
                           RuntimeWarning,
@@ -431,4 +431,4 @@ def _expired(runner: Runner, inflight: dict[cf.Future[Any], _InFlight],
     return out
 
 
-__all__ = ["ExecutorRunner", "ProcessSlots", "Runner", "run_async", "worker_count"]
+__all__ = ["ExecutorRunner", "ProcessSlots", "Runner", "run_async", "workers_to_start"]
