@@ -63,12 +63,12 @@ class Generator:
             return self.ref("number")
         if r < 0.7:
             op = self.r.choice(["+", "-", "*", "/", "//", "**", "**"])
-            return ir.Arith(op, self.num(depth - 1), self.num(depth - 1), SPAN)
+            return ir.BinOp(op, self.num(depth - 1), self.num(depth - 1), SPAN)
         if r < 0.8:
-            return ir.Neg(self.num(depth - 1), SPAN)
+            return ir.UnaryOp(self.num(depth - 1), SPAN)
         func = self.r.choice(["min", "max", "log", "exp", "round"])
         n = self.r.randint(2, 3) if func in ("min", "max") else 1
-        return ir.Func(func, tuple(self.num(depth - 1) for _ in range(n)), SPAN)
+        return ir.Call(func, tuple(self.num(depth - 1) for _ in range(n)), SPAN)
 
     def any(self, depth: int) -> ir.RExpr:
         r = self.r.random()
@@ -90,17 +90,17 @@ class Generator:
             left, right = self.num(depth - 1), self.num(depth - 1)
             if self.r.random() < 0.1:  # ordering strings or booleans
                 left, right = self.any(depth - 1), self.any(depth - 1)
-            return ir.Cmp(op, left, right, SPAN)
+            return ir.Compare(op, left, right, SPAN)
         if r < 0.55:
             op = self.r.choice(["==", "!="])
-            return ir.Cmp(op, self.any(depth - 1), self.any(depth - 1), SPAN)
+            return ir.Compare(op, self.any(depth - 1), self.any(depth - 1), SPAN)
         if r < 0.65:
             options = tuple(self.const().value for _ in range(self.r.randint(1, 4)))
-            return ir.Member(self.any(depth - 1), options, self.r.random() < 0.5, SPAN)
+            return ir.In(self.any(depth - 1), options, self.r.random() < 0.5, SPAN)
         if r < 0.9:
-            node = ir.All if self.r.random() < 0.5 else ir.Any_
+            node = ir.And if self.r.random() < 0.5 else ir.Or
             return node(tuple(self.cond(depth - 1) for _ in range(self.r.randint(2, 3))), SPAN)
-        return ir.Negation(self.cond(depth - 1), SPAN)
+        return ir.Not(self.cond(depth - 1), SPAN)
 
     def rows(self) -> list[dict[str, Any]]:
         """Values of the active names, row by row (each name inactive now and then)."""
@@ -209,7 +209,7 @@ def test_ordering_strings_is_an_error_even_between_constants() -> None:
     numbers, as it is for parameters (HPS103)."""
     with pytest.raises(SpaceError, match=r"HPS103.*`<` needs numbers"):
         hpdsl.loads('if "a" < "b" then x ~ uniform(0, 1)\n')
-    expr = ir.Cmp("<", ir.Const("a", SPAN), ir.Const("b", SPAN), SPAN)
+    expr = ir.Compare("<", ir.Const("a", SPAN), ir.Const("b", SPAN), SPAN)
     assert evaluate(expr, {}) == (None, False)
 
 

@@ -153,7 +153,7 @@ class Resolver:
                 return inner
             if isinstance(inner, ir.Const) and not isinstance(inner.value, str | bool):
                 return ir.Const(-inner.value, e.span)
-            return ir.Neg(inner, e.span)
+            return ir.UnaryOp(inner, e.span)
         if isinstance(e, ast.BinOp):
             left, right = self.value(e.left, scope), self.value(e.right, scope)
             if left is None or right is None:
@@ -169,7 +169,7 @@ class Resolver:
                         self.report("HPS105", f"cannot compute `{e.op}` on these constants: {err}",
                                    e.span)
                         return None
-            return ir.Arith(e.op, left, right, e.span)
+            return ir.BinOp(e.op, left, right, e.span)
         if isinstance(e, ast.Call):
             return self._call(e, scope)
         if isinstance(e, ast.Compare):
@@ -180,11 +180,11 @@ class Resolver:
             ops = [self.cond(o, scope) for o in e.operands]
             if any(o is None for o in ops):
                 return None
-            node = ir.All if isinstance(e, ast.And) else ir.Any_
+            node = ir.And if isinstance(e, ast.And) else ir.Or
             return node(tuple(o for o in ops if o is not None), e.span)
         if isinstance(e, ast.Not):
             inner_c = self.cond(e.operand, scope)
-            return None if inner_c is None else ir.Negation(inner_c, e.span)
+            return None if inner_c is None else ir.Not(inner_c, e.span)
         return None
 
     def _const(self, value: ir.Value, span: Span) -> ir.Const | None:
@@ -255,7 +255,7 @@ class Resolver:
             except Undefined as err:
                 self.report("HPS105", f"`{e.func}` cannot take these arguments: {err}", e.span)
                 return None
-        return ir.Func(e.func, resolved, e.span)
+        return ir.Call(e.func, resolved, e.span)
 
     def cond(self, e: ast.Expr, scope: Scope) -> ir.RExpr | None:
         """Resolve a condition: an expression that must be true or false."""
@@ -279,7 +279,7 @@ class Resolver:
         elif isinstance(r, ir.Const) and not isinstance(r.value, bool):
             self.report("HPS103", "a constant that is not true/false cannot be a condition", r.span)
             return None
-        elif isinstance(r, ir.Arith | ir.Neg | ir.Func):
+        elif isinstance(r, ir.BinOp | ir.UnaryOp | ir.Call):
             self.report("HPS103", "an arithmetic expression is not a condition", r.span,
                        help="compare it with something, e.g. `... > 0`")
             return None
@@ -340,7 +340,7 @@ class Resolver:
                 return ir.Const(compare(e.op, left.value, right.value), e.span)
             except Undefined:
                 pass
-        node = ir.Cmp(e.op, left, right, e.span)
+        node = ir.Compare(e.op, left, right, e.span)
         op = e.op
 
         def check() -> None:
@@ -398,7 +398,7 @@ class Resolver:
                                    f"{show(v.value)}", e.span)
                         return
             self.deferred.append(check)
-        return ir.Member(left, tuple(values), e.negated, e.span)
+        return ir.In(left, tuple(values), e.negated, e.span)
 
     def need_numeric(self, r: ir.RExpr, span: Span, what: str) -> None:
         if isinstance(r, ir.Const):
@@ -419,14 +419,14 @@ class Resolver:
             return frozenset({type_name(r.value)})
         if isinstance(r, ir.Ref):
             return self.name_type(r.name)
-        if isinstance(r, ir.Arith):
+        if isinstance(r, ir.BinOp):
             lt, rt = self.type_of(r.left), self.type_of(r.right)
             if r.op == "/" or "float" in lt or "float" in rt:
                 return frozenset({"float"})
             return frozenset({"int"})
-        if isinstance(r, ir.Neg):
+        if isinstance(r, ir.UnaryOp):
             return self.type_of(r.operand)
-        if isinstance(r, ir.Func):
+        if isinstance(r, ir.Call):
             if r.func in ("log", "exp"):
                 return frozenset({"float"})
             if r.func == "round":
@@ -478,11 +478,11 @@ class Resolver:
             stop = self.value(c.stop, c.scope)
             if stop is None:
                 return None
-            return ir.Cmp(">=", stop, ir.Const(c.item, c.stop.span), c.stop.span)
+            return ir.Compare(">=", stop, ir.Const(c.item, c.stop.span), c.stop.span)
         r = self.cond(c.expr, c.scope)
         if r is None:
             return None
-        return ir.Negation(r, r.span) if c.negated else r
+        return ir.Not(r, r.span) if c.negated else r
 
     _integer_q: dict[str, bool]
 

@@ -167,8 +167,8 @@ def evaluate(expr: ir.RExpr, values: Mapping[str, Any]) -> Result:
         if expr.name in values:
             return values[expr.name], True
         return _UNKNOWN
-    if isinstance(expr, ir.All | ir.Any_):
-        conj = isinstance(expr, ir.All)
+    if isinstance(expr, ir.And | ir.Or):
+        conj = isinstance(expr, ir.And)
         unknown = False
         for o in expr.operands:
             v, k = evaluate(o, values)
@@ -177,14 +177,14 @@ def evaluate(expr: ir.RExpr, values: Mapping[str, Any]) -> Result:
             elif bool(v) != conj:  # a false operand decides `and`, a true one `or`
                 return (not conj), True
         return _UNKNOWN if unknown else (conj, True)
-    if isinstance(expr, ir.Negation):
+    if isinstance(expr, ir.Not):
         v, k = evaluate(expr.operand, values)
         return (not v, True) if k else _UNKNOWN
-    if isinstance(expr, ir.Member):
+    if isinstance(expr, ir.In):
         v, k = evaluate(expr.operand, values)
         return (member(v, expr.options, expr.negated), True) if k else _UNKNOWN
-    operands = expr.args if isinstance(expr, ir.Func) else \
-        (expr.operand,) if isinstance(expr, ir.Neg) else (expr.left, expr.right)
+    operands = expr.args if isinstance(expr, ir.Call) else \
+        (expr.operand,) if isinstance(expr, ir.UnaryOp) else (expr.left, expr.right)
     args = []
     for o in operands:
         v, k = evaluate(o, values)
@@ -192,11 +192,11 @@ def evaluate(expr: ir.RExpr, values: Mapping[str, Any]) -> Result:
             return _UNKNOWN
         args.append(v)
     try:
-        if isinstance(expr, ir.Arith):
+        if isinstance(expr, ir.BinOp):
             return arith(expr.op, args[0], args[1]), True
-        if isinstance(expr, ir.Cmp):
+        if isinstance(expr, ir.Compare):
             return compare(expr.op, args[0], args[1]), True
-        if isinstance(expr, ir.Neg):
+        if isinstance(expr, ir.UnaryOp):
             return negative(args[0]), True
         return call(expr.func, args), True
     except Undefined:

@@ -3,6 +3,8 @@
 Expressions here are resolved: every reference names a declared output name
 (`"units[2]"`, `"preprocess.scaler"`), labels are string constants, loop
 variables are substituted. The compile stage turns these into vectorized code.
+Nodes that stand for an AST construct carry the AST's name (`ast.BinOp` resolves to
+`ir.BinOp`, `ast.And` to `ir.And`).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class Ref:
 
 
 @dataclass(frozen=True, slots=True)
-class Arith:
+class BinOp:
     op: str  # + - * / // **
     left: RExpr
     right: RExpr
@@ -56,20 +58,22 @@ class Arith:
 
 
 @dataclass(frozen=True, slots=True)
-class Neg:
+class UnaryOp:
+    """Arithmetic negation `-x` (resolution drops a unary `+`)."""
+
     operand: RExpr
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
-class Func:
+class Call:
     func: str  # min max log exp round
     args: tuple[RExpr, ...]
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
-class Cmp:
+class Compare:
     op: str  # == != < <= > >=
     left: RExpr
     right: RExpr
@@ -77,7 +81,7 @@ class Cmp:
 
 
 @dataclass(frozen=True, slots=True)
-class Member:
+class In:
     """`x in {a, b}` / `x not in {...}` with constant options."""
 
     operand: RExpr
@@ -87,24 +91,24 @@ class Member:
 
 
 @dataclass(frozen=True, slots=True)
-class All:
+class And:
     operands: tuple[RExpr, ...]
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
-class Any_:
+class Or:
     operands: tuple[RExpr, ...]
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
-class Negation:
+class Not:
     operand: RExpr
     span: Span
 
 
-RExpr: TypeAlias = Const | Ref | Arith | Neg | Func | Cmp | Member | All | Any_ | Negation
+RExpr: TypeAlias = Const | Ref | BinOp | UnaryOp | Call | Compare | In | And | Or | Not
 
 
 def refs(expr: RExpr) -> set[str]:
@@ -115,15 +119,15 @@ def refs(expr: RExpr) -> set[str]:
         e = stack.pop()
         if isinstance(e, Ref):
             out.add(e.name)
-        elif isinstance(e, Arith | Cmp):
+        elif isinstance(e, BinOp | Compare):
             stack += [e.left, e.right]
-        elif isinstance(e, Neg | Negation):
+        elif isinstance(e, UnaryOp | Not):
             stack.append(e.operand)
-        elif isinstance(e, Member):
+        elif isinstance(e, In):
             stack.append(e.operand)
-        elif isinstance(e, Func):
+        elif isinstance(e, Call):
             stack += list(e.args)
-        elif isinstance(e, All | Any_):
+        elif isinstance(e, And | Or):
             stack += list(e.operands)
     return out
 

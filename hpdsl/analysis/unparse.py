@@ -33,34 +33,34 @@ def _text(e: ir.RExpr) -> tuple[str, int]:
         return value_text(e.value), _PREC["atom"]
     if isinstance(e, ir.Ref):
         return e.name, _PREC["atom"]
-    if isinstance(e, ir.Arith):
+    if isinstance(e, ir.BinOp):
         p = _PREC[e.op]
         right_p = p if e.op == "**" else p + 1
         left_p = p + 1 if e.op == "**" else p
         return f"{_wrap(e.left, left_p)} {e.op} {_wrap(e.right, right_p)}", p
-    if isinstance(e, ir.Neg):
+    if isinstance(e, ir.UnaryOp):
         return f"-{_wrap(e.operand, _PREC['neg'])}", _PREC["neg"]
-    if isinstance(e, ir.Func):
+    if isinstance(e, ir.Call):
         return f"{e.func}({', '.join(_text(a)[0] for a in e.args)})", _PREC["atom"]
-    if isinstance(e, ir.Cmp):
+    if isinstance(e, ir.Compare):
         p = _PREC["cmp"]
         return f"{_wrap(e.left, p + 1)} {e.op} {_wrap(e.right, p + 1)}", p
-    if isinstance(e, ir.Member):
+    if isinstance(e, ir.In):
         opts = ", ".join(value_text(o) for o in e.options)
         kw = "not in" if e.negated else "in"
         return f"{_wrap(e.operand, _PREC['cmp'] + 1)} {kw} {{{opts}}}", _PREC["cmp"]
-    if isinstance(e, ir.All):
+    if isinstance(e, ir.And):
         p = _PREC["and"]
         return " and ".join(_wrap(o, p + 1) for o in e.operands), p
-    if isinstance(e, ir.Any_):
+    if isinstance(e, ir.Or):
         p = _PREC["or"]
         return " or ".join(_wrap(o, p + 1) for o in e.operands), p
-    if isinstance(e, ir.Negation):
+    if isinstance(e, ir.Not):
         inner = e.operand
-        if isinstance(inner, ir.Cmp):  # `not a == b` reads better as `a != b`
-            return _text(ir.Cmp(_OPPOSITE[inner.op], inner.left, inner.right, inner.span))
-        if isinstance(inner, ir.Member):
-            return _text(ir.Member(inner.operand, inner.options, not inner.negated, inner.span))
+        if isinstance(inner, ir.Compare):  # `not a == b` reads better as `a != b`
+            return _text(ir.Compare(_OPPOSITE[inner.op], inner.left, inner.right, inner.span))
+        if isinstance(inner, ir.In):
+            return _text(ir.In(inner.operand, inner.options, not inner.negated, inner.span))
         return f"not {_wrap(inner, _PREC['not'])}", _PREC["not"]
     raise TypeError(type(e).__name__)
 

@@ -364,25 +364,25 @@ def _compared_constants(program: Program) -> dict[str, set[float]]:
     stack = exprs
     while stack:
         e = stack.pop()
-        if isinstance(e, ir.Cmp):
+        if isinstance(e, ir.Compare):
             for a, b in ((e.left, e.right), (e.right, e.left)):
                 if isinstance(a, ir.Ref) and isinstance(b, ir.Const) and isinstance(
                         b.value, int | float) and not isinstance(b.value, bool):
                     out[a.name].add(float(b.value))
             stack += [e.left, e.right]
-        elif isinstance(e, ir.Member):
+        elif isinstance(e, ir.In):
             if isinstance(e.operand, ir.Ref):
                 for o in e.options:
                     if isinstance(o, int | float) and not isinstance(o, bool):
                         out[e.operand.name].add(float(o))
             stack.append(e.operand)
-        elif isinstance(e, ir.All | ir.Any_):
+        elif isinstance(e, ir.And | ir.Or):
             stack += list(e.operands)
-        elif isinstance(e, ir.Negation | ir.Neg):
+        elif isinstance(e, ir.Not | ir.UnaryOp):
             stack.append(e.operand)
-        elif isinstance(e, ir.Arith):
+        elif isinstance(e, ir.BinOp):
             stack += [e.left, e.right]
-        elif isinstance(e, ir.Func):
+        elif isinstance(e, ir.Call):
             stack += list(e.args)
     return out
 

@@ -103,7 +103,7 @@ def compile_expr(expr: ir.RExpr) -> Evaluator:
             col = env.columns[name]
             return col.values, col.active
         return ref
-    if isinstance(expr, ir.Arith):
+    if isinstance(expr, ir.BinOp):
         left, right = compile_expr(expr.left), compile_expr(expr.right)
         op = _ARITH[expr.op]
 
@@ -115,7 +115,7 @@ def compile_expr(expr: ir.RExpr) -> Evaluator:
                 out = op(x, y)
             return out, lk & rk & xn & yn & np.isfinite(out)
         return arith
-    if isinstance(expr, ir.Neg):
+    if isinstance(expr, ir.UnaryOp):
         inner = compile_expr(expr.operand)
 
         def neg(env: Env) -> Pair:
@@ -123,9 +123,9 @@ def compile_expr(expr: ir.RExpr) -> Evaluator:
             x, xn = _numbers(v)
             return -x, k & xn
         return neg
-    if isinstance(expr, ir.Func):
+    if isinstance(expr, ir.Call):
         return _compile_func(expr)
-    if isinstance(expr, ir.Cmp):
+    if isinstance(expr, ir.Compare):
         left, right = compile_expr(expr.left), compile_expr(expr.right)
         if expr.op in ("==", "!="):
             negated = expr.op == "!="
@@ -143,11 +143,11 @@ def compile_expr(expr: ir.RExpr) -> Evaluator:
             with np.errstate(invalid="ignore"):
                 return order(x, y), lk & rk & xn & yn
         return ordering
-    if isinstance(expr, ir.Member):
+    if isinstance(expr, ir.In):
         return _compile_member(expr)
-    if isinstance(expr, ir.All | ir.Any_):
+    if isinstance(expr, ir.And | ir.Or):
         parts = [compile_expr(o) for o in expr.operands]
-        conj = isinstance(expr, ir.All)
+        conj = isinstance(expr, ir.And)
 
         def junction(env: Env) -> Pair:
             some_true = some_false = np.array(False)
@@ -164,7 +164,7 @@ def compile_expr(expr: ir.RExpr) -> Evaluator:
                 return all_true, all_true | some_false
             return some_true, some_true | all_false
         return junction
-    if isinstance(expr, ir.Negation):
+    if isinstance(expr, ir.Not):
         inner = compile_expr(expr.operand)
 
         def negation(env: Env) -> Pair:
@@ -174,7 +174,7 @@ def compile_expr(expr: ir.RExpr) -> Evaluator:
     raise TypeError(f"cannot compile {type(expr).__name__}")
 
 
-def _compile_func(expr: ir.Func) -> Evaluator:
+def _compile_func(expr: ir.Call) -> Evaluator:
     args = [compile_expr(a) for a in expr.args]
     func = expr.func
 
@@ -205,7 +205,7 @@ def _compile_func(expr: ir.Func) -> Evaluator:
     return call
 
 
-def _compile_member(expr: ir.Member) -> Evaluator:
+def _compile_member(expr: ir.In) -> Evaluator:
     operand = compile_expr(expr.operand)
     options = [const_array(o) for o in expr.options]
     negated = expr.negated
@@ -225,7 +225,7 @@ def compile_conjunction(conds: tuple[ir.RExpr, ...]) -> Evaluator | None:
         return None
     if len(conds) == 1:
         return compile_expr(conds[0])
-    return compile_expr(ir.All(conds, conds[0].span))
+    return compile_expr(ir.And(conds, conds[0].span))
 
 
 def full(a: object, n: int, dtype: object = None) -> np.ndarray:

@@ -55,10 +55,10 @@ def interval(expr: ir.RExpr, known: Mapping[str, Interval]) -> Interval:
         return float(v), float(v)
     if isinstance(expr, ir.Ref):
         return known.get(expr.name, ANYTHING)
-    if isinstance(expr, ir.Neg):
+    if isinstance(expr, ir.UnaryOp):
         lo, hi = interval(expr.operand, known)
         return -hi, -lo
-    if isinstance(expr, ir.Arith):
+    if isinstance(expr, ir.BinOp):
         a, b = interval(expr.left, known), interval(expr.right, known)
         if expr.op == "+":
             return _clean(a[0] + b[0], a[1] + b[1])
@@ -75,7 +75,7 @@ def interval(expr: ir.RExpr, known: Mapping[str, Interval]) -> Interval:
         if a[0] > 0:  # `**` of a positive base is monotone in each argument
             return _corners("**", a, b)
         return ANYTHING
-    if isinstance(expr, ir.Func):
+    if isinstance(expr, ir.Call):
         args = [interval(x, known) for x in expr.args]
         if expr.func == "min":
             return min(x[0] for x in args), min(x[1] for x in args)

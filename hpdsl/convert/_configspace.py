@@ -203,23 +203,23 @@ class _ToConfigSpace:
 
     def condition(self, child: Any, e: ir.RExpr, negate: bool) -> Any:
         CS = self.CS
-        if isinstance(e, ir.Negation):
+        if isinstance(e, ir.Not):
             return self.condition(child, e.operand, not negate)
-        if isinstance(e, ir.All | ir.Any_):
+        if isinstance(e, ir.And | ir.Or):
             parts = [self.condition(child, o, negate) for o in e.operands]
             if any(p is None for p in parts):
                 return None
-            conj = CS.OrConjunction if isinstance(e, ir.Any_) != negate else CS.AndConjunction
+            conj = CS.OrConjunction if isinstance(e, ir.Or) != negate else CS.AndConjunction
             return parts[0] if len(parts) == 1 else conj(*parts)
         if isinstance(e, ir.Ref):
-            e = ir.Cmp("==", e, ir.Const(True, e.span), e.span)
-        if isinstance(e, ir.Member) and isinstance(e.operand, ir.Ref):
+            e = ir.Compare("==", e, ir.Const(True, e.span), e.span)
+        if isinstance(e, ir.In) and isinstance(e.operand, ir.Ref):
             parent = self.hps.get(e.operand.name)
             if parent is None:
                 return None
             values = self.legal(parent, e.options, e.negated != negate)
             return None if values is None else CS.InCondition(child, parent, values)
-        if isinstance(e, ir.Cmp):
+        if isinstance(e, ir.Compare):
             op, ref, const = _ref_const(e)
             if ref is None or const is None:
                 return None
@@ -269,24 +269,24 @@ class _ToConfigSpace:
 
     def forbidden(self, e: ir.RExpr, negate: bool) -> Any:
         CS = self.CS
-        if isinstance(e, ir.Negation):
+        if isinstance(e, ir.Not):
             return self.forbidden(e.operand, not negate)
-        if isinstance(e, ir.All | ir.Any_):
+        if isinstance(e, ir.And | ir.Or):
             parts = [self.forbidden(o, negate) for o in e.operands]
             if any(p is None for p in parts):
                 return None
             if len(parts) == 1:
                 return parts[0]
-            if isinstance(e, ir.Any_) != negate:
+            if isinstance(e, ir.Or) != negate:
                 return CS.ForbiddenOrConjunction(*parts)
             return CS.ForbiddenAndConjunction(*parts)
         if isinstance(e, ir.Ref):
-            e = ir.Cmp("==", e, ir.Const(True, e.span), e.span)
-        if isinstance(e, ir.Member) and isinstance(e.operand, ir.Ref):
+            e = ir.Compare("==", e, ir.Const(True, e.span), e.span)
+        if isinstance(e, ir.In) and isinstance(e.operand, ir.Ref):
             hp = self.hps.get(e.operand.name)
             values = None if hp is None else self.legal(hp, e.options, e.negated != negate)
             return None if values is None else CS.ForbiddenInClause(hp, values)
-        if not isinstance(e, ir.Cmp):
+        if not isinstance(e, ir.Compare):
             return None
         op = _NEGATE[e.op] if negate else e.op
         if isinstance(e.left, ir.Ref) and isinstance(e.right, ir.Ref):
@@ -300,7 +300,7 @@ class _ToConfigSpace:
         _, ref, const = _ref_const(e)
         if ref is None or const is None:
             return None
-        op = _ref_const(ir.Cmp(op, e.left, e.right, e.span))[0]
+        op = _ref_const(ir.Compare(op, e.left, e.right, e.span))[0]
         hp = self.hps.get(ref.name)
         if hp is None:
             return None
@@ -344,7 +344,7 @@ _CLAUSES = {
 }
 
 
-def _ref_const(e: ir.Cmp) -> tuple[str, ir.Ref | None, ir.Const | None]:
+def _ref_const(e: ir.Compare) -> tuple[str, ir.Ref | None, ir.Const | None]:
     """`ref op const` (flipping `const op ref`), or Nones."""
     if isinstance(e.left, ir.Ref) and isinstance(e.right, ir.Const):
         return e.op, e.left, e.right
