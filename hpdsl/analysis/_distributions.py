@@ -248,7 +248,8 @@ def _choice(r: Resolving, raw: RawDecl, d: ast.Dist) -> ir.DistSpec | None:
         return None
     if d.name == "choice":
         weights = [1.0 / len(options)] * len(options)
-    return ir.DistSpec(d.name, {}, tuple(options), tuple(weights), span=d.span)
+    kind: ir.DistKind = "pchoice" if d.name == "pchoice" else "choice"
+    return ir.DistSpec(kind, {}, tuple(options), tuple(weights), span=d.span)
 
 
 def resolve_default(r: Resolving, st: ast.Sample, dist: ir.DistSpec,

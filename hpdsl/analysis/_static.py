@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
+
 from ..syntax import ast
 from .evaluate import FLOAT_MAX, FUNC_ARITY, Undefined, arith, call, compare, member, negative
-from .ir import Value
+from .ir import ArithOp, Value
+
+# The operations whose exact integer result Python computes (`/` and `//` give floats).
+_EXACT: dict[str, Callable[[int, int], int]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "**": operator.pow,
+}
 
 
 class StaticError(Exception):
@@ -16,15 +24,18 @@ def too_large(value: Value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) > FLOAT_MAX
 
 
-def exact(op: str, a: Value, b: Value, folded: Value) -> Value:
+def exact(op: ArithOp, a: Value, b: Value, folded: Value) -> Value:
     """`a op b` on two integers as Python computes it, where folding on floats (`folded`)
     lost digits, so that `inexact_int` refuses it; otherwise `folded`."""
     ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (a, b, folded))
-    if not ints or op not in ("+", "-", "*", "**") or (op == "**" and b < 0):  # type: ignore[operator]
+    exact_op = _EXACT.get(op)
+    if not ints or exact_op is None:
         return folded
     assert isinstance(a, int) and isinstance(b, int)
+    if op == "**" and b < 0:
+        return folded
     # folded is finite, so a ** b has at most about 1,024 bits
-    return a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a**b
+    return exact_op(a, b)
 
 
 def static_value(expr: ast.Expr, bindings: dict[str, int]) -> Value:

@@ -16,7 +16,8 @@ constants with `arith`, `call` and `compare`, which raise `Undefined` with the r
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ Result = tuple[Any, bool]  # (value, known)
 
 _UNKNOWN: Result = (None, False)
 
-FUNC_ARITY: dict[str, tuple[int, int | None]] = {
+FUNC_ARITY: dict[ir.FuncName, tuple[int, int | None]] = {
     "min": (2, None), "max": (2, None), "log": (1, 1), "exp": (1, 1), "round": (1, 1),
 }
 FLOAT_MAX = float(np.finfo(np.float64).max)
@@ -79,28 +80,30 @@ def _whole(x: float, values: list[ir.Value]) -> ir.Value:
     return x
 
 
-def arith(op: str, a: ir.Value, b: ir.Value) -> ir.Value:
+def _power(x: float, y: float) -> float:
+    with np.errstate(all="ignore"):
+        out = float(np.power(x, y))
+    if math.isinf(out):
+        raise Undefined(f"power too large: the result is larger than {FLOAT_MAX:.3g}, "
+                        "the largest number")
+    return out
+
+
+_ARITH: dict[ir.ArithOp, Callable[[float, float], float]] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "//": operator.floordiv, "**": _power,
+}
+_ORDER: dict[ir.CompareOp, Callable[[float, float], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+
+def arith(op: ir.ArithOp, a: ir.Value, b: ir.Value) -> ir.Value:
     """`a op b` for `+ - * / // **`; raises Undefined when the result is unknown."""
     x, y = _operands([a, b], "arithmetic")
-    if op == "+":
-        out = x + y
-    elif op == "-":
-        out = x - y
-    elif op == "*":
-        out = x * y
-    elif op in ("/", "//"):
-        if y == 0:
-            raise Undefined("division by zero")
-        out = x / y if op == "/" else x // y
-    elif op == "**":
-        with np.errstate(all="ignore"):
-            out = float(np.power(x, y))
-        if math.isinf(out):
-            raise Undefined(f"power too large: the result is larger than {FLOAT_MAX:.3g}, "
-                            "the largest number")
-    else:
-        raise ValueError(f"unknown operator {op}")
-    return _whole(_finite(out, f"`{op}`"), [a, b])
+    if op in ("/", "//") and y == 0:
+        raise Undefined("division by zero")
+    return _whole(_finite(_ARITH[op](x, y), f"`{op}`"), [a, b])
 
 
 def negative(a: ir.Value) -> ir.Value:
@@ -110,7 +113,7 @@ def negative(a: ir.Value) -> ir.Value:
     return -a
 
 
-def call(func: str, args: list[ir.Value]) -> ir.Value:
+def call(func: ir.FuncName, args: list[ir.Value]) -> ir.Value:
     """`func(args...)` for `min max log exp round`; raises Undefined when unknown."""
     xs = _operands(args, f"`{func}`")
     if func in ("min", "max"):
@@ -125,7 +128,7 @@ def call(func: str, args: list[ir.Value]) -> ir.Value:
             return _finite(float(np.exp(xs[0])), "`exp`")
     if func == "round":  # halves to even, as Python's and numpy's
         return int(round(xs[0]))
-    raise ValueError(f"unknown function {func}")
+    raise AssertionError(f"unknown function {func}")
 
 
 def same(a: ir.Value, b: ir.Value) -> bool:
@@ -136,22 +139,14 @@ def same(a: ir.Value, b: ir.Value) -> bool:
     return type(a) is type(b) and a == b
 
 
-def compare(op: str, a: ir.Value, b: ir.Value) -> bool:
+def compare(op: ir.CompareOp, a: ir.Value, b: ir.Value) -> bool:
     """`a op b` for `== != < <= > >=`; ordering a non-number raises Undefined."""
     if op == "==":
         return same(a, b)
     if op == "!=":
         return not same(a, b)
     x, y = _operands([a, b], f"`{op}`")
-    if op == "<":
-        return x < y
-    if op == "<=":
-        return x <= y
-    if op == ">":
-        return x > y
-    if op == ">=":
-        return x >= y
-    raise ValueError(f"unknown comparison {op}")
+    return _ORDER[op](x, y)
 
 
 def member(a: ir.Value, options: tuple[ir.Value, ...], negated: bool) -> bool:

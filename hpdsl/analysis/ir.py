@@ -10,12 +10,24 @@ Nodes that stand for an AST construct carry the AST's name (`ast.BinOp` resolves
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from ..diagnostics import Span
+from ..syntax.ast import ArithOp as ArithOp
+from ..syntax.ast import CompareOp as CompareOp
+from ..syntax.ast import ConstraintKind as ConstraintKind
 
 Value: TypeAlias = int | float | str | bool
 NUMERIC = frozenset({"int", "float"})
+
+FuncName: TypeAlias = Literal["min", "max", "log", "exp", "round"]
+DistKind: TypeAlias = Literal[
+    "uniform", "loguniform", "quniform", "qloguniform", "normal", "lognormal", "qnormal",
+    "qlognormal", "randint", "choice", "pchoice",
+]
+NEGATED_COMPARE: dict[CompareOp, CompareOp] = {
+    "==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">",
+}
 
 
 def type_name(value: Value) -> str:
@@ -51,7 +63,7 @@ class Ref:
 
 @dataclass(frozen=True, slots=True)
 class BinOp:
-    op: str  # + - * / // **
+    op: ArithOp
     left: RExpr
     right: RExpr
     span: Span
@@ -67,14 +79,14 @@ class UnaryOp:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    func: str  # min max log exp round
+    func: FuncName
     args: tuple[RExpr, ...]
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class Compare:
-    op: str  # == != < <= > >=
+    op: CompareOp
     left: RExpr
     right: RExpr
     span: Span
@@ -134,12 +146,12 @@ def refs(expr: RExpr) -> set[str]:
 
 # --- distributions ---------------------------------------------------------------
 
-LOG_DISTS = frozenset({"loguniform", "qloguniform", "lognormal", "qlognormal"})
-Q_DISTS = frozenset({"quniform", "qloguniform", "qnormal", "qlognormal"})
-NORMAL_DISTS = frozenset({"normal", "lognormal", "qnormal", "qlognormal"})
-UNIFORM_DISTS = frozenset({"uniform", "loguniform", "quniform", "qloguniform"})
-CHOICE_DISTS = frozenset({"choice", "pchoice"})
-DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+LOG_DISTS: frozenset[DistKind] = frozenset({"loguniform", "qloguniform", "lognormal", "qlognormal"})
+Q_DISTS: frozenset[DistKind] = frozenset({"quniform", "qloguniform", "qnormal", "qlognormal"})
+NORMAL_DISTS: frozenset[DistKind] = frozenset({"normal", "lognormal", "qnormal", "qlognormal"})
+UNIFORM_DISTS: frozenset[DistKind] = frozenset({"uniform", "loguniform", "quniform", "qloguniform"})
+CHOICE_DISTS: frozenset[DistKind] = frozenset({"choice", "pchoice"})
+DISTRIBUTIONS: dict[DistKind, tuple[str, ...]] = {
     "uniform": ("low", "high"),
     "loguniform": ("low", "high"),
     "quniform": ("low", "high", "q"),
@@ -159,7 +171,7 @@ class DistSpec:
     """A resolved distribution. `args` maps argument names (low, high, q, mu, sigma) to
     expressions; choices carry constant `options` and `weights` instead."""
 
-    kind: str
+    kind: DistKind
     args: dict[str, RExpr]
     options: tuple[Value, ...] = ()
     weights: tuple[float, ...] = ()
@@ -221,7 +233,7 @@ class Decl:
 
 @dataclass(frozen=True, slots=True)
 class ConstraintDecl:
-    kind: str  # "forbid" | "require"
+    kind: ConstraintKind
     expr: RExpr
     conditions: tuple[RExpr, ...]
     span: Span

@@ -8,9 +8,6 @@ _PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, 
          "neg": 7, "**": 8, "atom": 9}
 
 
-_OPPOSITE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
-
-
 def value_text(v: ir.Value) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -58,7 +55,8 @@ def _text(e: ir.RExpr) -> tuple[str, int]:
     if isinstance(e, ir.Not):
         inner = e.operand
         if isinstance(inner, ir.Compare):  # `not a == b` reads better as `a != b`
-            return _text(ir.Compare(_OPPOSITE[inner.op], inner.left, inner.right, inner.span))
+            opposite = ir.NEGATED_COMPARE[inner.op]
+            return _text(ir.Compare(opposite, inner.left, inner.right, inner.span))
         if isinstance(inner, ir.In):
             return _text(ir.In(inner.operand, inner.options, not inner.negated, inner.span))
         return f"not {_wrap(inner, _PREC['not'])}", _PREC["not"]

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal, TypeAlias
 
 import numpy as np
 
 from ..analysis import ir
+
+DimensionKind: TypeAlias = Literal["float", "int", "categorical"]
+Prior: TypeAlias = Literal["uniform", "normal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +36,10 @@ class Dimension:
 
     key: str
     name: str
-    kind: str
+    kind: DimensionKind
     low: float
     high: float
-    prior: str = "uniform"
+    prior: Prior = "uniform"
     mu: float = 0.0
     sigma: float = 1.0
     log: bool = False
@@ -44,7 +48,7 @@ class Dimension:
     options: tuple[ir.Value, ...] = ()
     weights: tuple[float, ...] = ()
     dependent: bool = False
-    distribution: str = ""
+    distribution: ir.DistKind | Literal[""] = ""
 
     @property
     def size(self) -> int | None:
@@ -60,29 +64,32 @@ def dimension_for(decl: ir.Decl) -> Dimension:
     dist = decl.dist
     assert dist is not None
     kind = dist.kind
-    base = {"key": decl.key, "name": decl.name, "integer": dist.integer, "distribution": kind}
+    key, name, integer = decl.key, decl.name, dist.integer
     if dist.is_choice:
-        return Dimension(kind="categorical", low=0, high=len(dist.options) - 1,
-                         options=dist.options, weights=dist.weights, **base)  # type: ignore[arg-type]
+        return Dimension(key, name, kind="categorical", low=0, high=len(dist.options) - 1,
+                         options=dist.options, weights=dist.weights, integer=integer,
+                         distribution=kind)
     log = kind in ir.LOG_DISTS
     if dist.dependent:
         if kind in ir.NORMAL_DISTS:
-            return Dimension(kind="float", low=-math.inf, high=math.inf, prior="normal",
-                             log=log, dependent=True, **base)  # type: ignore[arg-type]
-        return Dimension(kind="float", low=0.0, high=1.0, log=log, dependent=True,
-                         **base)  # type: ignore[arg-type]
+            return Dimension(key, name, kind="float", low=-math.inf, high=math.inf,
+                             prior="normal", log=log, dependent=True, integer=integer,
+                             distribution=kind)
+        return Dimension(key, name, kind="float", low=0.0, high=1.0, log=log, dependent=True,
+                         integer=integer, distribution=kind)
     q = dist.const("q") if "q" in dist.args else None
     if kind == "randint":
-        return Dimension(kind="int", low=dist.const("low"), high=dist.const("high"),
-                         **base)  # type: ignore[arg-type]
+        return Dimension(key, name, kind="int", low=dist.const("low"), high=dist.const("high"),
+                         integer=integer, distribution=kind)
     if kind in ir.NORMAL_DISTS:
-        return Dimension(kind="float", low=-math.inf, high=math.inf, prior="normal",
+        return Dimension(key, name, kind="float", low=-math.inf, high=math.inf, prior="normal",
                          mu=dist.const("mu"), sigma=dist.const("sigma"), log=log, q=q,
-                         **base)  # type: ignore[arg-type]
+                         integer=integer, distribution=kind)
     lo, hi = dist.const("low"), dist.const("high")
     if log:
         lo, hi = math.log(lo), math.log(hi)
-    return Dimension(kind="float", low=lo, high=hi, log=log, q=q, **base)  # type: ignore[arg-type]
+    return Dimension(key, name, kind="float", low=lo, high=hi, log=log, q=q, integer=integer,
+                     distribution=kind)
 
 
 def sample_prior(dim: Dimension, rng: np.random.Generator, n: int) -> np.ndarray:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from ..analysis import ir
 from ..analysis.evaluate import number, same
@@ -34,8 +35,8 @@ class Env:
     n: int
     columns: dict[str, Column] = field(default_factory=dict)
 
-    def full(self, value: object, dtype: object = None) -> np.ndarray:
-        return np.full(self.n, value, dtype=dtype)  # type: ignore[call-overload]
+    def full(self, value: object, dtype: DTypeLike | None = None) -> np.ndarray:
+        return np.full(self.n, value, dtype=dtype)
 
 
 def const_array(value: ir.Value) -> np.ndarray:
@@ -55,11 +56,11 @@ SHORT_TEXT = 64
 
 _TRUE = np.array(True)
 
-_ARITH: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+_ARITH: dict[ir.ArithOp, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide,
     "//": np.floor_divide, "**": np.power,
 }
-_ORDER: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+_ORDER: dict[ir.CompareOp, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
 }
 _NUMBER = np.frompyfunc(lambda v: np.nan if (x := number(v)) is None else x, 1, 1)
@@ -228,9 +229,9 @@ def compile_conjunction(conds: tuple[ir.RExpr, ...]) -> Evaluator | None:
     return compile_expr(ir.And(conds, conds[0].span))
 
 
-def full(a: object, n: int, dtype: object = None) -> np.ndarray:
+def full(a: object, n: int, dtype: DTypeLike | None = None) -> np.ndarray:
     """`a` as an array of shape (n,): constants (0-d results) are repeated."""
-    arr = np.asarray(a, dtype=dtype)  # type: ignore[call-overload]
+    arr = np.asarray(a, dtype=dtype)
     if arr.shape == (n,):
         return arr
     if arr.ndim == 0:

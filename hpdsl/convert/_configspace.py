@@ -21,8 +21,9 @@ from ._common import Notes, literal
 MAX_ORDINAL = 1000  # q-distributions with more values lose their q instead
 NORMAL_WIDTH = 6.0  # ConfigSpace normals need bounds: mu +- 6 sigma
 
-_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
-_NEGATE = {"<": ">=", ">=": "<", ">": "<=", "<=": ">", "==": "!=", "!=": "=="}
+_FLIP: dict[ir.CompareOp, ir.CompareOp] = {
+    "<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!=",
+}
 
 
 def _cs() -> Any:
@@ -226,7 +227,7 @@ class _ToConfigSpace:
             parent = self.hps.get(ref.name)
             if parent is None:
                 return None
-            op = _NEGATE[op] if negate else op
+            op = ir.NEGATED_COMPARE[op] if negate else op
             if _is_discrete(parent):
                 values = [v for v in _choices(parent) if _holds(op, v, const.value)]
                 return CS.InCondition(child, parent, values) if values else None
@@ -288,7 +289,7 @@ class _ToConfigSpace:
             return None if values is None else CS.ForbiddenInClause(hp, values)
         if not isinstance(e, ir.Compare):
             return None
-        op = _NEGATE[e.op] if negate else e.op
+        op = ir.NEGATED_COMPARE[e.op] if negate else e.op
         if isinstance(e.left, ir.Ref) and isinstance(e.right, ir.Ref):
             left, right = self.hps.get(e.left.name), self.hps.get(e.right.name)
             if left is None or right is None:
@@ -344,7 +345,7 @@ _CLAUSES = {
 }
 
 
-def _ref_const(e: ir.Compare) -> tuple[str, ir.Ref | None, ir.Const | None]:
+def _ref_const(e: ir.Compare) -> tuple[ir.CompareOp, ir.Ref | None, ir.Const | None]:
     """`ref op const` (flipping `const op ref`), or Nones."""
     if isinstance(e.left, ir.Ref) and isinstance(e.right, ir.Const):
         return e.op, e.left, e.right
@@ -361,7 +362,7 @@ def _choices(hp: Any) -> list[Any]:
     return list(hp.choices if hasattr(hp, "choices") else hp.sequence)
 
 
-def _holds(op: str, a: Any, b: ir.Value) -> bool:
+def _holds(op: ir.CompareOp, a: Any, b: ir.Value) -> bool:
     """Whether `a op b` is known to be true, as hpdsl decides it."""
     try:
         return compare(op, _plain(a), b)

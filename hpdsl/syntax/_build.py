@@ -224,7 +224,8 @@ class Builder:
 
     def constraint(self, children: list[Any]) -> ast.Constraint:
         kind, expr = children
-        return ast.Constraint(str(kind), self._expr(expr), self._span(kind, expr))
+        assert ast.is_constraint_kind(text := str(kind))
+        return ast.Constraint(text, self._expr(expr), self._span(kind, expr))
 
     def include(self, children: list[Any]) -> ast.Include:
         include, path = children
@@ -248,7 +249,8 @@ class Builder:
 
     def compare(self, children: list[Any]) -> ast.Compare:
         left, op, right = children
-        return ast.Compare(str(op), self._expr(left), self._expr(right), self._span(left, right))
+        assert ast.is_compare_op(text := str(op))
+        return ast.Compare(text, self._expr(left), self._expr(right), self._span(left, right))
 
     def in_(self, children: list[Any]) -> ast.In:
         left, _in, (options, rbrace) = children
@@ -263,11 +265,13 @@ class Builder:
 
     def binop(self, children: list[Any]) -> ast.BinOp:
         left, op, right = children
-        return ast.BinOp(str(op), self._expr(left), self._expr(right), self._span(left, right))
+        assert ast.is_arith_op(text := str(op))
+        return ast.BinOp(text, self._expr(left), self._expr(right), self._span(left, right))
 
     def unop(self, children: list[Any]) -> ast.UnaryOp:
         op, operand = children
-        return ast.UnaryOp(str(op), self._expr(operand), self._span(op, operand))
+        assert ast.is_unary_op(text := str(op))
+        return ast.UnaryOp(text, self._expr(operand), self._span(op, operand))
 
     def group(self, children: list[Any]) -> _Paren:
         lpar, expr, rpar = children

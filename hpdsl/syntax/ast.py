@@ -6,9 +6,32 @@ No Lark object leaves the syntax package; everything downstream sees only these.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Literal, TypeAlias, TypeGuard, get_args
 
 from ..diagnostics import Span
+
+ArithOp: TypeAlias = Literal["+", "-", "*", "/", "//", "**"]
+UnaryOpName: TypeAlias = Literal["+", "-"]
+CompareOp: TypeAlias = Literal["==", "!=", "<", "<=", ">", ">="]
+ConstraintKind: TypeAlias = Literal["forbid", "require"]
+
+
+# The grammar admits only these spellings; the builder narrows a token's text with them.
+def is_arith_op(op: str) -> TypeGuard[ArithOp]:
+    return op in get_args(ArithOp)
+
+
+def is_unary_op(op: str) -> TypeGuard[UnaryOpName]:
+    return op in get_args(UnaryOpName)
+
+
+def is_compare_op(op: str) -> TypeGuard[CompareOp]:
+    return op in get_args(CompareOp)
+
+
+def is_constraint_kind(kind: str) -> TypeGuard[ConstraintKind]:
+    return kind in get_args(ConstraintKind)
+
 
 # --- expressions -------------------------------------------------------------
 
@@ -66,7 +89,7 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class BinOp:
-    op: str  # + - * / // **
+    op: ArithOp
     left: Expr
     right: Expr
     span: Span
@@ -74,14 +97,14 @@ class BinOp:
 
 @dataclass(frozen=True, slots=True)
 class UnaryOp:
-    op: str  # + -
+    op: UnaryOpName
     operand: Expr
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class Compare:
-    op: str  # == != < <= > >=
+    op: CompareOp
     left: Expr
     right: Expr
     span: Span
@@ -206,7 +229,7 @@ class For:
 
 @dataclass(frozen=True, slots=True)
 class Constraint:
-    kind: str  # "forbid" | "require"
+    kind: ConstraintKind
     expr: Expr
     span: Span
 
