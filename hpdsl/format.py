@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 
 from ._arguments import binary_problem, source_text
+from .analysis.unparse import string_text
 from .diagnostics import Span
 from .errors import HpsError, SpaceError
 from .syntax import ast, parse
@@ -232,7 +233,7 @@ class _Printer:
         if isinstance(stmt, ast.Include):
             written = self.src[stmt.span.start:stmt.span.end]
             match = _STRING.search(written)
-            return "include " + (match.group(0) if match else _quote(stmt.path))
+            return "include " + (match.group(0) if match else string_text(stmt.path))
         if isinstance(stmt, ast.If):
             branch = stmt.branches[0]
             return f"if {self.expr(branch.condition)} then {self.simple(branch.body[0])}"
@@ -253,7 +254,7 @@ class _Printer:
             return (written if _NUMBER.fullmatch(written) else repr(e.value)), _ATOM
         if isinstance(e, ast.String):
             written = self.src[e.span.start:e.span.end]
-            return (written if _STRING.fullmatch(written) else _quote(e.value)), _ATOM
+            return (written if _STRING.fullmatch(written) else string_text(e.value)), _ATOM
         if isinstance(e, ast.Bool):
             return ("true" if e.value else "false"), _ATOM
         if isinstance(e, ast.Name):
@@ -292,6 +293,3 @@ def _decl(stmt: ast.Stmt) -> ast.Sample | ast.Assign:
     assert isinstance(stmt, ast.Sample | ast.Assign)
     return stmt
 
-
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

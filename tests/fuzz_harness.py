@@ -351,7 +351,7 @@ HOSTILE_OPTIONS = ['a"""\nimport os', "b'''", "c\\", "d\ne", "f\x1b[2J"]
 
 def hostile_space(options: list[str]) -> str:
     """A space whose choice holds `options` (conditions, a stage and a constraint too)."""
-    from hpdsl.convert._common import literal
+    from hpdsl.analysis.unparse import literal
 
     listed = ", ".join(literal(o) for o in options)
     return (f"model ~ choice({listed})\n"

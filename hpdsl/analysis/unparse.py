@@ -1,19 +1,44 @@
-"""Resolved expressions back to source text, for messages and `hpdsl show`."""
+"""Values and resolved expressions back to `.hps` source: the one printer of values, used by
+messages, `hpdsl show`, `hpdsl fmt` and the converters."""
 
 from __future__ import annotations
 
+import re
+
 from . import ir
+
+KEYWORDS = frozenset({"and", "default", "elif", "else", "false", "False", "for", "forbid",
+                      "if", "in", "include", "not", "or", "require", "then", "true", "True"})
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ESCAPES = {"\\": r"\\", '"': r"\"", "\n": r"\n", "\r": r"\r", "\t": r"\t", "\0": r"\0"}
 
 _PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "//": 6,
          "neg": 7, "**": 8, "atom": 9}
 
 
-def value_text(v: ir.Value) -> str:
+def is_name(word: str) -> bool:
+    """Whether `word` reads back as a name (or a bare label), not as a keyword."""
+    return bool(_NAME.fullmatch(word)) and word not in KEYWORDS
+
+
+def string_text(text: str) -> str:
+    """`text` as a double-quoted string literal that reads back as `text`."""
+    return '"' + "".join(_ESCAPES.get(c, c) for c in text) + '"'
+
+
+def literal(v: ir.Value) -> str:
+    """A constant as source: `true`/`false`, numbers as Python writes them, strings quoted."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, str):
-        return v if v.isidentifier() else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return string_text(v)
     return repr(v)
+
+
+def value_text(v: ir.Value) -> str:
+    """A constant where a label may stand (an option, a default, a value compared with a
+    choice): a string that is a name is written as a bare word."""
+    return v if isinstance(v, str) and is_name(v) else literal(v)
 
 
 def expr_text(e: ir.RExpr) -> str:

@@ -74,12 +74,3 @@ def complete(space: Space, values: Mapping[str, Any], fractions: bool = False
                                  + (", ".join(f"`{c}`" for c in excluded) or "its bounds"))
     return coords.configs(batch, np.arange(1))[0]
 
-
-def literal(v: ir.Value) -> str:
-    """A value as hpdsl source: numbers as Python writes them, strings always quoted."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, str):
-        escaped = v.replace("\\", "\\\\").replace('"', '\\"')
-        return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r") + '"'
-    return repr(v)

@@ -13,10 +13,10 @@ import numpy as np
 
 from ..analysis import ir
 from ..analysis.evaluate import Undefined, compare
-from ..analysis.unparse import dist_text, expr_text
+from ..analysis.unparse import KEYWORDS, dist_text, expr_text, is_name, literal, value_text
 from ..compile import Space, decimals_of
 from ..errors import ConfigurationError, HpsError
-from ._common import Notes, literal
+from ._common import Notes
 
 MAX_ORDINAL = 1000  # q-distributions with more values lose their q instead
 NORMAL_WIDTH = 6.0  # ConfigSpace normals need bounds: mu +- 6 sigma
@@ -372,9 +372,6 @@ def _holds(op: ir.CompareOp, a: Any, b: ir.Value) -> bool:
 
 # --- ConfigSpace to .hps ----------------------------------------------------------------------
 
-_KEYWORDS = frozenset({"if", "elif", "else", "then", "for", "in", "not", "and", "or", "forbid",
-                       "require", "include", "default", "true", "false", "True", "False"})
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def from_configspace(cs_or_json: Any, warnings: list[str] | None = None) -> str:
@@ -410,12 +407,12 @@ class _FromConfigSpace:
 
     def path_for(self, name: str) -> tuple[str, ...]:
         parts = name.split(".")
-        if all(_IDENT.fullmatch(p) and p not in _KEYWORDS for p in parts):
+        if all(is_name(p) for p in parts):
             path = tuple(parts)
         else:
             clean = re.sub(r"\W", "_", name)
-            clean = clean if _IDENT.fullmatch(clean) else "_" + clean
-            clean = clean + "_" if clean in _KEYWORDS else clean
+            clean = clean if is_name(clean) or clean in KEYWORDS else "_" + clean
+            clean = clean + "_" if clean in KEYWORDS else clean
             path = (clean,)
             taken = set(self.names.values())
             while path in taken:
@@ -485,11 +482,11 @@ class _FromConfigSpace:
             if weights is not None and len(set(weights)) > 1:
                 total = float(sum(weights))
                 probs = [float(w) / total for w in weights]
-                body = ", ".join(f"{p!r}: {_option(v)}" for p, v in zip(probs, options,
+                body = ", ".join(f"{p!r}: {value_text(v)}" for p, v in zip(probs, options,
                                                                        strict=True))
                 text = f"~ pchoice({body})"
             else:
-                text = f"~ choice({', '.join(_option(v) for v in options)})"
+                text = f"~ choice({', '.join(value_text(v) for v in options)})"
             return text + self.default(default, options[0]), []
         lo, hi = _plain(getattr(hp, "lower", None)), _plain(getattr(hp, "upper", None))
         log = bool(getattr(hp, "log", False))
@@ -526,7 +523,7 @@ class _FromConfigSpace:
                 value == implicit or (isinstance(value, float) and math.isclose(
                     value, implicit, rel_tol=1e-9))):
             return ""
-        return f" default {_option(value)}"
+        return f" default {value_text(value)}"
 
     def condition(self, cond: Any, stage: tuple[str, ...]) -> str:
         kind = type(cond).__name__
@@ -571,9 +568,3 @@ def _child_name(cond: Any) -> str:
 def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
-
-def _option(v: Any) -> str:
-    """An option as written in `choice(...)`: a bare label when it is an identifier."""
-    if isinstance(v, str) and _IDENT.fullmatch(v) and v not in _KEYWORDS:
-        return v
-    return literal(v)
