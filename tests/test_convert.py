@@ -17,8 +17,8 @@ from corpora import EXAMPLES, EXAMPLES_DIR
 import hpdsl
 from hpdsl.convert import (
     ConversionWarning,
-    complete,
     from_configspace,
+    from_flat,
     from_hyperopt,
     optuna_suggest,
     to_configspace,
@@ -99,7 +99,7 @@ def test_round_trip_keeps_a_portable_space() -> None:
     assert {p.name: p.condition != "" for p in space.parameters} == \
         {p.name: p.condition != "" for p in again.parameters}
     assert again.default() == space.default()
-    assert complete(space, _plain(cs.get_default_configuration())) == space.default()
+    assert from_flat(space, _plain(cs.get_default_configuration())) == space.default()
     assert len(cs.conditions) == 7 and len(cs.forbidden_clauses) == 2
     # both directions: what one side samples, the other accepts
     for cfg in space.sample(0, 300):
@@ -109,7 +109,7 @@ def test_round_trip_keeps_a_portable_space() -> None:
         assert space.validate(cfg) == []
     for config in cs.sample_configuration(300):
         flat = _plain(config)
-        cfg = complete(space, flat)
+        cfg = from_flat(space, flat)
         assert space.validate(cfg) == []
         again_flat = space.flatten(cfg)
         assert again_flat.keys() == flat.keys()

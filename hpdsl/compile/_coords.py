@@ -3,8 +3,8 @@
 Every sampled declaration is one coordinate (see `_dims.py` for the units). This view
 moves between coordinate rows and configurations in bulk, draws rows from the prior,
 enumerates a grid, and builds one row a parameter at a time for a converter that
-chooses each value itself (the Optuna bridge, `hpdsl.convert.complete`). It is the
-only door into the compiled program for code outside `hpdsl.compile`.
+chooses each value itself (the Optuna bridge, `hpdsl.convert.from_flat`,
+`Space.default`). It is the only door into the compiled program for code outside `hpdsl.compile`.
 """
 
 from __future__ import annotations

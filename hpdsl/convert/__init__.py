@@ -5,7 +5,8 @@
 - `to_hyperopt_source(space)`: Python source defining a hyperopt `hp` expression, and
   `from_hyperopt(space, sample)` to turn its samples back into configurations;
 - `from_configspace(cs_or_json)`: `.hps` source for a ConfigSpace space;
-- `complete(space, values)`: a configuration from flat `{name: value}` pairs;
+- `from_flat(space, values)`: the configuration that flat `{name: value}` pairs (a
+  ConfigSpace `Configuration`, a table row) describe;
 - `optuna_suggest(space, trial)`: a configuration drawn through an Optuna trial, inside
   an Optuna objective (`space.suggest(trial)` is the same).
 
@@ -13,10 +14,10 @@ Each conversion reports everything it could not carry over: pass a list as `warn
 to collect the messages, or leave it out to get them as `ConversionWarning`s.
 """
 
-from ._common import ConversionWarning, complete
+from ._common import ConversionWarning, from_flat
 from ._configspace import from_configspace, to_configspace, to_configspace_json
 from ._hyperopt import from_hyperopt, to_hyperopt_source
 from ._optuna import optuna_suggest
 
-__all__ = ["ConversionWarning", "complete", "from_configspace", "from_hyperopt",
+__all__ = ["ConversionWarning", "from_configspace", "from_flat", "from_hyperopt",
            "optuna_suggest", "to_configspace", "to_configspace_json", "to_hyperopt_source"]

@@ -40,8 +40,8 @@ def python_value(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
-def complete(space: Space, values: Mapping[str, Any], fractions: bool = False
-             ) -> dict[str, Any]:
+def from_flat(space: Space, values: Mapping[str, Any], fractions: bool = False
+              ) -> dict[str, Any]:
     """The configuration that flat `{name: value}` pairs describe: nested as hpdsl returns
     it, derived values computed, names that hpdsl finds inactive left out.
 

@@ -17,7 +17,7 @@ from ..analysis import ir
 from ..analysis.evaluate import evaluate
 from ..analysis.unparse import dist_text, expr_text
 from ..compile import Space
-from ._common import Notes, complete, python_value
+from ._common import Notes, from_flat, python_value
 
 MAX_GATE = 64
 _PAD = "    "
@@ -49,7 +49,7 @@ def from_hyperopt(space: Space, sample: Mapping[str, Any]) -> dict[str, Any]:
                 flat[key] = python_value(value)
 
     walk(sample)
-    return complete(space, flat, fractions=True)
+    return from_flat(space, flat, fractions=True)
 
 
 class _ToHyperopt:
