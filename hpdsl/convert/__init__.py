@@ -15,9 +15,10 @@ to collect the messages, or leave it out to get them as `ConversionWarning`s.
 """
 
 from ._common import ConversionWarning, from_flat
-from ._configspace import from_configspace, to_configspace, to_configspace_json
+from ._from_configspace import from_configspace
 from ._hyperopt import from_hyperopt, to_hyperopt_source
 from ._optuna import optuna_suggest
+from ._to_configspace import to_configspace, to_configspace_json
 
 __all__ = ["ConversionWarning", "from_configspace", "from_flat", "from_hyperopt",
            "optuna_suggest", "to_configspace", "to_configspace_json", "to_hyperopt_source"]

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..analysis import ir
 from ..compile import Dimension, Space
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, HpsError
 
 
 class ConversionWarning(UserWarning):
@@ -33,6 +33,20 @@ class Notes:
             _warnings.warn(message, ConversionWarning, stacklevel=3)
         else:
             self.sink.append(message)
+
+
+def configspace() -> Any:
+    """The ConfigSpace module, or a clear error when it is not installed."""
+    try:
+        import ConfigSpace
+    except ImportError as err:
+        raise HpsError("ConfigSpace is not installed (pip install ConfigSpace)") from err
+    return ConfigSpace
+
+
+def choices_of(hp: Any) -> list[Any]:
+    """The values of a ConfigSpace categorical or ordinal hyperparameter."""
+    return list(hp.choices if hasattr(hp, "choices") else hp.sequence)
 
 
 def python_value(v: Any) -> Any:
