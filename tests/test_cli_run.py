@@ -305,6 +305,7 @@ def test_numpy_results_and_the_traceback_of_a_failed_trial(project: Path) -> Non
     assert "error: KeyError: 'max_depth'" in shown.stdout
     assert 'np_obj.py", line 6, in objective' in shown.stdout
     assert 'return config["max_depth"]' in shown.stdout
+    assert "_objective.py" not in shown.stdout  # it starts at the objective's own frame
     one = json.loads(hpdsl_cli("trials", "sqlite:///runs/s.db", "--number", str(failed),
                                "--format", "json", cwd=project).stdout)
     assert one["number"] == failed and one["traceback"].rstrip().endswith(
@@ -325,3 +326,20 @@ def test_a_file_objective_that_takes_the_trial_gets_it_in_workers_too(project: P
         records = json.loads(hpdsl_cli("trials", "sqlite:///runs/s.db", "--study",
                                        f"jobs{jobs}", "--format", "json", cwd=project).stdout)
         assert [r["result"]["folder"] for r in records] == [f"jobs{jobs}/{n}" for n in range(4)]
+
+
+def test_two_seeded_runs_on_one_study_draw_different_points(project: Path) -> None:
+    (project / "slow.py").write_text(
+        "import time\n\ndef objective(config):\n    time.sleep(0.05)\n"
+        "    return config['x'] ** 2\n", encoding="utf-8")
+    assert run_search(project, "--no-progress", max_evals=1).returncode == 0  # the file
+    command = [HPDSL, "run", "space.hps", "--objective", "slow.py:objective", "--seed", "0",
+               "--max-evals", "12", "--storage", "sqlite:///runs/s.db", "--no-progress"]
+    procs = [subprocess.Popen(command, cwd=project, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    params = stored_params(project)
+    assert len(params) == 12
+    assert len({json.dumps(p, sort_keys=True) for p in params}) == 12

@@ -200,9 +200,8 @@ def _evaluate(study: Study, trial: Trial, fn: Callable[..., object], catch: bool
     except KeyboardInterrupt:
         raise
     except BaseException as err:  # an Exception, or another BaseException (CancelledError)
-        frames = err.__traceback__.tb_next if err.__traceback__ is not None else None
         study.tell(trial, state=TrialState.FAIL, error=describe(err),
-                   traceback=traceback_text(err, frames))
+                   traceback=traceback_text(err))
         if not catch:
             raise
         return
