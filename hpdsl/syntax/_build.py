@@ -23,12 +23,6 @@ from ..diagnostics import Span
 from . import ast
 
 
-def token_span(file: str, tok: Token) -> Span:
-    """The span of one token."""
-    return Span(file, tok.line or 1, tok.column or 1, tok.end_line or 1, tok.end_column or 1,
-                tok.start_pos or 0, tok.end_pos or 0)
-
-
 class _Paren:
     """`(expr)` while the tree is built: the expression, and the span with the parentheses
     (an expression around it starts or ends there). Never part of the AST."""
@@ -102,7 +96,7 @@ class Builder:
         return body
 
     def _tspan(self, tok: Token) -> Span:
-        return token_span(self.file, tok)
+        return Span.from_token(self.file, tok)
 
     def _expr(self, value: Any) -> Any:
         """The expression of a child: a lone token made a node, parentheses dropped."""

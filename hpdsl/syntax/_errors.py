@@ -14,7 +14,6 @@ from typing import Any
 from lark import Lark, Token, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from ..diagnostics import Diagnostic, Span
-from ._build import token_span
 from ._grammar import parse_tree, parser
 
 # Friendly messages for common mistakes, matched against the parser state at the
@@ -116,7 +115,7 @@ def _end_span(file: str, text: str) -> Span:
         lines.pop()
     line = max(len(lines), 1)
     col = len(lines[-1]) + 1 if lines else 1
-    return Span(file, line, col, line, col + 1, len(text), len(text) + 1)
+    return Span.point(file, line, col, len(text))
 
 
 def _char_help(ch: str) -> str | None:
@@ -133,7 +132,7 @@ def _character_diagnostic(err: UnexpectedCharacters, file: str, text: str) -> Di
     line, col, pos = err.line, err.column, err.pos_in_stream or 0
     ch = text[pos] if pos < len(text) else ""
     return Diagnostic("HPS001", f"unexpected character {ch!r}",
-                      Span(file, line, col, line, col + 1, pos, pos + 1),
+                      Span.point(file, line, col, pos),
                       label="not part of the language", help=_char_help(ch))
 
 
@@ -147,12 +146,10 @@ def syntax_diagnostic(err: UnexpectedInput, file: str, text: str) -> Diagnostic:
         span = _end_span(file, text)
         found = "end of file"
     elif tok.type == "_NL":
-        span = token_span(file, tok)
-        span = Span(file, span.line, span.column, span.line, span.column + 1,
-                    span.start, span.start + 1)
+        span = Span.point(file, tok.line or 1, tok.column or 1, tok.start_pos or 0)
         found = "end of line"
     else:
-        span = token_span(file, tok)
+        span = Span.from_token(file, tok)
         found = f"`{tok}`"
     accepted = err.accepts or err.expected or set()
     expected = sorted({_describe(e) for e in accepted if not e.startswith("__ANON")})

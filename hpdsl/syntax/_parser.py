@@ -21,7 +21,7 @@ from lark import UnexpectedInput
 
 from ..diagnostics import Diagnostic, Span
 from . import ast
-from ._build import Builder, token_span
+from ._build import Builder
 from ._errors import syntax_diagnostic
 from ._grammar import parse_tree
 from ._limits import MAX_EXPR_DEPTH, too_deep, too_nested
@@ -33,7 +33,7 @@ MAX_SOURCE_BYTES = 4 * 1024 * 1024
 def parse(text: str, path: str = "<string>") -> tuple[ast.Module | None, list[Diagnostic]]:
     """Parse source text. Returns the module (None on a syntax error) and diagnostics."""
     if len(text) > MAX_SOURCE_BYTES:
-        span = Span(path, 1, 1, 1, 2, 0, 1)
+        span = Span.point(path, 1, 1)
         return None, [Diagnostic("HPS003", f"file is larger than the limit of "
                                  f"{MAX_SOURCE_BYTES // (1024 * 1024)} MiB", span,
                                  help="split the space into included files")]
@@ -44,7 +44,7 @@ def parse(text: str, path: str = "<string>") -> tuple[ast.Module | None, list[Di
         return None, [syntax_diagnostic(err, path, text)]
     except NestingTooDeep as err:
         return None, [Diagnostic("HPS003", f"blocks and brackets nested deeper than "
-                                 f"{MAX_NESTING} levels", token_span(path, err.token))]
+                                 f"{MAX_NESTING} levels", Span.from_token(path, err.token))]
     body: tuple[ast.Stmt, ...] = Builder(path).transform(parsed.tree)
     nested = too_nested(body)
     if nested is not None:
@@ -56,5 +56,5 @@ def parse(text: str, path: str = "<string>") -> tuple[ast.Module | None, list[Di
         return None, [Diagnostic("HPS003", f"expression nested deeper than {MAX_EXPR_DEPTH} "
                                  "levels", deep,
                                  help="split the expression with derived values (`x = ...`)")]
-    comments = tuple(ast.Comment(str(t), token_span(path, t)) for t in parsed.comments)
+    comments = tuple(ast.Comment(str(t), Span.from_token(path, t)) for t in parsed.comments)
     return ast.Module(path, body, comments), []
