@@ -229,6 +229,12 @@ class Resolver:
         return ir.Ref(found, e.span)
 
     def _call(self, e: ast.Call, scope: Scope) -> ir.RExpr | None:
+        if e.func in ir.DISTRIBUTIONS:
+            self.report("HPS112", f"`{e.func}` is a distribution, not a function", e.func_span,
+                        label="distributions are sampled, not called",
+                        help=f"declare a sampled parameter with `~`: `name ~ {e.func}(...)`; "
+                        "a bound or derived value can then read it by name")
+            return None
         if e.func not in FUNC_ARITY:
             self.report("HPS112", f"unknown function `{e.func}`", e.func_span,
                        label="not allowed in a space file",
@@ -521,6 +527,14 @@ class Resolver:
     def _decl(self, raw: RawDecl, key: str,
               conds: tuple[ir.RExpr, ...] | None) -> ir.Decl | None:
         st = raw.stmt
+        if isinstance(st, ast.Assign) and isinstance(st.value, ast.Call) and (
+                st.value.func in ir.DISTRIBUTIONS):  # `lr = loguniform(...)`: meant `~`
+            written = self.c.sources.get(st.span.file, "")[st.value.span.start:st.value.span.end]
+            self.report("HPS112", f"`{st.value.func}` is a distribution: a sampled parameter "
+                        "is declared with `~`, not `=`", st.value.func_span,
+                        label="`=` declares a fixed or derived value",
+                        help=f"write `{raw.name.split('.')[-1]} ~ {written or st.value.func}`")
+            return None
         if isinstance(st, ast.Assign):
             value = self.value(st.value, raw.scope)
             if value is None or conds is None:
