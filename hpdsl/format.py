@@ -257,6 +257,8 @@ class _Printer:
             return (written if _STRING.fullmatch(written) else string_text(e.value)), _ATOM
         if isinstance(e, ast.Bool):
             return ("true" if e.value else "false"), _ATOM
+        if isinstance(e, ast.Null):
+            return "null", _ATOM
         if isinstance(e, ast.Name):
             return e.name, _ATOM
         if isinstance(e, ast.Dotted):

@@ -447,8 +447,8 @@ def _int_values(stmt: ast.Sample | ast.Assign, bindings: dict[str, int]) -> tupl
                 return lo, hi
         if dist.name in ("choice", "pchoice") and dist.args:
             vals = [static_value(a.value, bindings) for a in dist.args]
-            if all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
-                ints = [int(v) for v in vals]
+            ints = [v for v in vals if isinstance(v, int) and not isinstance(v, bool)]
+            if len(ints) == len(vals):
                 return min(ints), max(ints)
     except StaticError:
         return None

@@ -34,11 +34,11 @@ class Resolving(Protocol):
 
     def need_numeric(self, r: ir.RExpr, span: Span, what: str) -> None: ...
 
-    def option_value(self, expr: ast.Expr, scope: Scope) -> ir.Value | None: ...
+    def option_value(self, expr: ast.Expr, scope: Scope) -> ir.Value: ...
 
     def lookup(self, parts: tuple[str, ...], scope: Scope) -> str | None: ...
 
-    def inexact(self, value: ir.Value, span: Span, alternative: str = "") -> None: ...
+    def inexact(self, value: int, span: Span, alternative: str = "") -> None: ...
 
 
 def resolve_dist(r: Resolving, raw: RawDecl, st: ast.Sample) -> ir.DistSpec | None:
@@ -89,7 +89,7 @@ def resolve_dist(r: Resolving, raw: RawDecl, st: ast.Sample) -> ir.DistSpec | No
 def _check_args(r: Resolving, d: ast.Dist, args: dict[str, ir.RExpr], name: str) -> bool:
     def const(p: str) -> float | None:
         node = args.get(p)
-        if isinstance(node, ir.Const) and not isinstance(node.value, str | bool):
+        if isinstance(node, ir.Const) and isinstance(node.value, int | float):
             return float(node.value)
         return None
 
@@ -215,8 +215,9 @@ def _choice(r: Resolving, raw: RawDecl, d: ast.Dist) -> ir.DistSpec | None:
                 r.report("HPS109", f"weight {num(w)} is negative", a.weight.span)
                 ok = False
             weights.append(float(w))
-        value = r.option_value(a.value, raw.scope)
-        if value is None:
+        try:
+            value = r.option_value(a.value, raw.scope)
+        except StaticError:
             r.report("HPS105", "choice options must be constants or bare-word labels",
                     a.value.span, help="bounds that depend on parameters belong in "
                     "numeric distributions such as randint(1, n)")
@@ -224,7 +225,7 @@ def _choice(r: Resolving, raw: RawDecl, d: ast.Dist) -> ir.DistSpec | None:
         if isinstance(value, float) and not math.isfinite(value):
             r.report("HPS105", "choice options must be finite", a.value.span)
             return None
-        if inexact_int(value):
+        if isinstance(value, int) and inexact_int(value):
             r.inexact(value, a.value.span, f', or quote it ("{value}") as a label')
             return None
         key = ir.option_key(value)
@@ -240,6 +241,7 @@ def _choice(r: Resolving, raw: RawDecl, d: ast.Dist) -> ir.DistSpec | None:
                 r.report("HPS206", f"`{value}` is a label here but also the parameter "
                        f"`{shadow}`", a.value.span, label="read as a label",
                        help=f'quote it ("{value}") or rename the parameter')
+    _none_labels(r, d, options)
     if d.name == "pchoice" and ok and abs(sum(weights) - 1.0) > _WEIGHT_TOLERANCE:
         r.report("HPS109", f"weights sum to {sum(weights):g}, not 1", d.span,
                 help="each weight is a probability; make them add up to 1")
@@ -250,6 +252,17 @@ def _choice(r: Resolving, raw: RawDecl, d: ast.Dist) -> ir.DistSpec | None:
         weights = [1.0 / len(options)] * len(options)
     kind: ir.DistKind = "pchoice" if d.name == "pchoice" else "choice"
     return ir.DistSpec(kind, {}, tuple(options), tuple(weights), span=d.span)
+
+
+def _none_labels(r: Resolving, d: ast.Dist, options: list[ir.Value]) -> None:
+    """`choice(None, 3)`: the bare word is the string "None", almost surely meant as null."""
+    if not any(ir.type_name(o) in ir.NUMERIC for o in options):
+        return
+    for a in d.args:
+        if isinstance(a.value, ast.Name) and a.value.name in ("None", "none"):
+            r.report("HPS210", f"`{a.value.name}` is the label \"{a.value.name}\" here, a string, "
+                     "not Python's None", a.value.span, label="read as a string",
+                     help="write `null` for None (null in JSON)")
 
 
 def resolve_default(r: Resolving, st: ast.Sample, dist: ir.DistSpec,
@@ -280,10 +293,11 @@ def default_problem(dist: ir.DistSpec, value: ir.Value) -> str | None:
         if ir.option_key(value) not in keys:
             return "is not one of the options"
         return None
-    if isinstance(value, str | bool):
+    if isinstance(value, str | bool | None):
         return "is not a number"
     if dist.dependent:
         return None
+    assert isinstance(value, int | float)
     v = float(value)
     kind = dist.kind
     if kind in ir.UNIFORM_DISTS or kind == "randint":

@@ -90,19 +90,19 @@ class Resolver:
             for d in decls:
                 if isinstance(d.stmt, ast.Sample) and d.stmt.dist.name in ir.CHOICE_DISTS:
                     for arg in d.stmt.dist.args:
-                        v = self.option_value(arg.value, d.scope)
-                        if v is not None:
-                            opts.append(v)
+                        try:
+                            opts.append(self.option_value(arg.value, d.scope))
+                        except StaticError:
+                            pass
             if opts:
                 self.options[name] = opts
 
-    def option_value(self, expr: ast.Expr, scope: Scope) -> ir.Value | None:
+    def option_value(self, expr: ast.Expr, scope: Scope) -> ir.Value:
+        """An option of a choice: a bare word is a label; raises StaticError if it is not a
+        constant."""
         if isinstance(expr, ast.Name) and expr.name not in scope.bindings():
             return expr.name
-        try:
-            return static_value(expr, scope.bindings())
-        except StaticError:
-            return None
+        return static_value(expr, scope.bindings())
 
     # --- expressions --------------------------------------------------------------------
     def value(self, e: ast.Expr, scope: Scope) -> ir.RExpr | None:
@@ -119,7 +119,7 @@ class Resolver:
                    help=did_you_mean(label.word, self._visible(scope)))
 
     def _expr(self, e: ast.Expr, scope: Scope) -> ir.RExpr | _Label | None:
-        if isinstance(e, ast.Number | ast.String | ast.Bool):
+        if isinstance(e, ast.Number | ast.String | ast.Bool | ast.Null):
             return self._const(e.value, e.span)
         if isinstance(e, ast.Name):
             bindings = scope.bindings()
@@ -151,7 +151,7 @@ class Resolver:
             self.need_numeric(inner, e.span, f"`{e.op}`")
             if e.op == "+":
                 return inner
-            if isinstance(inner, ir.Const) and not isinstance(inner.value, str | bool):
+            if isinstance(inner, ir.Const) and isinstance(inner.value, int | float):
                 return ir.Const(-inner.value, e.span)
             return ir.UnaryOp(inner, e.span)
         if isinstance(e, ast.BinOp):
@@ -192,12 +192,12 @@ class Resolver:
         if too_large(value):
             self.report("HPS105", f"number too large: the largest is about {FLOAT_MAX:.3g}", span)
             return None
-        if inexact_int(value):
+        if isinstance(value, int) and inexact_int(value):
             self.inexact(value, span)
             return None
         return ir.Const(value, span)
 
-    def inexact(self, value: ir.Value, span: Span, alternative: str = "") -> None:
+    def inexact(self, value: int, span: Span, alternative: str = "") -> None:
         """Report an integer beyond 2**53, which floats would round."""
         self.report("HPS105", f"the integer {value} is beyond 2**53 ({EXACT_INT}), where numbers "
                     "lose their last digits", span, label="integers must lie within +-2**53",
@@ -256,7 +256,7 @@ class Resolver:
         if all(isinstance(a, ir.Const) for a in resolved):
             try:
                 values = [a.value for a in resolved if isinstance(a, ir.Const)]
-                if not any(isinstance(v, str | bool) for v in values):
+                if not any(isinstance(v, str | bool | None) for v in values):
                     return self._const(call(e.func, values), e.span)
             except Undefined as err:
                 self.report("HPS105", f"`{e.func}` cannot take these arguments: {err}", e.span)
@@ -355,7 +355,7 @@ class Resolver:
                 return
             if op in ("<", "<=", ">", ">="):
                 for t, side in ((lt, left), (rt, right)):
-                    if not t <= NUMERIC:
+                    if not _numeric(t):
                         self.report("HPS103", f"`{op}` needs numbers, but {_describe(side)} is "
                                    f"a {_kinds(t)}", side.span)
                         return
@@ -408,13 +408,13 @@ class Resolver:
 
     def need_numeric(self, r: ir.RExpr, span: Span, what: str) -> None:
         if isinstance(r, ir.Const):
-            if isinstance(r.value, str | bool):
+            if isinstance(r.value, str | bool | None):
                 self.report("HPS103", f"{what} needs numbers, not {show(r.value)}", r.span)
             return
 
         def check() -> None:
             t = self.type_of(r)
-            if t and not t <= NUMERIC:
+            if t and not _numeric(t):
                 self.report("HPS103", f"{what} needs numbers, but {_describe(r)} is a "
                            f"{_kinds(t)}", r.span)
         self.deferred.append(check)
@@ -554,7 +554,13 @@ class Resolver:
             self._integer_q[raw.name] = self._integer_q.get(raw.name, False) or dist.integer
         default = resolve_default(self, st, dist, raw.scope)
         return ir.Decl(key, raw.name, raw.path, conds, st.span, dist=dist, default=default,
-                       branch=raw.branch)
+                       has_default=st.default is not None, branch=raw.branch)
+
+
+def _numeric(t: frozenset[str]) -> bool:
+    """Numbers, or numbers and null (`choice(null, 3, 5)`): arithmetic or an ordering on
+    null is unknown, so the derived value or condition reading it is inactive or false."""
+    return bool(t - {"null"}) and t - {"null"} <= NUMERIC
 
 
 def _compatible(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -40,7 +40,7 @@ def exact(op: ArithOp, a: Value, b: Value, folded: Value) -> Value:
 
 def static_value(expr: ast.Expr, bindings: dict[str, int]) -> Value:
     """The value of a constant expression; raises StaticError if it reads a parameter."""
-    if isinstance(expr, ast.Number | ast.String | ast.Bool):
+    if isinstance(expr, ast.Number | ast.String | ast.Bool | ast.Null):
         return expr.value
     if isinstance(expr, ast.Name):
         if expr.name in bindings:

@@ -17,6 +17,8 @@ def num(v: float) -> str:
 
 def show(v: object) -> str:
     """A value as the language writes it: `true`, a label in backticks, `0.001`."""
+    if v is None:
+        return "null"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, str):

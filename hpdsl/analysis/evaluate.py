@@ -109,7 +109,7 @@ def arith(op: ir.ArithOp, a: ir.Value, b: ir.Value) -> ir.Value:
 def negative(a: ir.Value) -> ir.Value:
     """`-a`; raises Undefined for a non-number."""
     _operands([a], "sign")
-    assert not isinstance(a, str | bool)
+    assert isinstance(a, int | float)
     return -a
 
 

@@ -17,7 +17,7 @@ from ..syntax.ast import ArithOp as ArithOp
 from ..syntax.ast import CompareOp as CompareOp
 from ..syntax.ast import ConstraintKind as ConstraintKind
 
-Value: TypeAlias = int | float | str | bool
+Value: TypeAlias = int | float | str | bool | None  # None: the literal `null`
 NUMERIC = frozenset({"int", "float"})
 
 FuncName: TypeAlias = Literal["min", "max", "log", "exp", "round"]
@@ -31,7 +31,9 @@ NEGATED_COMPARE: dict[CompareOp, CompareOp] = {
 
 
 def type_name(value: Value) -> str:
-    """The language's name for the type of `value`: bool, int, float or str."""
+    """The language's name for the type of `value`: bool, int, float, str or null."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):
@@ -189,7 +191,7 @@ class DistSpec:
 
     def const(self, arg: str) -> float:
         node = self.args[arg]
-        assert isinstance(node, Const)
+        assert isinstance(node, Const) and isinstance(node.value, int | float)
         return float(node.value)
 
 
@@ -214,6 +216,7 @@ class Decl:
     dist: DistSpec | None = None
     value: RExpr | None = None
     default: Value | None = None
+    has_default: bool = False  # `default V` given (V may be null)
     branch: int | None = None  # index into Analysis.branches of the innermost branch
 
     @property

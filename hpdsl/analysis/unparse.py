@@ -8,7 +8,8 @@ import re
 from . import ir
 
 KEYWORDS = frozenset({"and", "default", "elif", "else", "false", "False", "for", "forbid",
-                      "if", "in", "include", "not", "or", "require", "then", "true", "True"})
+                      "if", "in", "include", "not", "null", "or", "require", "then", "true",
+                      "True"})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ESCAPES = {"\\": r"\\", '"': r"\"", "\n": r"\n", "\r": r"\r", "\t": r"\t", "\0": r"\0"}
 
@@ -27,7 +28,10 @@ def string_text(text: str) -> str:
 
 
 def literal(v: ir.Value) -> str:
-    """A constant as source: `true`/`false`, numbers as Python writes them, strings quoted."""
+    """A constant as source: `true`/`false`, `null`, numbers as Python writes them, strings
+    quoted."""
+    if v is None:
+        return "null"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, str):

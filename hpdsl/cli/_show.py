@@ -122,7 +122,7 @@ def _items_text(loop: LoopInfo) -> str:
 
 
 def _default(p: Parameter) -> str:
-    return "" if p.default is None else value_text(p.default)
+    return value_text(p.default) if p.has_default else ""
 
 
 def _table(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:

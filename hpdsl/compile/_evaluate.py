@@ -41,6 +41,8 @@ class Env:
 
 def const_array(value: ir.Value) -> np.ndarray:
     """A 0-d array holding a constant in the dtype columns use for it."""
+    if value is None:
+        return np.array(None, dtype=object)
     if isinstance(value, bool):
         return np.array(value, dtype=bool)
     if isinstance(value, int | float):

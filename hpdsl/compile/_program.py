@@ -136,7 +136,7 @@ class Program:
                     options = _column_dtype(decl.dist.options)
                 q = decl.dist.args.get("q")
                 if isinstance(q, ir.Const):
-                    decimals = decimals_of(float(q.value))
+                    decimals = decimals_of(decl.dist.const("q"))
             self.steps.append(Step(
                 decl, self.conjunction(decl.conditions), args,
                 self.compile(decl.value) if decl.value is not None else None,
@@ -423,7 +423,7 @@ def value_problem(step: Step, dim: Dimension, value: object, args: dict[str, flo
     dist = step.decl.dist
     assert dist is not None
     if dist.is_choice:
-        if not isinstance(value, int | float | str | bool):
+        if not isinstance(value, int | float | str | bool | None):
             return f"{value!r} is not one of the options", math.nan
         key = option_key(value)
         for i, o in enumerate(dist.options):

@@ -50,7 +50,7 @@ def interval(expr: ir.RExpr, known: Mapping[str, Interval]) -> Interval:
     """An interval holding every value `expr` can take (wider is allowed, never narrower)."""
     if isinstance(expr, ir.Const):
         v = expr.value
-        if isinstance(v, str | bool):
+        if not isinstance(v, int | float) or isinstance(v, bool):
             return ANYTHING
         return float(v), float(v)
     if isinstance(expr, ir.Ref):

@@ -37,6 +37,7 @@ class Parameter:
     default: ir.Value | None
     dimension: Dimension | None
     type: str = ""  # the Python type of its values: "int", "float", "str", "bool", "int | str"
+    has_default: bool = False  # `default` given (its value may be null)
 
 
 def _rng(seed: np.random.Generator | int | None) -> np.random.Generator:
@@ -83,7 +84,7 @@ class Space:
             if d.dist is not None:
                 out.append(Parameter(d.key, d.name, "sampled", dist_text(d.dist), cond,
                                      d.default, self._program.dims[step.dim or 0],
-                                     _value_type(d, self._program.types)))
+                                     _value_type(d, self._program.types), d.has_default))
             else:
                 assert d.value is not None
                 out.append(Parameter(d.key, d.name, "derived", expr_text(d.value), cond,
@@ -154,7 +155,7 @@ class Space:
         coords = self.coords
 
         def choose(decl: ir.Decl, dim: Dimension, bounds: dict[str, float]) -> float:
-            if decl.default is None:
+            if not decl.has_default:
                 return center(dim)
             problem, x = coords.coordinate(dim, decl.default, bounds)
             return center(dim) if problem else x

@@ -164,6 +164,11 @@ CODES: dict[str, Code] = {
              "2)` gives 4, 6, 8, never 3 or 9. For steps from a, list the values in a choice\n"
              "(`choice(3, 5, 7, 9)`) or derive them (`k ~ randint(0, 3)` and `x = 3 + 2 * k`).\n\n"
              "    depth ~ quniform(3, 9, 2)   # warning: gives 4, 6, 8"),
+        Code("HPS210", "none-label", _W, "`None` or `none` as a label among numbers",
+             "A bare word in a choice is a label, a string: `choice(None, 3, 5)` gives the\n"
+             "string \"None\", which a model's `max_depth=\"None\"` rejects or, worse, takes.\n"
+             "Python's None (JSON's null) is written `null`: `choice(null, 3, 5)`.\n\n"
+             "    max_depth ~ choice(None, 3, 5)   # warning: write `null`"),
         Code("HPS401", "missing-include", _E, "an included file that cannot be read",
              "`include \"path\"` is resolved relative to the file that contains it."),
         Code("HPS402", "include-cycle", _E, "a file that includes itself, directly or not",

@@ -71,7 +71,7 @@ def default_algo() -> Suggest:
 
 
 def declares_defaults(space: Space) -> bool:
-    return any(p.default is not None for p in space.parameters)
+    return any(p.has_default for p in space.parameters)
 
 
 class Study:

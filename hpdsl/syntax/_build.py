@@ -110,6 +110,8 @@ class Builder:
                 return ast.Number(_number(text), span)
             if value.type == "STRING":
                 return ast.String(_unescape(text[1:-1]), span)
+            if text == "null":
+                return ast.Null(span)
             return ast.Bool(text in ("true", "True"), span)  # true True false False
         if kind is _Paren:
             return value.expr

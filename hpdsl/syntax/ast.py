@@ -55,6 +55,14 @@ class Bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Null:
+    """The literal `null`: None in Python, null in JSON."""
+
+    span: Span
+    value: None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Name:
     """A bare word: a parameter, a loop variable or a label, decided by analysis."""
 
@@ -137,7 +145,7 @@ class Not:
 
 
 Expr: TypeAlias = (
-    Number | String | Bool | Name | Dotted | Index | Call | BinOp | UnaryOp | Compare | In
+    Number | String | Bool | Null | Name | Dotted | Index | Call | BinOp | UnaryOp | Compare | In
     | And | Or | Not
 )
 
