@@ -92,3 +92,12 @@ def test_a_label_spelled_null_stays_a_string() -> None:
     space = hpdsl.loads('k ~ choice("null", a)\n')
     assert {c["k"] for c in space.sample(0, 50)} == {"null", "a"}
     assert space.parameters[0].distribution == 'choice("null", a)'
+
+
+def test_a_null_loop_item_validates() -> None:
+    space = hpdsl.loads("n ~ randint(1, 3)\nfor i in 1..n {\n    u[i] ~ choice(null, 1)\n}\n")
+    cfgs = space.sample(0, 60)
+    assert any(c["u"][0] is None for c in cfgs)
+    assert all(space.validate(c) == [] for c in cfgs)
+    assert space.validate({"n": 1, "u": [1, None]}) == []  # the place of an inactive item
+    assert space.validate({"n": 2, "u": [1]}) == ["`u[2]` is missing"]

@@ -152,8 +152,8 @@ def flatten(program: Program, cfg: Mapping[str, Any]) -> tuple[dict[str, Any], l
                 walk(v, (*path, k), f"{shown}.{k}" if shown else k)
         elif isinstance(node, list | tuple):
             for i, v in enumerate(node):
-                if v is None:
-                    continue
+                if v is None and (*path, i) not in by_path:
+                    continue  # the place of an inactive item that holds a stage
                 walk(v, (*path, i), f"{shown}[{i}]")
         else:
             unknown.append(shown or "<root>")

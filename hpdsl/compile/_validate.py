@@ -64,6 +64,9 @@ def check(program: Program, config: Mapping[str, Any]
         active_names[name] = active_names.get(name, False) or active
     for name in program.names:
         present = name in flat
+        if present and flat[name] is None and isinstance(program.paths[name][-1], int) and (
+                not active_names.get(name)):
+            continue  # None keeps the place of an inactive loop item
         if active_names.get(name) and not present and name not in program.derived_names:
             problems.append(f"`{name}` is missing")
         elif present and not active_names.get(name):
