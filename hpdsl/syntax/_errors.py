@@ -44,6 +44,11 @@ SYNTAX_EXAMPLES: dict[str, list[str]] = {
         "x = 1 y = 2\n", "x ~ uniform(0, 1) y ~ uniform(0, 1)\n", "a {\nx = 1 y = 2\n}\n",
         "a {\nx ~ uniform(0, 1) y = 2\n}\n",
     ],
+    "`name=value` arguments do not exist: a log scale is its own distribution, "
+    "e.g. `loguniform(1e-4, 1e-1)`": [
+        "x ~ uniform(1, 10, log=true)\n", "x ~ randint(1, 9, step=2)\n",
+    ],
+    "write `elif` for `else if`": ["if a {\n} else if b {\n}\n", "if a {\n}\nelse if b {\n}\n"],
     "`elif` and `else` must follow the `}` of an `if` block": [
         "elif a {\n", "else {\n", "x = 1\nelif a {\n", "x = 1\nelse {\n",
         "x ~ uniform(0, 1)\nelif a {\n", "x ~ uniform(0, 1)\nelse {\n",
@@ -56,7 +61,39 @@ _NEEDS_TOKEN: dict[str, set[str]] = {
         "NAME", "IF", "FOR", "FORBID", "REQUIRE", "INCLUDE"},
     "`}` without a matching `{`": {"RBRACE"},
     "`elif` and `else` must follow the `}` of an `if` block": {"ELIF", "ELSE"},
+    "`name=value` arguments do not exist: a log scale is its own distribution, "
+    "e.g. `loguniform(1e-4, 1e-1)`": {"EQUAL"},
+    "write `elif` for `else if`": {"IF"},
 }
+
+_UNCLOSED_BLOCK = "unclosed block: expected `}`"
+
+
+def _unclosed_brace(text: str) -> int | None:
+    """The offset of the innermost `{` that no `}` closes (strings and comments skipped)."""
+    opened: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif ch in "\"'":
+            i += 1
+            while i < n and text[i] not in (ch, "\n"):
+                i += 2 if text[i] == "\\" else 1
+        elif ch == "{":
+            opened.append(i)
+        elif ch == "}" and opened:
+            opened.pop()
+        i += 1
+    return opened[-1] if opened else None
+
+
+def _brace_span(file: str, text: str, offset: int) -> Span:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Span(file, line, column, line, column + 1, offset, offset + 1)
 
 _TOKEN_NAMES = {
     "_NL": "end of line", "_LBRACE": "`{`", "RBRACE": "`}`", "LPAR": "`(`", "RPAR": "`)`",
@@ -161,5 +198,10 @@ def syntax_diagnostic(err: UnexpectedInput, file: str, text: str) -> Diagnostic:
         shown = expected[:8]
         more = "" if len(expected) <= 8 else f" (or {len(expected) - 8} more)"
         help_text = "expected " + ", ".join(shown) + more
+    brace = _unclosed_brace(text) if message == _UNCLOSED_BLOCK else None
+    if brace is not None:  # point at the brace that was opened, not at the end of the file
+        return Diagnostic("HPS001", _UNCLOSED_BLOCK, _brace_span(file, text, brace),
+                          label="this `{` is never closed",
+                          help=f"close it with `}}`; the file ends at line {span.line}")
     return Diagnostic("HPS001", message or f"unexpected {found}", span,
                       label=f"unexpected {found}", help=help_text)
