@@ -15,9 +15,9 @@ from ..diagnostics import Span
 from ..syntax import ast
 from . import ir
 from ._collect import RawDecl, Scope
-from ._static import FLOAT_MAX, StaticError, static_value
+from ._static import StaticError, static_value
 from ._wording import did_you_mean, num, show
-from .evaluate import EXACT_INT, inexact_int
+from .evaluate import EXACT_INT, FLOAT_MAX, inexact_int
 
 _WEIGHT_TOLERANCE = 1e-6
 _ALIASES = {"randn": "normal", "uniformint": "randint", "categorical": "choice",

@@ -59,6 +59,9 @@ class FileObjective:
     """
 
     def __init__(self, path: Path, name: str) -> None:
+        self._set(path, name)
+
+    def _set(self, path: Path, name: str) -> None:
         self.path, self.name = path.absolute(), name
         self._fn: Objective | None = None
         self.__qualname__ = name
@@ -68,7 +71,7 @@ class FileObjective:
         return {"path": self.path, "name": self.name}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["path"], state["name"])  # type: ignore[misc]
+        self._set(state["path"], state["name"])
 
     def __call__(self, config: dict[str, Any], *trial: object) -> object:
         return self.load()(config, *trial)
@@ -126,7 +129,8 @@ def _function(module: ModuleType, name: str, where: str) -> Objective:
     if not callable(fn):
         raise ObjectiveError(f"`{name}` in {where} is not callable (it is a "
                              f"{type(fn).__name__})")
-    return fn
+    objective: Objective = fn
+    return objective
 
 
 def _append_to_path(directory: str) -> None:

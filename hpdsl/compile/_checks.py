@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import SupportsFloat
 
 import networkx as nx
 import numpy as np
@@ -175,7 +176,8 @@ class Checker:
                         names |= ir.refs(c)
 
                     def both(batch: Batch, a: Step = a, b: Step = b) -> np.ndarray:
-                        return holds(a.cond, batch.env) & holds(b.cond, batch.env)
+                        result: np.ndarray = holds(a.cond, batch.env) & holds(b.cond, batch.env)
+                        return result
                     if self.possible(names, both):
                         self.diags.append(Diagnostic(
                             "HPS201", f"`{name}` is declared twice where both can be active",
@@ -209,7 +211,8 @@ class Checker:
                     col = batch.env.columns.get(r)
                     if col is None:
                         return np.zeros(batch.env.n, dtype=bool)
-                    return holds(step.cond, batch.env) & ~col.active
+                    result: np.ndarray = holds(step.cond, batch.env) & ~col.active
+                    return result
                 if self.possible(names, missing):
                     reported.add((span, r))
                     self.diags.append(Diagnostic(
@@ -289,10 +292,11 @@ class Checker:
         """`when `a` >= 5`: where a one-sided part begins, found by bisection."""
         if self.p.types.get(parent) not in (frozenset({"int"}), frozenset({"float"})):
             return None
-        bad = [float(v) for v in empty]  # type: ignore[arg-type]
+        numbers = [v for v in empty if isinstance(v, SupportsFloat)]  # all, by the types
+        bad = [float(v) for v in numbers]
         if all(s.decl.dist is not None and s.decl.dist.is_choice
                for s in (self.p.steps[i] for i in self.p.steps_of[parent])):
-            shown = " or ".join(_value(v) for v in sorted(set(empty), key=float))  # type: ignore[arg-type]
+            shown = " or ".join(_value(v) for v in sorted(set(numbers), key=float))
             return f"when `{parent}` is {shown}"
         if not fine:
             return f"for every value of `{parent}` tried (from {min(bad):g} to {max(bad):g})"

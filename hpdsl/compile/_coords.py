@@ -151,7 +151,8 @@ class Coordinates:
     def grid(self, resolution: int | None = None, limit: int = COUNT_LIMIT) -> np.ndarray:
         """The coordinates of `space.grid(resolution)`'s configurations, in the same order."""
         batch = grid_batch(self._program, resolution, limit)
-        return batch.X[batch.feasible]
+        result: np.ndarray = batch.X[batch.feasible]
+        return result
 
     # --- one row, a parameter at a time -------------------------------------------------------
     def build_row(self, choose: Choose) -> Batch:

@@ -30,7 +30,7 @@ def _python_values(program: Program, batch: Batch, name: str, rows: np.ndarray) 
             assert step.decl.dist is not None
             opts = np.empty(len(step.decl.dist.options), dtype=object)
             opts[:] = list(step.decl.dist.options)
-            vals = opts[batch.index[pos][rows]]
+            vals: np.ndarray = opts[batch.index[pos][rows]]
         else:
             col = batch.env.columns[name].values[rows]
             vals = _convert(col, program.types.get(name, frozenset()), step)

@@ -264,7 +264,8 @@ class Program:
         args = {a: np.asarray(ev(env)[0], dtype=np.float64) for a, ev in step.args.items()}
         with np.errstate(all="ignore"):
             invalid = realize(step, self.dims[step.dim], np.full(env.n, 0.5), args)[1]
-        return batch.step_active[pos] & invalid
+        result: np.ndarray = batch.step_active[pos] & invalid
+        return result
 
     def _branch_holds(self, branch: int | None, env: Env, cache: dict[int, np.ndarray]
                       ) -> np.ndarray:

@@ -294,7 +294,8 @@ def _count_only(step: Step, dim: Dimension, args: dict[str, np.ndarray], m: int)
         return np.full(m, dim.size, dtype=object)
     if dist.kind == "randint":
         lo, hi = np.ceil(args["low"] - 1e-9), np.floor(args["high"] + 1e-9)
-        return np.maximum(hi - lo + 1, 0).astype(np.int64)
+        result: np.ndarray = np.maximum(hi - lo + 1, 0).astype(np.int64)
+        return result
     q, lo, hi = args["q"], args["low"], args["high"]
     return np.array([max(math.floor(b / qq + 1e-9) - math.ceil(a / qq - 1e-9) + 1, 0)
                      for a, b, qq in zip(lo.tolist(), hi.tolist(), q.tolist(), strict=True)],

@@ -36,7 +36,8 @@ class Column:
 
     @property
     def active(self) -> np.ndarray:
-        return ~np.isnan(self.values)
+        result: np.ndarray = ~np.isnan(self.values)
+        return result
 
     def label(self, code: float) -> str:
         """How an option index or a value reads on an axis."""
@@ -57,7 +58,8 @@ class Table:
 
     @property
     def ok(self) -> np.ndarray:
-        return ~np.isnan(self.losses)
+        result: np.ndarray = ~np.isnan(self.losses)
+        return result
 
 
 def table(trials: Trials, space: Space | None = None) -> Table:

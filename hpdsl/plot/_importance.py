@@ -192,4 +192,4 @@ def _eta_squared(c: Column, losses: np.ndarray) -> float:
         return 0.0
     within_mean_square = (total - between) / (len(y) - len(groups_seen))
     corrected = between - (len(groups_seen) - 1) * within_mean_square
-    return max(0.0, corrected / total) * float(active.mean())
+    return max(0.0, float(corrected / total)) * float(active.mean())

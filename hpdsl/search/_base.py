@@ -52,11 +52,13 @@ class History:
 
     @property
     def ok(self) -> np.ndarray:
-        return self.states == TrialState.OK
+        result: np.ndarray = self.states == TrialState.OK
+        return result
 
     @property
     def pending(self) -> np.ndarray:
-        return self.states == TrialState.RUNNING
+        result: np.ndarray = self.states == TrialState.RUNNING
+        return result
 
 
 class Suggest(Protocol):

@@ -37,9 +37,9 @@ def traceback_text(err: BaseException) -> str:
     starts), its last MAX_TRACEBACK characters. A worker process's traceback is the
     one it sent back."""
     remote = err.__cause__
-    if type(remote).__name__ == "_RemoteTraceback" and isinstance(getattr(remote, "tb", None),
-                                                                   str):
-        text = remote.tb.removeprefix('\n"""\n').removesuffix('"""')  # type: ignore[union-attr]
+    remote_text = getattr(remote, "tb", None)
+    if type(remote).__name__ == "_RemoteTraceback" and isinstance(remote_text, str):
+        text = remote_text.removeprefix('\n"""\n').removesuffix('"""')
     else:
         try:
             text = "".join(tb.format_exception(type(err), err, _outside_hpdsl(err)))

@@ -294,7 +294,8 @@ def _worker_count(executor: Any) -> int:
     """How many evaluations the executor runs at once, as far as it tells."""
     nthreads = getattr(executor, "nthreads", None)  # a Dask Client: threads per worker
     if callable(nthreads):
-        return max(1, sum(nthreads().values()))
+        threads: int = max(1, sum(nthreads().values()))
+        return threads
     workers = getattr(executor, "_max_workers", None)  # ThreadPool- and ProcessPoolExecutor
     return workers if isinstance(workers, int) and workers > 0 else os.cpu_count() or 1
 

@@ -50,7 +50,7 @@ def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1
 
     feasible = space.coords.run(C).feasible.reshape(n, CANDIDATES)
     first = feasible.argmax(axis=1)
-    out = C.reshape(n, CANDIDATES, -1)[np.arange(n), first]
+    out: np.ndarray = C.reshape(n, CANDIDATES, -1)[np.arange(n), first]
     missing = ~feasible.any(axis=1)
     if missing.any():
         out[missing] = rand.suggest(space, history, rng, int(missing.sum()))

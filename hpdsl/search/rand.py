@@ -15,7 +15,8 @@ from ._base import History
 def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1) -> np.ndarray:
     """`n` coordinate rows drawn from the prior."""
     batch, rows = space.coords.sample(rng, n)
-    return batch.X[rows]
+    result: np.ndarray = batch.X[rows]
+    return result
 
 
 __all__ = ["suggest"]

@@ -142,8 +142,9 @@ class SQLiteStorage(ListedStorage):
                 self._interrupt(dead)
 
     def space_source(self) -> str | None:
-        return self._read(lambda db: db.execute(
+        source: str | None = self._read(lambda db: db.execute(
             "SELECT space_source FROM studies WHERE id = ?", (self._study_id,)).fetchone()[0])
+        return source
 
     def set_space_source(self, source: str,
                          check: Callable[[list[Trial]], None] | None = None) -> None:

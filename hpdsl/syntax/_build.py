@@ -70,7 +70,7 @@ class Builder:
     def __init__(self, file: str) -> None:
         self.file = file
 
-    def transform(self, tree: Tree) -> tuple[ast.Stmt, ...]:
+    def transform(self, tree: Tree[Token]) -> tuple[ast.Stmt, ...]:
         """The statements of `tree`, built from the leaves up."""
         order = []  # every tree and leaf, each parent before its children
         pending: list[Any] = [tree]
@@ -92,6 +92,7 @@ class Builder:
             if rule is None:
                 rule = rules[node.data] = getattr(self, node.data)
             values.append(rule(children))
+        body: tuple[ast.Stmt, ...]
         (body,) = values
         return body
 

@@ -66,7 +66,7 @@ class Parsed(NamedTuple):
     """A parse tree, the comments beside it, and the most tokens on one line of it (no
     expression nests deeper than that: each level has an operator, a call or an index)."""
 
-    tree: lark.Tree
+    tree: lark.Tree[lark.Token]
     comments: list[lark.Token]
     widest: int
 
@@ -97,7 +97,7 @@ def parse_tree(source: str) -> Parsed:
                 on_line += 1
             feed(tok)
             last = tok
-        tree: lark.Tree = state.feed_eof(last)
+        tree: lark.Tree[lark.Token] = state.feed_eof(last)
     except lark.UnexpectedToken as err:
         err.interactive_parser = state
         raise

@@ -61,7 +61,8 @@ def too_deep(body: tuple[ast.Stmt, ...]) -> Span | None:
             stack.extend((child, depth) for child in node if not isinstance(child, str))
             continue
         if depth > MAX_EXPR_DEPTH:
-            return node.span
+            span: Span = node.span
+            return span
         below = depth + 1 if type(node) in _EXPRESSIONS else depth
         for name in getattr(node, "__slots__", ()):
             child = getattr(node, name)

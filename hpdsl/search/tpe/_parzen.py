@@ -40,7 +40,8 @@ def _erfc_pos(z: np.ndarray) -> np.ndarray:
     for c in (1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196,
               1.00002368, -1.26551223):
         p = c + t * p
-    return t * np.exp(p - z * z)
+    result: np.ndarray = t * np.exp(p - z * z)
+    return result
 
 
 def _tails(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -54,7 +55,8 @@ def normal_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Phi(b) - Phi(a) for standardized a <= b, subtracting the small tails."""
     lo_a, up_a = _tails(a)
     lo_b, up_b = _tails(b)
-    return np.maximum(np.where(a > 0, up_a - up_b, lo_b - lo_a), 0.0)
+    result: np.ndarray = np.maximum(np.where(a > 0, up_a - up_b, lo_b - lo_a), 0.0)
+    return result
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,8 @@ def spec_for(dim: Dimension) -> DimSpec:
 def _log_z(mu: np.ndarray, sigma: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Log mass of N(mu, sigma) on [lo, hi]: the truncated kernel's normalizer."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(normal_mass((lo - mu) / sigma, (hi - mu) / sigma))
+        result: np.ndarray = np.log(normal_mass((lo - mu) / sigma, (hi - mu) / sigma))
+        return result
 
 
 def _first_identical(dens: np.ndarray, comp: np.ndarray, pos: np.ndarray, mu: np.ndarray,
@@ -312,7 +315,8 @@ class Mixtures:
             var = np.bincount(key, weights=x * x, minlength=n_keys) / cnt - mean ** 2
             k_num = md.n_numeric[md.group_of[dim]]
             scale = np.maximum(n_e, 1.0) ** (-1.0 / (k_num + 4.0))
-            return 1.059 * np.sqrt(np.maximum(var[key], 0.0)) * scale
+            result: np.ndarray = 1.059 * np.sqrt(np.maximum(var[key], 0.0)) * scale
+            return result
         # neighbor: the larger gap to the sorted neighbours within the same density and
         # dimension (the bounds count as neighbours)
         idx = np.flatnonzero(use)
@@ -392,7 +396,8 @@ class Mixtures:
         ta, tb = tail[ia], tail[ib]
         # both edges right of mu: upper tails; both left: lower tails; else the middle
         mass = np.where(z[ia] > 0, ta - tb, np.where(z[ib] < 0, tb - ta, 1.0 - ta - tb))
-        return np.log(np.maximum(mass, 1e-300)) + self.kern_const
+        result: np.ndarray = np.log(np.maximum(mass, 1e-300)) + self.kern_const
+        return result
 
     def sample(self, rng: np.random.Generator, size: int, s: int = 0) -> np.ndarray:
         """(size, D) draws from the densities of mask `s`, one per group; each group's

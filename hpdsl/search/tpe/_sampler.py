@@ -55,7 +55,8 @@ def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1
     finished = int(np.count_nonzero(history.states != TrialState.RUNNING))
     if finished < s.n_startup_jobs or not space.coords.dimensions:
         batch, rows = space.coords.sample(rng, n)
-        return batch.X[rows]
+        result: np.ndarray = batch.X[rows]
+        return result
     model = _model(space, s.multivariate)
     out = np.empty((n, len(space.coords.dimensions)))
     for i in range(n):
@@ -82,7 +83,7 @@ def _split(history: History, model: SpaceModel, settings: Settings) -> np.ndarra
     ranked = usable[order]
     seen = np.cumsum(ranked, axis=0)
     n_good = np.array([settings.n_good(int(k)) for k in seen[-1]]) if len(order) else 0
-    good = np.empty_like(usable)
+    good: np.ndarray = np.empty_like(usable)
     good[order] = ranked & (seen <= n_good)
     return good
 
