@@ -286,3 +286,17 @@ def test_long_string_options_still_compare_as_values() -> None:
         assert ("a" in cfg) == (cfg["k"] == long) and ("b" in cfg) == (cfg["k"] == "short")
         assert cfg.get("a", 0) <= 0.5
         assert space.validate(cfg) == []
+
+
+# --- 7. values that overflow a float -----------------------------------------------------
+
+@pytest.mark.parametrize("command", [["lint"], ["sample", "-n", "5"],
+                                     ["convert", "--to", "configspace"],
+                                     ["convert", "--to", "hyperopt"]])
+@pytest.mark.parametrize("dist", ["lognormal(1000, 1)", "qlognormal(700, 10, 1)"])
+def test_a_lognormal_beyond_a_float_is_refused_by_name(tmp_path: Path, command: list[str],
+                                                      dist: str) -> None:
+    (tmp_path / "s.hps").write_text(f"x ~ {dist}\n")
+    proc = run(*command, "s.hps", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert f"error[HPS117]: `{dist}` overflows a float" in proc.stdout + proc.stderr

@@ -20,6 +20,8 @@ from ._wording import did_you_mean, num, show
 from .evaluate import EXACT_INT, FLOAT_MAX, inexact_int
 
 _WEIGHT_TOLERANCE = 1e-6
+_LOG_FLOAT_MAX = math.log(FLOAT_MAX)
+_OVERFLOW_SIGMAS = 4.0  # one value in 30,000 lies beyond
 _ALIASES = {"randn": "normal", "uniformint": "randint", "categorical": "choice",
             "int": "randint", "loguniform_int": "qloguniform", "bool": "choice"}
 
@@ -148,7 +150,31 @@ def _check_args(r: Resolving, d: ast.Dist, args: dict[str, ir.RExpr], name: str)
             ok = False
         else:
             _off_grid(r, d, args, name, lo, hi, q)
+    if ok and d.name in ("lognormal", "qlognormal"):
+        ok = _fits_a_float(r, d, const("mu"), const("sigma"), q)
     return ok
+
+
+def _fits_a_float(r: Resolving, d: ast.Dist, mu: float | None, sigma: float | None,
+                  q: float | None) -> bool:
+    """A log-normal is `exp(x)` for a normal x: once x passes log(FLOAT_MAX) (709.8) the
+    value is infinite, and `qlognormal` overflows sooner, dividing by a small q. Values
+    within _OVERFLOW_SIGMAS deviations of mu must be finite numbers."""
+    if mu is None or sigma is None:
+        return True
+    top = mu + _OVERFLOW_SIGMAS * sigma
+    limit = _LOG_FLOAT_MAX + (min(0.0, math.log(q)) if q is not None and q > 0 else 0.0)
+    if top <= limit:
+        return True
+    args = ", ".join(num(v) for v in (mu, sigma, q) if v is not None)
+    r.report("HPS117", f"`{d.name}({args})` overflows a float: its values reach "
+             f"exp({num(top)}){' / q' if q is not None and q < 1 else ''}, above the largest "
+             f"number ({FLOAT_MAX:.3g})", d.span,
+             help=f"mu + {_OVERFLOW_SIGMAS:g} * sigma must stay below {num(limit)}; "
+             "mu and sigma are the mean and deviation of the value's logarithm, e.g. "
+             "lognormal(0, 1) for values around 1")
+    return False
+
 
 
 def _off_grid(r: Resolving, d: ast.Dist, args: dict[str, ir.RExpr], name: str, lo: float,

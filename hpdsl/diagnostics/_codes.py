@@ -116,6 +116,14 @@ CODES: dict[str, Code] = {
              "bound is at most -1, below the lower bound 0): no value of `y` can ever be drawn\n"
              "and sampling would fail. The message names the bound that can never work.\n\n"
              "    x ~ uniform(0, 1)\n    y ~ uniform(0, x - 2)   # error: high is at most -1"),
+        Code("HPS117", "float-overflow", _E, "a distribution whose values overflow a float",
+             "`lognormal(mu, sigma)` is exp(x) for x ~ normal(mu, sigma): mu and sigma are\n"
+             "the mean and deviation of the value's logarithm, not of the value. Past\n"
+             "exp(709.8) a value is larger than the largest float and becomes infinite, so\n"
+             "lint refuses a log-normal whose values within 4 deviations of mu overflow\n"
+             "(`qlognormal` sooner when q is below 1, since its values are divided by q).\n\n"
+             "    x ~ lognormal(1000, 1)     # error: exp(1004) is not a float\n"
+             "    x ~ lognormal(6.9, 0.5)    # values around 1000"),
         Code("HPS201", "duplicate-declaration", _E,
              "a name declared twice where both can be active",
              "The same name may be declared in branches that exclude each other (for\n"
