@@ -300,3 +300,47 @@ def test_a_lognormal_beyond_a_float_is_refused_by_name(tmp_path: Path, command: 
     proc = run(*command, "s.hps", cwd=tmp_path)
     assert proc.returncode == 1
     assert f"error[HPS117]: `{dist}` overflows a float" in proc.stdout + proc.stderr
+
+
+# --- 3. analysis stays near-linear -------------------------------------------------------
+
+def elif_chain(branches: int, extra: str = "") -> str:
+    arms = "".join(f"{'if' if i == 0 else '} elif'} m == {i} {{\n    x ~ uniform(0, {i + 1})\n"
+                   for i in range(branches))
+    return f"m ~ randint(0, {branches})\n{arms}}}\n{extra}"
+
+
+def test_an_elif_chain_redeclaring_a_name_is_not_checked_pair_by_pair(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Branches of one `if` exclude each other by construction: the duplicate check
+    evaluates no pair of them (it evaluated all 1,770 pairs of 60 branches, each over
+    conditions as long as the chain: 300 branches took a minute)."""
+    from hpdsl.compile import _checks
+    evaluated: list[str] = []
+    original = _checks.Checker.overlapping_declarations
+
+    def counting(self: _checks.Checker) -> None:
+        inner = self.possible
+
+        def possible(names: object, predicate: object) -> bool | None:
+            evaluated.append("pair")
+            return inner(names, predicate)  # type: ignore[arg-type]
+        self.possible = possible  # type: ignore[method-assign]
+        try:
+            original(self)
+        finally:
+            del self.possible
+    monkeypatch.setattr(_checks.Checker, "overlapping_declarations", counting)
+    space, diags, _ = hpdsl.check_text(elif_chain(60))
+    assert space is not None and diags == []
+    assert evaluated == []
+
+
+def test_declarations_that_can_overlap_are_still_found_beside_a_chain() -> None:
+    _, diags, _ = hpdsl.check_text(elif_chain(30, "if m == 7 then x ~ uniform(0, 1)\n"))
+    assert [(d.code, d.span.line) for d in diags] == [("HPS201", 63)]
+    nested = ("a ~ choice(true, false)\nb ~ choice(true, false)\n"
+              "if a {\n    x ~ uniform(0, 1)\n    if b then x ~ uniform(0, 2)\n"
+              "} else {\n    x ~ uniform(0, 3)\n}\n")
+    _, diags, _ = hpdsl.check_text(nested)
+    assert [(d.code, d.span.line) for d in diags] == [("HPS201", 5)]

@@ -79,6 +79,7 @@ class RawBranch:
     span: Span
     conds: tuple[RawCond | LoopCond, ...]
     parent: int | None
+    arm: tuple[int, int] | None = None  # (which `if`, which of its branches)
 
 
 @dataclass(slots=True)
@@ -149,6 +150,7 @@ class Collector:
         self.too_many = False
         self.expanded = 0  # characters of text walked so far, includes counted each time
         self.too_large = False
+        self.ifs = 0  # `if` statements walked (each loop item walks its own)
         self.read: dict[str, tuple[str | None, ast.Module | None, list[Diagnostic]]] = {}
         self.real: dict[str, str] = {}  # realpath of each joined include path
 
@@ -233,26 +235,28 @@ class Collector:
     def if_(self, stmt: ast.If, scope: Scope, conds: tuple[RawCond | LoopCond, ...],
             branch: int | None, file: str) -> None:
         not_earlier: list[RawCond] = []  # negations of the earlier, non-constant branches
-        for br in stmt.branches:
+        which = self.ifs
+        self.ifs += 1
+        for arm, br in enumerate(stmt.branches):
             static = self._static_condition(br.condition, scope)
             if static is False:
                 continue  # `if i > 1` on loop item 1: nothing to declare
             mine = (*conds, *not_earlier)
             if static is None:
                 mine = (*mine, RawCond(br.condition, False, scope))
-            idx = self._branch(br.span, mine, branch)
+            idx = self._branch(br.span, mine, branch, (which, arm))
             self.block(br.body, scope, mine, idx, file)
             if static is True:
                 return  # later branches can never be taken
             not_earlier.append(RawCond(br.condition, True, scope))
         if stmt.orelse is not None:
             mine = (*conds, *not_earlier)
-            idx = self._branch(stmt.span, mine, branch)
+            idx = self._branch(stmt.span, mine, branch, (which, len(stmt.branches)))
             self.block(stmt.orelse, scope, mine, idx, file)
 
     def _branch(self, span: Span, conds: tuple[RawCond | LoopCond, ...],
-                parent: int | None) -> int:
-        self.out.branches.append(RawBranch(span, conds, parent))
+                parent: int | None, arm: tuple[int, int] | None = None) -> int:
+        self.out.branches.append(RawBranch(span, conds, parent, arm))
         return len(self.out.branches) - 1
 
     def _static_condition(self, expr: ast.Expr, scope: Scope) -> bool | None:

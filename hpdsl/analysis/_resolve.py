@@ -517,7 +517,7 @@ class Resolver:
         branches = []
         for b in self.c.branches:
             conds = self.conditions(b.conds)
-            branches.append(ir.BranchInfo(conds or (), b.span, b.parent))
+            branches.append(ir.BranchInfo(conds or (), b.span, b.parent, b.arm))
         for check in self.deferred:
             check()
         for name in self.by_name:

@@ -250,6 +250,8 @@ class BranchInfo:
     conditions: tuple[RExpr, ...]
     span: Span
     parent: int | None
+    # (which `if`, which of its branches): branches of one `if` exclude each other
+    arm: tuple[int, int] | None = None
 
 
 @dataclass

@@ -46,6 +46,7 @@ class Checker:
         self.constants = _compared_constants(program)
         self.rng = np.random.default_rng(rng_seed)
         self._sample: Batch | None = None
+        self._arms: dict[int, dict[int, int]] = {}
         self.diags: list[Diagnostic] = []
 
     # --- infrastructure ------------------------------------------------------------------
@@ -163,13 +164,31 @@ class Checker:
                     help=("conditions in force: " + " and ".join(expr_text(c) for c in cond))
                     if cond else None))
 
+    def arms(self, branch: int | None) -> dict[int, int]:
+        """The `if` branches a declaration sits in: {which `if`: which branch}."""
+        if branch is None:
+            return {}
+        if branch not in self._arms:
+            info = self.p.analysis.branches[branch]
+            own = {} if info.arm is None else {info.arm[0]: info.arm[1]}
+            self._arms[branch] = {**self.arms(info.parent), **own}
+        return self._arms[branch]
+
     def overlapping_declarations(self) -> None:
+        """HPS201. Declarations in different branches of one `if` exclude each other by
+        construction and are never evaluated: an `elif` chain redeclaring a name in every
+        branch costs one pass over the branches, not a check of every pair."""
         for name, keys in self.keys_of.items():
             if len(keys) < 2:
                 continue
             steps = [self.p.steps[self.pos[k]] for k in keys]
+            arms = [self.arms(s.decl.branch) for s in steps]
+            if _one_if_apart(arms):
+                continue
             for j in range(1, len(steps)):
                 for i in range(j):
+                    if _apart(arms[i], arms[j]):
+                        continue
                     a, b = steps[i], steps[j]
                     names = set()
                     for c in (*a.decl.conditions, *b.decl.conditions):
@@ -352,6 +371,18 @@ class Checker:
             f"({passed} of {total} random samples pass)", span,
             label="rejects the most samples", notes=notes,
             help="sampling will be slow; narrow the distributions instead where you can"))
+
+
+def _apart(a: dict[int, int], b: dict[int, int]) -> bool:
+    """Whether two declarations sit in different branches of one `if`."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return any(large.get(which, arm) != arm for which, arm in small.items())
+
+
+def _one_if_apart(arms: list[dict[int, int]]) -> bool:
+    """Whether one `if` holds every declaration, each in a branch of its own."""
+    common = set(arms[0]).intersection(*arms[1:])
+    return any(len({a[which] for a in arms}) == len(arms) for which in common)
 
 
 def _compared_constants(program: Program) -> dict[str, set[float]]:
