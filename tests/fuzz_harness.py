@@ -331,6 +331,81 @@ def as_text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+# --- (d) heavy shapes: the total amount of work, not one item ------------------------------
+#
+# What per-item limits miss (issue 10): include graphs whose expansion explodes, pipes and
+# devices where a file is expected, long elif and and/or chains, many wide loops, huge
+# integer ranges and log-normals beyond a float. Sizes are drawn small enough for the
+# per-input bound; `make fuzz` runs many more of them.
+
+_SHAPES = ("include_graph", "not_a_file", "elif_chain", "junction", "wide_loops",
+           "huge_range", "overflow")
+
+
+@st.composite
+def shapes(draw: st.DrawFn, directory: Path) -> str:
+    """A space of one heavy shape; included files are written under `directory`."""
+    kind = draw(st.sampled_from(_SHAPES))
+    if kind == "include_graph":  # files[i] includes files[i + 1] `fanout` times
+        files, fanout = draw(st.integers(2, 24)), draw(st.integers(1, 4))
+        tag = draw(st.integers(0, 10**6))
+        # the last file declares something only when it is expanded a few times: up to
+        # 100,000 declarations are within the limits, and take seconds to check
+        leaf = [""] + (["x ~ uniform(0, 1)\n", "forbid false\n"]
+                       if fanout ** (files - 1) <= 1000 else [])
+        for i in range(files):
+            body = "".join(f'include "g{tag}_{i + 1}.hps"\n' for _ in range(fanout)) \
+                if i + 1 < files else draw(st.sampled_from(leaf))
+            (directory / f"g{tag}_{i}.hps").write_text(body, encoding="utf-8")
+        return f'include "g{tag}_0.hps"\n'
+    if kind == "not_a_file":  # a pipe, a device (through a link), a directory
+        made: dict[str, Callable[[Path], None]] = {
+            "pipe.hps": os.mkfifo, "zero.hps": lambda p: p.symlink_to("/dev/zero"),
+            "dir.hps": lambda p: p.mkdir()}
+        name = draw(st.sampled_from(sorted(made)))
+        if not (directory / name).exists() and not (directory / name).is_symlink():
+            made[name](directory / name)
+        return f'x ~ uniform(0, 1)\ninclude "{name}"\n'
+    if kind == "elif_chain":
+        n = draw(st.integers(1, 80))
+        keyword = ["if", *["} elif"] * (n - 1)]
+        arms = "".join(f"{kw} m == {i} {{\n    x ~ uniform(0, {i + 1})\n"
+                       for i, kw in enumerate(keyword))
+        return f"m ~ randint(0, {n})\n{arms}}}\n"
+    if kind == "junction":
+        n, op = draw(st.integers(2, 400)), draw(st.sampled_from([" and ", " or "]))
+        return "a ~ uniform(0, 1)\nforbid " + op.join(f"a > {i / n}" for i in range(n)) + "\n"
+    if kind == "wide_loops":
+        loops, items = draw(st.integers(1, 4)), draw(st.integers(1, 500))
+        return "".join(f"for i in 1..{items} {{\n    u{k}[i] ~ uniform(0, 1)\n}}\n"
+                       for k in range(loops))
+    if kind == "huge_range":
+        exp = draw(st.integers(6, 40))
+        return draw(st.sampled_from([f"x ~ randint(0, 10**{exp})\n",
+                                     f"x ~ quniform(0, 1e{exp}, 1)\n",
+                                     f"n ~ randint(1, 3)\nx ~ randint(0, n * 10**{min(exp, 17)})\n",
+                                     f"x ~ randint(0, 10**{min(exp, 18)})\nif x > 5 then y = 1\n"]))
+    mu, sigma = draw(st.floats(-1000, 1000)), draw(st.floats(0.001, 300))
+    q = f"1e-{draw(st.integers(0, 300))}"
+    return draw(st.sampled_from([f"x ~ lognormal({mu}, {sigma})\n",
+                                 f"x ~ qlognormal({mu}, {sigma}, {q})\n"]))
+
+
+def check_heavy(text: str, directory: Path) -> None:
+    """A heavy shape: an answer (a space, or diagnostics naming the limit), counted and
+    sized without listing whole domains, within the per-input bound."""
+    start = time.perf_counter()
+    space = check(text, str(directory))
+    if space is not None:
+        try:
+            space.size()
+        except HpsError as err:
+            assert "too large to count" in str(err), err
+        samples_validate(space, 0)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 4 * PER_INPUT_S, f"took {elapsed:.2f} s"
+
+
 # --- hostile names: what a file name or a string may hold to escape its output format -----
 
 #: file names a user may be handed: each tries to end the string it lands in and start code

@@ -344,3 +344,13 @@ def test_declarations_that_can_overlap_are_still_found_beside_a_chain() -> None:
               "} else {\n    x ~ uniform(0, 3)\n}\n")
     _, diags, _ = hpdsl.check_text(nested)
     assert [(d.code, d.span.line) for d in diags] == [("HPS201", 5)]
+
+
+def test_constraints_count_towards_the_declaration_limit(tmp_path: Path) -> None:
+    """101,000 constraints from a file included in a loop: refused by name (they were not
+    counted, and took minutes to check)."""
+    (tmp_path / "c.hps").write_text("forbid false\n" * 1000)
+    (tmp_path / "s.hps").write_text('for i in 1..101 {\n    include "c.hps"\n}\n')
+    proc = run("lint", "s.hps", cwd=tmp_path, memory=2 << 30)
+    assert proc.returncode == 1
+    assert "error[HPS003]: more than 100000 declarations and constraints" in proc.stdout

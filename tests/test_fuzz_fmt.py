@@ -20,9 +20,11 @@ from fuzz_harness import (
     as_text,
     byte_mutated,
     check_format,
+    check_heavy,
     check_properties,
     mutated,
     run_fuzzer,
+    shapes,
     spaces,
 )
 from hypothesis import given
@@ -66,6 +68,16 @@ def test_byte_mutated_files_through_check_file(tmp_path: Path) -> None:
         assert (space is None) == any(d.is_error for d in diags)
 
     run_fuzzer(one, max_examples=60)
+
+
+def test_heavy_shapes_are_bounded(tmp_path: Path) -> None:
+    """Include graphs, pipes and devices, long chains, wide loops, huge ranges,
+    log-normals beyond a float: an answer within the bound, never an exception."""
+    @given(text=shapes(tmp_path))
+    def one(text: str) -> None:
+        check_heavy(text, tmp_path)
+
+    run_fuzzer(one, max_examples=40)
 
 
 @pytest.mark.parametrize("path", REGRESSIONS, ids=lambda p: p.name)

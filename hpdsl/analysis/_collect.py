@@ -194,17 +194,26 @@ class Collector:
         elif isinstance(stmt, ast.For):
             self.pending.append(_PendingLoop(stmt, scope, conds, branch))
         elif isinstance(stmt, ast.Constraint):
-            self.out.constraints.append(RawConstraint(stmt, scope, conds))
+            if self._room(stmt):
+                self.out.constraints.append(RawConstraint(stmt, scope, conds))
         elif isinstance(stmt, ast.Include):
             self.include(stmt, scope, conds, branch, file)
 
+    def _room(self, stmt: ast.Stmt) -> bool:
+        """Whether one more declaration or constraint is within MAX_DECLARATIONS (counted
+        together: each is checked, and a constraint costs as much as a declaration)."""
+        if len(self.out.decls) + len(self.out.constraints) < MAX_DECLARATIONS:
+            return True
+        if not self.too_many:
+            self.too_many = True
+            self.report("HPS003", f"more than {MAX_DECLARATIONS} declarations and constraints",
+                        stmt.span, help="this limit counts every loop item and every "
+                        "expansion of an included file")
+        return False
+
     def declare(self, stmt: ast.Sample | ast.Assign, scope: Scope,
                 conds: tuple[RawCond | LoopCond, ...], branch: int | None) -> None:
-        if len(self.out.decls) >= MAX_DECLARATIONS:
-            if not self.too_many:
-                self.too_many = True
-                self.report("HPS003", f"more than {MAX_DECLARATIONS} declarations", stmt.span,
-                           help="this limit counts every loop item")
+        if not self._room(stmt):
             return
         target = stmt.target
         bindings = scope.bindings()
