@@ -21,6 +21,7 @@ from .evaluate import EXACT_INT, FLOAT_MAX, inexact_int
 
 _WEIGHT_TOLERANCE = 1e-6
 _LOG_FLOAT_MAX = math.log(FLOAT_MAX)
+_LOG_SMALLEST = math.log(5e-324)  # below, exp gives 0
 _OVERFLOW_SIGMAS = 4.0  # one value in 30,000 lies beyond
 _ALIASES = {"randn": "normal", "uniformint": "randint", "categorical": "choice",
             "int": "randint", "loguniform_int": "qloguniform", "bool": "choice"}
@@ -162,6 +163,13 @@ def _fits_a_float(r: Resolving, d: ast.Dist, mu: float | None, sigma: float | No
     within _OVERFLOW_SIGMAS deviations of mu must be finite numbers."""
     if mu is None or sigma is None:
         return True
+    bottom = mu - _OVERFLOW_SIGMAS * sigma
+    if d.name == "lognormal" and bottom < _LOG_SMALLEST:  # exp underflows to 0: not positive
+        r.report("HPS117", f"`{d.name}({num(mu)}, {num(sigma)})` underflows a float: its "
+                 f"values reach exp({num(bottom)}), which is 0, below the smallest positive "
+                 "number (5e-324)", d.span,
+                 help=f"mu - {_OVERFLOW_SIGMAS:g} * sigma must stay above {num(_LOG_SMALLEST)}")
+        return False
     top = mu + _OVERFLOW_SIGMAS * sigma
     limit = _LOG_FLOAT_MAX + (min(0.0, math.log(q)) if q is not None and q > 0 else 0.0)
     if top <= limit:

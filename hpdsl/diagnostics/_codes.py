@@ -121,7 +121,9 @@ CODES: dict[str, Code] = {
              "the mean and deviation of the value's logarithm, not of the value. Past\n"
              "exp(709.8) a value is larger than the largest float and becomes infinite, so\n"
              "lint refuses a log-normal whose values within 4 deviations of mu overflow\n"
-             "(`qlognormal` sooner when q is below 1, since its values are divided by q).\n\n"
+             "(`qlognormal` sooner when q is below 1, since its values are divided by q),\n"
+             "and a `lognormal` whose values underflow to 0 (below exp(-744.4)), which is not\n"
+             "a positive value.\n\n"
              "    x ~ lognormal(1000, 1)     # error: exp(1004) is not a float\n"
              "    x ~ lognormal(6.9, 0.5)    # values around 1000"),
         Code("HPS201", "duplicate-declaration", _E,
