@@ -11,6 +11,7 @@ counts as false for a condition and as "does not apply" for a constraint.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -64,6 +65,13 @@ _ARITH: dict[ir.ArithOp, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 }
 _ORDER: dict[ir.CompareOp, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+}
+_FUNCS: dict[ir.FuncName, Callable[[list[np.ndarray]], np.ndarray]] = {
+    "min": lambda xs: functools.reduce(np.minimum, xs),
+    "max": lambda xs: functools.reduce(np.maximum, xs),
+    "log": lambda xs: np.log(np.where(xs[0] > 0, xs[0], np.nan)),
+    "exp": lambda xs: np.exp(xs[0]),
+    "round": lambda xs: np.round(xs[0]),  # as Python's: halves to even
 }
 _NUMBER = np.frompyfunc(lambda v: np.nan if (x := number(v)) is None else x, 1, 1)
 _SAME = np.frompyfunc(same, 2, 1)
@@ -179,7 +187,7 @@ def compile_expr(expr: ir.RExpr) -> Evaluator:
 
 def _compile_func(expr: ir.Call) -> Evaluator:
     args = [compile_expr(a) for a in expr.args]
-    func = expr.func
+    apply = _FUNCS[expr.func]
 
     def call(env: Env) -> Pair:
         known: np.ndarray = _TRUE
@@ -190,20 +198,7 @@ def _compile_func(expr: ir.Call) -> Evaluator:
             known = known & k & xn
             vals.append(x)
         with np.errstate(all="ignore"):
-            if func == "min":
-                out = vals[0]
-                for v in vals[1:]:
-                    out = np.minimum(out, v)
-            elif func == "max":
-                out = vals[0]
-                for v in vals[1:]:
-                    out = np.maximum(out, v)
-            elif func == "log":
-                out = np.log(np.where(vals[0] > 0, vals[0], np.nan))
-            elif func == "exp":
-                out = np.exp(vals[0])
-            else:  # round, as Python's: halves to even
-                out = np.round(vals[0])
+            out = apply(vals)
         return out, known & np.isfinite(out)
     return call
 
