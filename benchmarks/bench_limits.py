@@ -48,6 +48,11 @@ def include_chain(directory: Path, files: int, fanout: int, leaf: str) -> str:
     return 'include "f0.hps"\n'
 
 
+def nested_blocks(depth: int) -> str:
+    return ("".join(f"{'    ' * i}s{i} {{\n" for i in range(depth)) + "    " * depth
+            + "x ~ uniform(0, 1)\n" + "".join(f"{'    ' * i}}}\n" for i in reversed(range(depth))))
+
+
 def pipe(directory: Path) -> str:
     os.mkfifo(directory / "pipe.hps")
     return 'x ~ uniform(0, 1)\ninclude "pipe.hps"\n'
@@ -56,6 +61,16 @@ def pipe(directory: Path) -> str:
 # name -> (space text, or a function of the directory giving it; the command's arguments)
 Case = tuple[str | Callable[[Path], str], list[str]]
 CASES: dict[str, Case] = {
+    "10,000 parameters (sample)": ("".join(f"p{i} ~ uniform(0, {i + 1})\n"
+                                           for i in range(10_000)), ["sample"]),
+    "200 nested blocks (sample)": (nested_blocks(200), ["sample"]),
+    "300 nested blocks (lint, refused)": (nested_blocks(300), ["lint"]),
+    "loop of 10,000 items (sample -n 100)": ("for i in 1..10000 {\n    u[i] ~ uniform(0, i)\n}\n",
+                                             ["sample", "-n", "100"]),
+    "include chain of 100 files (sample)": (
+        lambda d: include_chain(d, 100, 1, "x ~ uniform(0, 1)\n"), ["sample"]),
+    "include chain of 200 files (lint, refused)": (
+        lambda d: include_chain(d, 200, 1, "x ~ uniform(0, 1)\n"), ["lint"]),
     "included named pipe (lint)": (pipe, ["lint"]),
     "include bomb: 30 files x 2 (lint)": (lambda d: include_chain(d, 30, 2, "x ~ uniform(0, 1)\n"),
                                           ["lint"]),

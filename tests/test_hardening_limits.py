@@ -1,35 +1,18 @@
-"""Pathological spaces work within sensible time and memory, or are refused by name.
+"""Pathological spaces load and sample, or are refused by name.
 
-Times are asserted with generous bounds (shared CI machines); the measured figures are
-in tests/README.md (`pytest tests/test_hardening_limits.py -s` prints them).
+No time is asserted here (speed belongs to benchmarks): the time and peak memory of each
+limit are measured by `benchmarks/bench_limits.py` and recorded in tests/README.md.
 """
 
 from __future__ import annotations
 
-import resource
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import pytest
 
 import hpdsl
 from hpdsl.diagnostics import Diagnostic
-
-T = TypeVar("T")
-
-
-def measured(label: str, fn: Callable[[], T]) -> tuple[T, float]:
-    """fn(), printing its wall time and the process's peak resident memory so far
-    (getrusage; tracemalloc would slow the big cases down threefold)."""
-    start = time.perf_counter()
-    out = fn()
-    elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"\n{label}: {elapsed:.2f} s, peak RSS {peak / 1024:.0f} MiB")
-    return out, elapsed
 
 
 def check(text: str) -> tuple[hpdsl.Space | None, list[Diagnostic]]:
@@ -44,9 +27,9 @@ def refused_by_name(diags: list[Diagnostic], code: str, words: str) -> None:
 
 def test_ten_thousand_parameters_load_and_sample() -> None:
     text = "".join(f"p{i} ~ uniform(0, {i + 1})\n" for i in range(10_000))
-    (space, diags), elapsed = measured("10,000 parameters", lambda: check(text))
+    space, diags = check(text)
     assert space is not None, diags
-    assert len(space.coords.dimensions) == 10_000 and elapsed < 60
+    assert len(space.coords.dimensions) == 10_000
     cfg = space.sample(0)
     assert len(cfg) == 10_000 and space.validate(cfg) == []
 
@@ -64,19 +47,17 @@ def test_two_hundred_nested_blocks_work() -> None:
 
 
 def test_three_hundred_nested_blocks_are_refused_by_name() -> None:
-    (space, diags), elapsed = measured("300 nested blocks", lambda: check(nested_blocks(300)))
-    assert elapsed < 5
+    space, diags = check(nested_blocks(300))
     assert space is None
     refused_by_name(diags, "HPS003", "nested deeper than 256 levels")
 
 
 def test_a_loop_over_ten_thousand_items_loads_and_samples() -> None:
     text = "for i in 1..10000 {\n    u[i] ~ uniform(0, i)\n}\n"
-    (space, diags), elapsed = measured("loop of 10,000 items", lambda: check(text))
+    space, diags = check(text)
     assert space is not None, diags
-    cfgs, sampled = measured("  sample(100)", lambda: space.sample(0, 100))
+    cfgs = space.sample(0, 100)
     assert len(cfgs) == 100 and len(cfgs[0]["u"]) == 10_000
-    assert elapsed < 60 and sampled < 30
     _, diags = check(text.replace("10000", "10001"))
     refused_by_name(diags, "HPS003", "exceeds the limit of 10000")
 
@@ -86,18 +67,14 @@ def test_a_constraint_that_rejects_nearly_everything() -> None:
     space, diags = check(text)
     assert space is not None
     assert "HPS205" in {d.code for d in diags}  # lint warns
-    start = time.perf_counter()
     try:
         cfg = space.sample(0)
         assert cfg["x"] < 0.01 and cfg["y"] < 0.01
     except hpdsl.SamplingError as err:
         assert "constraints rejected" in str(err)
-    assert time.perf_counter() - start < 10
     impossible = hpdsl.loads("x ~ uniform(0, 1)\nrequire x < 1e-9\n")
-    start = time.perf_counter()
     with pytest.raises(hpdsl.SamplingError, match="Loosen the"):
         impossible.sample(0, 10)
-    assert time.perf_counter() - start < 10
 
 
 WORKS = {
@@ -155,13 +132,12 @@ def include_chain(tmp_path: Path, length: int) -> Path:
 
 def test_an_include_chain_of_a_hundred_files_works(tmp_path: Path) -> None:
     top = include_chain(tmp_path, 100)
-    space, elapsed = measured("include chain of 100", lambda: hpdsl.load(top))
-    assert len(space.sample(0)) == 101 and elapsed < 10
+    space = hpdsl.load(top)
+    assert len(space.sample(0)) == 101
 
 
 def test_an_include_chain_of_two_hundred_files_is_refused_by_name(tmp_path: Path) -> None:
     top = include_chain(tmp_path, 200)
-    (space, diags, _), elapsed = measured("include chain of 200",
-                                         lambda: hpdsl.check_file(str(top)))
-    assert space is None and elapsed < 10
+    space, diags, _ = hpdsl.check_file(str(top))
+    assert space is None
     refused_by_name(diags, "HPS003", "includes nested deeper than 128")
