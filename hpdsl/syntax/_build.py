@@ -132,17 +132,9 @@ class Builder:
 
     def _span(self, first: Any, last: Any) -> Span:
         """From the start of `first` to the end of `last` (tokens, nodes or `_Paren`s)."""
-        if type(first) is Token:
-            line, column, start = first.line or 1, first.column or 1, first.start_pos or 0
-        else:
-            outer = first.span
-            line, column, start = outer.line, outer.column, outer.start
-        if type(last) is Token:
-            end_line, end_column, end = last.end_line or 1, last.end_column or 1, last.end_pos or 0
-        else:
-            outer = last.span
-            end_line, end_column, end = outer.end_line, outer.end_column, outer.end
-        return Span(self.file, line, column, end_line, end_column, start, end)
+        start = Span.from_token(self.file, first) if type(first) is Token else first.span
+        end = Span.from_token(self.file, last) if type(last) is Token else last.span
+        return start.to(end)
 
     # --- statements
     def start(self, children: list[Any]) -> tuple[ast.Stmt, ...]:

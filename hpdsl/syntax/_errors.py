@@ -93,7 +93,7 @@ def _unclosed_brace(text: str) -> int | None:
 def _brace_span(file: str, text: str, offset: int) -> Span:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return Span(file, line, column, line, column + 1, offset, offset + 1)
+    return Span.point(file, line, column, offset)
 
 _TOKEN_NAMES = {
     "_NL": "end of line", "_LBRACE": "`{`", "RBRACE": "`}`", "LPAR": "`(`", "RPAR": "`)`",
