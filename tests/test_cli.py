@@ -463,3 +463,22 @@ def test_lint_reads_standard_input_under_the_name_given(tmp_path: Path) -> None:
                             capture_output=True, timeout=120)
     assert binary.returncode == 2 and b"HPS002" in binary.stdout
     assert b"Traceback" not in binary.stderr
+
+
+def test_trials_table_tells_null_from_inactive(capsys: pytest.CaptureFixture[str],
+                                               tmp_path: Path) -> None:
+    """An active parameter whose value is `null` reads `null`; an inactive one is empty."""
+    space = hpdsl.loads("depth ~ choice(null, 3)\nuse ~ choice(true, false)\n"
+                        "if use then w ~ uniform(0, 1)\n")
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    trials = hpdsl.Trials(url, study="s")
+    hpdsl.fmin(lambda cfg: 0.0, space, max_evals=12, trials=trials, rstate=0,
+               show_progressbar=False)
+    records = trials.to_records()
+    assert any(r["params.depth"] is None for r in records)
+    assert any("params.w" not in r or r["params.w"] is None for r in records)
+    status, out, _ = cli(capsys, "trials", url)
+    assert status == 0
+    rows = out.splitlines()[1:]
+    for record, line in zip(records, rows, strict=True):
+        assert line.split().count("null") == (record["params.depth"] is None), line

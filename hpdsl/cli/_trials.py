@@ -66,8 +66,16 @@ def run(args: argparse.Namespace) -> int:
         writer.writerows(records)
     else:
         shown = [c for c in columns if c != "error"] + ["error"]
-        print(table(shown, [[number(rec.get(c)) for c in shown] for rec in records]))
+        print(table(shown, [[_cell(rec, c) for c in shown] for rec in records]))
     return 0
+
+
+def _cell(record: dict[str, Any], column: str) -> str:
+    """A parameter that is active with the value `null` reads `null`; an inactive one
+    (absent from the record) stays empty."""
+    if column.startswith("params.") and column in record and record[column] is None:
+        return "null"
+    return number(record.get(column))
 
 
 def _one(trials: Trials, n: int, form: str) -> int:
