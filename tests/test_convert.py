@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import ConfigSpace as CS
 import numpy as np
 import pytest
 from corpora import EXAMPLES, EXAMPLES_DIR
@@ -26,9 +27,6 @@ from hpdsl.convert import (
     to_hyperopt_source,
 )
 from hpdsl.errors import ConfigurationError
-
-CS = pytest.importorskip("ConfigSpace")
-
 
 # Everything here is expressible in ConfigSpace: the round trip must keep it all.
 PORTABLE = """\
@@ -193,7 +191,6 @@ def _hyperopt_space(space: hpdsl.Space, warnings: list[str]) -> Any:
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_hyperopt_samples_are_valid(path: Path) -> None:
-    pytest.importorskip("hyperopt")
     from hyperopt.pyll import stochastic
 
     space = hpdsl.load(path)
@@ -213,7 +210,6 @@ def test_hyperopt_samples_are_valid(path: Path) -> None:
 
 
 def test_hyperopt_structure_and_warnings() -> None:
-    pytest.importorskip("hyperopt")
     from hyperopt.pyll import stochastic
 
     space = hpdsl.loads(PORTABLE + "n = 3\nscaled = lr * n\nif lr > 0.01 then z ~ uniform(0, 1)"
@@ -243,7 +239,6 @@ def test_hyperopt_structure_and_warnings() -> None:
 
 
 def test_loops_unroll_into_nested_choices() -> None:
-    pytest.importorskip("hyperopt")
     from hyperopt.pyll import stochastic
 
     space = hpdsl.loads("n ~ randint(1, 3)\nfor i in 1..n {\n    u[i] ~ uniform(0, 1)\n}\n")
@@ -258,7 +253,7 @@ def test_loops_unroll_into_nested_choices() -> None:
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_optuna_suggest(path: Path) -> None:
-    optuna = pytest.importorskip("optuna")
+    import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = hpdsl.load(path)
     seen: list[dict[str, Any]] = []
@@ -280,7 +275,7 @@ def test_optuna_suggest(path: Path) -> None:
 
 def test_optuna_prunes_excluded_configurations() -> None:
     """Through `space.suggest`, the documented alias of `optuna_suggest`."""
-    optuna = pytest.importorskip("optuna")
+    import optuna
     space = hpdsl.loads("a ~ uniform(0, 1)\nforbid a > 0.5\n")
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=3))
     study.optimize(lambda t: space.suggest(t)["a"], n_trials=40)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import pytest
+from dask import distributed
 
 import hpdsl
 from hpdsl import TrialState
-
-distributed = pytest.importorskip("dask.distributed")
 
 
 def objective(cfg: dict[str, Any], trial: hpdsl.RunningTrial) -> dict[str, Any]:

@@ -105,7 +105,6 @@ def test_crafted_study_rows_are_data_or_refused(tmp_path: Path, column: str,
 
 
 def test_convert_from_configspace_creates_only_data(tmp_path: Path) -> None:
-    pytest.importorskip("ConfigSpace")
     from hpdsl.convert import from_configspace
 
     marker = tmp_path / "ran"
@@ -171,7 +170,6 @@ def test_the_only_dynamic_code_is_the_known_one() -> None:
 def test_hostile_names_stay_data_in_every_output_format(tmp_path: Path, name: str) -> None:
     """The file name and the space's strings reach each converter and output format
     escaped (see `check_outputs_escape`); fmt writes the same space back."""
-    pytest.importorskip("ConfigSpace")
     path = hostile_file(tmp_path, name)
     check_outputs_escape(path, HOSTILE_OPTIONS)
     assert not list(tmp_path.rglob("MARK")) and not (Path.cwd() / "MARK").exists()
@@ -187,7 +185,6 @@ def hostile_file(tmp_path: Path, name: str) -> Path:
 
 def test_converted_hyperopt_module_imports_without_running_anything(tmp_path: Path) -> None:
     """Imported for real: the module defines `space` and nothing else happens."""
-    pytest.importorskip("hyperopt")
     path = hostile_file(tmp_path, HOSTILE_NAMES[0].replace("MARK", str(tmp_path / "MARK")))
     module = tmp_path / "converted_space.py"
     module.write_text(cli_output("convert", str(path), "--to", "hyperopt"), encoding="utf-8")
@@ -209,7 +206,6 @@ def test_files_beside_the_objective_do_not_shadow_installed_modules(tmp_path: Pa
     directory) before the standard library and installed packages: a `json.py` or
     `matplotlib.py` there is not imported, in the driver (with --plots) or in workers;
     the objective's own imports of files beside it still work."""
-    pytest.importorskip("matplotlib")
     marker = tmp_path / "shadowed"
     for name in SHADOWS:
         (tmp_path / f"{name}.py").write_text(

@@ -195,7 +195,7 @@ def test_to_records_flattens_parameters_with_the_space_names() -> None:
 
 
 def test_to_dataframe() -> None:
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     df = filled_trials().to_dataframe()
     assert isinstance(df, pd.DataFrame) and len(df) == 5
     assert list(df.columns[:5]) == ["number", "state", "loss", "duration", "error"]
@@ -320,3 +320,9 @@ def test_a_proposal_whose_number_another_process_took_is_drawn_again(tmp_path: A
     alone = Study("x ~ uniform(0, 1)", algo=rand, seed=0)
     alone.ask()
     assert alone.ask().config == trial.config  # the draw for number 1
+
+
+@pytest.mark.parametrize("storage", [3, b"sqlite:///s.db", ["sqlite:///s.db"]])
+def test_trials_refuse_what_is_neither_a_url_nor_a_storage(storage: Any) -> None:
+    with pytest.raises(TypeError, match="storage URL"):
+        hpdsl.Trials(storage)

@@ -69,6 +69,9 @@ class Trials:
                  allow_space_change: bool = False) -> None:
         if isinstance(storage, str):
             storage = open_storage(storage, study if study is not None else "default")
+        elif storage is not None and not isinstance(storage, TrialStorage):
+            raise TypeError(f"Trials takes a storage URL such as 'sqlite:///runs/s.db' or a "
+                            f"TrialStorage, not {type(storage).__name__}")
         elif study is not None:
             raise TypeError("`study` names a study in a storage URL; this storage object "
                             "already holds one")
