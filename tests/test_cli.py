@@ -221,6 +221,18 @@ def test_control_characters_are_not_sent_to_the_terminal(tmp_path: Path) -> None
     assert "\ufffd[2Jb" in proc.stdout
 
 
+def test_bidirectional_controls_do_not_reorder_the_lines_shown(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A right-to-left override in a string would make the quoted line read differently
+    from what was parsed; lint shows it as a replacement character."""
+    path = write(tmp_path, "bidi.hps",
+                 'x ~ choice("a")\nif x == "\u202eb\u2066" then y ~ uniform(0, 1)\n')
+    status, out, _ = cli(capsys, "lint", path)
+    assert status == 1
+    assert "\u202e" not in out and "\u2066" not in out
+    assert "\ufffdb\ufffd" in out
+
+
 def test_errors_in_included_files_show_their_source(tmp_path: Path) -> None:
     write(tmp_path, "common.hps", "b ~ uniform(1, 0)\n")
     main_file = write(tmp_path, "main.hps", 'include "common.hps"\na ~ uniform(0, 1)\n')

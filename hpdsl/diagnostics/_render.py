@@ -17,12 +17,20 @@ def _paint(text: str, style: str, colour: bool) -> str:
     return f"{_COLOURS[style]}{text}{_COLOURS['reset']}" if colour else text
 
 
+# Bidirectional controls reorder what the terminal shows ("Trojan Source"): a line could
+# read differently from what was parsed.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                  "\u2066\u2067\u2068\u2069")
+
+
 def _clean(text: str) -> str:
-    """Replace control characters so that a hostile file cannot drive the terminal.
+    """Replace control characters and bidirectional controls so that a hostile file can
+    neither drive the terminal nor reorder the line shown.
 
     One character in, one out: columns computed on the source stay valid.
     """
-    return "".join("\ufffd" if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    return "".join("\ufffd" if ch in _BIDI or unicodedata.category(ch) == "Cc" else ch
+                   for ch in text)
 
 
 def _width(text: str) -> int:
