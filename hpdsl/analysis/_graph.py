@@ -22,10 +22,13 @@ def build_graph(decls: list[ir.Decl]) -> nx.DiGraph:
         keys_of[d.name].append(d.key)
         graph.add_node(d.key, name=d.name, kind="param" if d.sampled else "derived",
                        dist=d.dist.kind if d.dist else None, span=d.span)
+    refs: dict[int, set[str]] = {}  # conditions are shared by the declarations of a branch
     for d in decls:
         cond_names: set[str] = set()
         for c in d.conditions:
-            cond_names |= ir.refs(c)
+            if id(c) not in refs:
+                refs[id(c)] = ir.refs(c)
+            cond_names |= refs[id(c)]
         for name in cond_names:
             for src in keys_of.get(name, []):
                 graph.add_edge(src, d.key, kind="condition")

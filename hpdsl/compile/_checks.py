@@ -47,6 +47,8 @@ class Checker:
         self.rng = np.random.default_rng(rng_seed)
         self._sample: Batch | None = None
         self._arms: dict[int, dict[int, int]] = {}
+        self._refs: dict[int, set[str]] = {}
+        self._enumerated: tuple[frozenset[int], Batch | None] | None = None
         self.diags: list[Diagnostic] = []
 
     # --- infrastructure ------------------------------------------------------------------
@@ -93,11 +95,24 @@ class Checker:
             out = np.unique(np.round(out))
         return out
 
+    def refs(self, expr: ir.RExpr) -> set[str]:
+        """Names a condition reads, found once per (shared) condition."""
+        found = self._refs.get(id(expr))
+        if found is None:
+            found = self._refs[id(expr)] = ir.refs(expr)
+        return found
+
     def enumerate(self, names: Iterable[str]) -> Batch | None:
-        try:
-            return expand(self.p, self.domain, ENUMERATION_LIMIT, self.involved(names))
-        except TooLarge:
-            return None
+        """The telling points of the declarations `names` involve; the last answer is kept
+        (the branches of a chain ask about the same names in turn)."""
+        involved = frozenset(self.involved(names))
+        if self._enumerated is None or self._enumerated[0] != involved:
+            try:
+                batch = expand(self.p, self.domain, ENUMERATION_LIMIT, set(involved))
+            except TooLarge:
+                batch = None
+            self._enumerated = (involved, batch)
+        return self._enumerated[1]
 
     def sample(self) -> Batch:
         """Random configurations of the whole space (for checks that cannot enumerate)."""
@@ -146,7 +161,7 @@ class Checker:
                 ev = self.p.conjunction(b.conditions)
                 names: set[str] = set()
                 for c in b.conditions:
-                    names |= ir.refs(c)
+                    names |= self.refs(c)
                 def reached(batch: Batch, ev: Evaluator | None = ev) -> np.ndarray:
                     return holds(ev, batch.env)
                 ok = self.possible(names, reached)
@@ -397,8 +412,12 @@ def _compared_constants(program: Program) -> dict[str, set[float]]:
         exprs.append(c.decl.expr)
         exprs += list(c.decl.conditions)
     stack = exprs
+    seen: set[int] = set()  # conditions are shared by the declarations of a branch
     while stack:
         e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
         if isinstance(e, ir.Compare):
             for a, b in ((e.left, e.right), (e.right, e.left)):
                 if isinstance(a, ir.Ref) and isinstance(b, ir.Const) and isinstance(

@@ -35,6 +35,9 @@ class Column:
 class Env:
     n: int
     columns: dict[str, Column] = field(default_factory=dict)
+    # results of shared conjunction prefixes (see `Conjunctions`), with the columns read
+    memo: dict[int, tuple[tuple[Column | None, ...], tuple[np.ndarray, np.ndarray]]] = \
+        field(default_factory=dict)
 
     def full(self, value: object, dtype: DTypeLike | None = None) -> np.ndarray:
         return np.full(self.n, value, dtype=dtype)
@@ -217,13 +220,73 @@ def _compile_member(expr: ir.In) -> Evaluator:
     return member
 
 
-def compile_conjunction(conds: tuple[ir.RExpr, ...]) -> Evaluator | None:
-    """All of `conds` (Kleene), or None when there are none."""
-    if not conds:
-        return None
-    if len(conds) == 1:
-        return compile_expr(conds[0])
-    return compile_expr(ir.And(conds, conds[0].span))
+class _Prefix:
+    """The conjunction of `parent`'s conditions and one more (`part`), and the names read."""
+
+    __slots__ = ("parent", "cond", "part", "names", "children")
+
+    def __init__(self, parent: _Prefix | None, cond: ir.RExpr | None, part: Evaluator | None,
+                 names: tuple[str, ...]) -> None:
+        self.parent, self.cond, self.part, self.names = parent, cond, part, names
+        self.children: dict[int, _Prefix] = {}
+
+
+class Conjunctions:
+    """Conjunctions of condition tuples, built and evaluated by shared prefixes.
+
+    The branches of an `elif` chain each carry the negations of every earlier branch: N
+    branches hold N**2 conditions in all. Here each distinct prefix is one node, built
+    once, and over one Env each node is evaluated once (`Env.memo`, checked against the
+    columns it read), so the chain costs N steps, not N**2.
+    """
+
+    MEMO = 256  # prefixes kept per Env: a chain needs only the latest
+
+    def __init__(self, compile: Callable[[ir.RExpr], Evaluator]) -> None:
+        self._compile = compile
+        self._root = _Prefix(None, None, None, ())
+        self.nodes = 0  # prefixes built (tests count them)
+
+    def of(self, conds: tuple[ir.RExpr, ...]) -> Evaluator | None:
+        """All of `conds` (Kleene), or None when there are none."""
+        if not conds:
+            return None
+        if len(conds) == 1:
+            return self._compile(conds[0])
+        node = self._root
+        for c in conds:
+            child = node.children.get(id(c))
+            if child is None:
+                new = [r for r in sorted(ir.refs(c)) if r not in node.names]
+                child = _Prefix(node, c, self._compile(c), (*node.names, *new))
+                node.children[id(c)] = child
+                self.nodes += 1
+            node = child
+        return functools.partial(self._evaluate, node)
+
+    def _evaluate(self, node: _Prefix, env: Env) -> Pair:
+        path: list[_Prefix] = []
+        # (where all conditions so far are true, where one is false)
+        t: np.ndarray = _TRUE
+        f: np.ndarray = np.array(False)
+        at: _Prefix | None = node
+        while at is not None and at.part is not None:
+            hit = env.memo.get(id(at))
+            if hit is not None and all(
+                    a is env.columns.get(n) for a, n in zip(hit[0], at.names, strict=True)):
+                t, f = hit[1]
+                break
+            path.append(at)
+            at = at.parent
+        for at in reversed(path):
+            assert at.part is not None
+            v, k = at.part(env)
+            t = t & (v & k)
+            f = f | (~v & k)
+            if len(env.memo) >= self.MEMO:
+                del env.memo[next(iter(env.memo))]
+            env.memo[id(at)] = (tuple(env.columns.get(n) for n in at.names), (t, f))
+        return t, t | f
 
 
 def full(a: object, n: int, dtype: DTypeLike | None = None) -> np.ndarray:

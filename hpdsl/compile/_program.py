@@ -23,9 +23,9 @@ from ._dims import Dimension, decimals_of, dimension_for
 from ._evaluate import (
     SHORT_TEXT,
     Column,
+    Conjunctions,
     Env,
     Evaluator,
-    compile_conjunction,
     compile_expr,
     full,
     holds,
@@ -118,7 +118,7 @@ class Program:
         # conditions are shared objects (every declaration of a branch holds the same
         # ones): compile each once
         self._compiled: dict[int, Evaluator] = {}
-        self._conjunctions: dict[tuple[int, ...], Evaluator | None] = {}
+        self.conjunctions = Conjunctions(self.compile)
         by_key = {d.key: d for d in analysis.decls}
         self.steps: list[Step] = []
         self.dims: list[Dimension] = []
@@ -174,12 +174,8 @@ class Program:
         return found
 
     def conjunction(self, conds: tuple[ir.RExpr, ...]) -> Evaluator | None:
-        """All of `conds` (None when empty), compiled once per distinct tuple."""
-        key = tuple(id(c) for c in conds)
-        if key not in self._conjunctions:
-            self._conjunctions[key] = (compile_conjunction(conds) if len(conds) != 1
-                                       else self.compile(conds[0]))
-        return self._conjunctions[key]
+        """All of `conds` (None when empty), built from shared prefixes."""
+        return self.conjunctions.of(conds)
 
     # --- running ------------------------------------------------------------------------
     @property

@@ -34,6 +34,20 @@ class _Paren:
         self.span = span
 
 
+class _Junction:
+    """An `and`/`or` chain while the tree is built: the rules nest to the left, and each
+    appends its right operand here in place (building a node per rule copies N**2
+    operands for N terms). `_expr` makes it a node. Never part of the AST."""
+
+    __slots__ = ("kind", "operands", "span")
+
+    def __init__(self, kind: type[ast.And | ast.Or], operands: list[ast.Expr],
+                 span: Span) -> None:
+        self.kind = kind
+        self.operands = operands
+        self.span = span
+
+
 def _operands(node: ast.Expr, kind: type[ast.And | ast.Or]) -> tuple[ast.Expr, ...]:
     """`and`/`or` are associative: `a or (b or c)` is one `or` of three operands, so that
     every way of writing it (and `hpdsl fmt`'s, with fewer parentheses) is one tree."""
@@ -116,6 +130,8 @@ class Builder:
             return ast.Bool(text in ("true", "True"), span)  # true True false False
         if kind is _Paren:
             return value.expr
+        if kind is _Junction:
+            return value.kind(tuple(value.operands), value.span)
         return value
 
     def _target(self, value: Any) -> ast.Target:
@@ -221,16 +237,22 @@ class Builder:
         return ast.Include(_unescape(str(path)[1:-1]), self._span(include, path))
 
     # --- expressions
-    def or_(self, children: list[Any]) -> ast.Or:
+    def or_(self, children: list[Any]) -> _Junction:
         left, _or, right = children
-        operands = (*_operands(self._expr(left), ast.Or), *_operands(self._expr(right), ast.Or))
-        return ast.Or(operands, self._span(left, right))
+        return self._junction(ast.Or, left, right)
 
-    def and_(self, children: list[Any]) -> ast.And:
+    def and_(self, children: list[Any]) -> _Junction:
         left, _and, right = children
-        operands = (*_operands(self._expr(left), ast.And),
-                    *_operands(self._expr(right), ast.And))
-        return ast.And(operands, self._span(left, right))
+        return self._junction(ast.And, left, right)
+
+    def _junction(self, kind: type[ast.And | ast.Or], left: Any, right: Any) -> _Junction:
+        span = self._span(left, right)
+        more = _operands(self._expr(right), kind)
+        if type(left) is _Junction and left.kind is kind:
+            left.operands += more
+            left.span = span
+            return left
+        return _Junction(kind, [*_operands(self._expr(left), kind), *more], span)
 
     def not_(self, children: list[Any]) -> ast.Not:
         not_, operand = children
