@@ -78,8 +78,11 @@ CASES: dict[str, Case] = {
         lambda d: include_chain(d, 17, 2, ""), ["lint"]),
     "elif chain, 150 branches redeclaring x (lint)": (elif_chain(150), ["lint"]),
     "elif chain, 300 branches (lint)": (elif_chain(300), ["lint"]),
+    "elif chain, 1,000 branches (lint)": (elif_chain(1000), ["lint"]),
+    "elif chain, 2,000 branches (lint)": (elif_chain(2000), ["lint"]),
     "and chain, 1,000 terms (lint)": (junction(1000), ["lint"]),
     "and chain, 10,000 terms (lint)": (junction(10_000), ["lint"]),
+    "and chain, 100,000 terms (lint)": (junction(100_000), ["lint"]),
     "10 loops x 10,000 items (lint)": (loops(10, 10_000), ["lint"]),
     "10 loops x 10,000 items (sample -n 20)": (loops(10, 10_000), ["sample", "-n", "20"]),
     "1 loop x 1,000 items (sample -n 10000, 10 million values)": (
