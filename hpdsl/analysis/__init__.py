@@ -58,10 +58,11 @@ def analyse_text(text: str, path: str = "<string>", base_dir: str | None = None,
     module, diags = parse(text, path)
     if module is None:
         return None, diags, {path: text}
+    # a recorded space never asks the filesystem, not even for the working directory
+    base = base_dir or ("" if recorded is not None else os.getcwd())
     try:
         with _deep_recursion():
-            return _analyse(module, text, Collector(base_dir or os.getcwd(), recorded),
-                            real_path)
+            return _analyse(module, text, Collector(base, recorded), real_path)
     except RecursionError:
         return None, [Diagnostic("HPS003", "the space is nested too deeply to analyse",
                                  Span.point(path, 1, 1))], {path: text}
