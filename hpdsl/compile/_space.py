@@ -101,8 +101,10 @@ class Space:
         """The space's text followed by the text of every file it includes: what a study
         records, so that a change in an included file is noticed too."""
         base = os.path.dirname(self.path)
-        # included files are named relative to the space, wherever it is loaded from
-        return join_sources(self.source, ((os.path.relpath(path, base or "."), text)
+        # included files are named relative to the space, wherever it is loaded from; a
+        # recompiled recorded space names them so already (and asks for no working folder)
+        return join_sources(self.source, ((os.path.relpath(path, base or ".")
+                                           if os.path.isabs(path) else path, text)
                                           for path, text in self._program.analysis.sources.items()
                                           if path != self.path))
 
