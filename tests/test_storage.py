@@ -224,6 +224,9 @@ def test_results_that_cannot_be_stored_are_dropped_with_a_note(tmp_path: Path) -
     with pytest.raises(hpdsl.ConfigurationError, match=r"dict key 1 \(int, not str\)"):
         trials.attach(1, "by_epoch", {1: 0.5})
     assert trials[1].state == TrialState.OK and trials[1].attachments == {"kept": 3}
+    with pytest.raises(hpdsl.ConfigurationError, match="nested more than 100 deep"):
+        trials.attach(1, "deep", deep)
+    assert trials[1].attachments == {"kept": 3}
 
 
 def test_trials_pickle_by_reference(tmp_path: Path) -> None:

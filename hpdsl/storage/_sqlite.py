@@ -30,7 +30,7 @@ import numpy as np
 from ..errors import ConfigurationError
 from ._base import ListedStorage, NumberTaken, StorageError, Trial, TrialState, sha256
 from ._schema import connect, connect_readonly
-from ._storable import keep_storable
+from ._storable import MAX_DEPTH, keep_storable
 
 T = TypeVar("T")
 
@@ -420,13 +420,15 @@ def to_json(value: Any, what: str) -> str:
     return json.dumps(value, default=_numpy_scalar, separators=(",", ":"))
 
 
-def _not_json(value: Any, where: str) -> tuple[str, str] | None:
+def _not_json(value: Any, where: str, depth: int = 0) -> tuple[str, str] | None:
+    if depth > MAX_DEPTH:
+        return where, f"list or dict nested more than {MAX_DEPTH} deep"
     if value is None or isinstance(value, str | int | float | bool | np.bool_ | np.integer
                                             | np.floating):
         return None
     if isinstance(value, list | tuple):
         for i, item in enumerate(value):
-            found = _not_json(item, f"{where}[{i}]")
+            found = _not_json(item, f"{where}[{i}]", depth + 1)
             if found is not None:
                 return found
         return None
@@ -434,7 +436,7 @@ def _not_json(value: Any, where: str) -> tuple[str, str] | None:
         for key, item in value.items():
             if not isinstance(key, str):
                 return f"{where}", f"dict key {key!r} ({type(key).__name__}, not str)"
-            found = _not_json(item, f"{where}.{key}" if where else key)
+            found = _not_json(item, f"{where}.{key}" if where else key, depth + 1)
             if found is not None:
                 return found
         return None
