@@ -29,7 +29,8 @@ from ._objective import ObjectiveError, load_objective
 
 DESCRIPTION = """\
 Minimize an objective over the space in SPACE. The objective is a function
-that takes a configuration dict and returns a loss, or a dict with `loss` and
+that takes a configuration dict (and, if it has a second parameter, the running
+trial: number, study name, storage URL) and returns a loss, or a dict with `loss` and
 extra results: `--objective FILE.py:FUNC` runs the file (its directory last
 on sys.path, so its own imports of files beside it work, and no file there
 replaces the standard library or an installed package) and takes FUNC from
