@@ -1,5 +1,6 @@
 """Search: algorithms (`rand`, `anneal`, `grid`, `tpe`) and the loop that runs them
-(`fmin`, `Study`, `Trials`). Every algorithm has the signature of `_base.Suggest`.
+(`fmin`, `Study`, `Trials`); `pareto` scores fronts of several objectives. Every
+algorithm has the signature of `_base.Suggest`.
 
 Names are imported on first use, so that a worker process that only needs
 `hpdsl.search._worker` does not load numpy, networkx and lark for nothing.
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from . import anneal as anneal
     from . import early_stop as early_stop
     from . import grid as grid
+    from . import pareto as pareto
     from . import rand as rand
     from . import tpe as tpe
     from ._base import History as History
@@ -51,7 +53,7 @@ _WHERE = {
     "STATUS_FAIL": "._trials", "STATUS_OK": "._trials", "InMemoryStorage": "._trials",
     "Trial": "._trials", "Trials": "._trials", "TrialStorage": "._trials",
 }
-_MODULES = {"anneal", "early_stop", "grid", "rand", "tpe"}
+_MODULES = {"anneal", "early_stop", "grid", "pareto", "rand", "tpe"}
 
 __all__ = [*_WHERE, *sorted(_MODULES)]
 
