@@ -19,6 +19,7 @@ from ..syntax.ast import Module
 from . import ir
 from ._collect import Collector, read_source
 from ._distributions import default_problem
+from ._fidelity import duplicate_fidelities
 from ._graph import build_graph, cycle_diagnostics, sampling_order
 from ._recorded import join_sources, split_sources
 from ._resolve import Resolver
@@ -86,6 +87,7 @@ def _analyse(module: Module, text: str, collector: Collector, real_path: str | N
     decls, constraints, branches = resolver.run()
     diags += resolver.diags
     diags += _name_conflicts(decls)
+    diags += duplicate_fidelities(decls)
     analysis = ir.Analysis(module.path, decls, constraints, branches, collected.sources,
                            types=resolver.types, loops=collected.loops)
     graph = build_graph(decls)

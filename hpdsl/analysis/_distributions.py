@@ -24,7 +24,8 @@ _LOG_FLOAT_MAX = math.log(FLOAT_MAX)
 _LOG_SMALLEST = math.log(5e-324)  # below, exp gives 0
 _OVERFLOW_SIGMAS = 4.0  # one value in 30,000 lies beyond
 _ALIASES = {"randn": "normal", "uniformint": "randint", "categorical": "choice",
-            "int": "randint", "loguniform_int": "qloguniform", "bool": "choice"}
+            "int": "randint", "loguniform_int": "qloguniform", "bool": "choice",
+            "budget": "fidelity", "resource": "fidelity"}
 
 
 class Resolving(Protocol):
@@ -48,10 +49,11 @@ def resolve_dist(r: Resolving, raw: RawDecl, st: ast.Sample) -> ir.DistSpec | No
     """The distribution of a sampled declaration, or None after reporting why not."""
     d = st.dist
     if d.name not in ir.DISTRIBUTIONS:
+        known = [*ir.DISTRIBUTIONS, ir.FIDELITY]
         hint = (f"did you mean `{_ALIASES[d.name]}`?" if d.name in _ALIASES
-                else did_you_mean(d.name, ir.DISTRIBUTIONS))
+                else did_you_mean(d.name, known))
         r.report("HPS104", f"unknown distribution `{d.name}`", d.name_span,
-                help=hint or "known: " + ", ".join(ir.DISTRIBUTIONS))
+                help=hint or "known: " + ", ".join(known))
         return None
     if d.name in ir.CHOICE_DISTS:
         return _choice(r, raw, d)

@@ -15,6 +15,7 @@ from ..syntax import ast
 from . import ir
 from ._collect import Collected, LoopCond, RawCond, RawDecl, Scope
 from ._distributions import resolve_default, resolve_dist
+from ._fidelity import resolve_fidelity
 from ._static import StaticError, exact, static_value, too_large
 from ._wording import did_you_mean, show
 from .evaluate import (
@@ -456,7 +457,7 @@ class Resolver:
                 kind = st.dist.name
                 if kind in ir.CHOICE_DISTS:
                     out |= {type_name(v) for v in self.options.get(name, [])}
-                elif kind == "randint" or self._integer_q.get(name):
+                elif kind in ("randint", ir.FIDELITY) or self._integer_q.get(name):
                     out.add("int")
                 else:
                     out.add("float")
@@ -528,7 +529,8 @@ class Resolver:
               conds: tuple[ir.RExpr, ...] | None) -> ir.Decl | None:
         st = raw.stmt
         if isinstance(st, ast.Assign) and isinstance(st.value, ast.Call) and (
-                st.value.func in ir.DISTRIBUTIONS):  # `lr = loguniform(...)`: meant `~`
+                st.value.func in ir.DISTRIBUTIONS or st.value.func == ir.FIDELITY):
+            # `lr = loguniform(...)`: meant `~`
             written = self.c.sources.get(st.span.file, "")[st.value.span.start:st.value.span.end]
             self.report("HPS112", f"`{st.value.func}` is a distribution: a sampled parameter "
                         "is declared with `~`, not `=`", st.value.func_span,
@@ -547,6 +549,13 @@ class Resolver:
             self._derived_exprs[raw.name].append(value)
             return ir.Decl(key, raw.name, raw.path, conds, st.span, value=value,
                            branch=raw.branch)
+        if st.dist.name == ir.FIDELITY:
+            fidelity = resolve_fidelity(self, raw, st)
+            if fidelity is None or conds is None:
+                return None
+            return ir.Decl(key, raw.name, raw.path, conds, st.span,
+                           value=ir.Const(fidelity.max, st.dist.span), branch=raw.branch,
+                           fidelity=fidelity)
         dist = resolve_dist(self, raw, st)
         if dist is None or conds is None:
             return None

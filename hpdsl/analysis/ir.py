@@ -195,6 +195,24 @@ class DistSpec:
         return float(node.value)
 
 
+FIDELITY = "fidelity"  # `epochs ~ fidelity(1, 81)`: the budget pruners hand out, not searched
+
+
+@dataclass(frozen=True, slots=True)
+class Fidelity:
+    """The resource a trial trains for (epochs, iterations, samples), declared as
+    `name ~ fidelity(min, max[, reduction_factor])`. Not a searched dimension: the
+    objective receives `max` under `name`, the budget to train to, and pruners take their
+    minimum and maximum resource (and reduction factor) from it. Bounds are integers,
+    1 <= min < max; the reduction factor an integer >= 2, or None when not given."""
+
+    name: str
+    min: int
+    max: int
+    reduction_factor: int | None = None
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
 # --- declarations ------------------------------------------------------------------
 
 
@@ -218,6 +236,7 @@ class Decl:
     default: Value | None = None
     has_default: bool = False  # `default V` given (V may be null)
     branch: int | None = None  # index into Analysis.branches of the innermost branch
+    fidelity: Fidelity | None = None  # a fidelity: `value` is its maximum, a constant
 
     @property
     def sampled(self) -> bool:
@@ -267,6 +286,11 @@ class Analysis:
     order: list[str] = field(default_factory=list)  # decl keys, dependencies first
     graph: Any = None  # networkx.DiGraph, set by the graph pass
     loops: list[LoopInfo] = field(default_factory=list)
+
+    @property
+    def fidelity(self) -> Fidelity | None:
+        """The space's fidelity declaration, if it has one (lint allows one at most)."""
+        return next((d.fidelity for d in self.decls if d.fidelity is not None), None)
 
 
 @dataclass(frozen=True, slots=True)

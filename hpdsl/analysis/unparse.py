@@ -100,3 +100,9 @@ def dist_text(d: ir.DistSpec) -> str:
                                                                     strict=True))
         return f"pchoice({pairs})"
     return f"{d.kind}({', '.join(expr_text(a) for a in d.args.values())})"
+
+
+def fidelity_text(f: ir.Fidelity) -> str:
+    """`fidelity(1, 81, 3)`, as written (the reduction factor only when given)."""
+    args = [f.min, f.max] + ([] if f.reduction_factor is None else [f.reduction_factor])
+    return f"fidelity({', '.join(str(a) for a in args)})"

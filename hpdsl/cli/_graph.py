@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 
 from ..analysis import ir
-from ..analysis.unparse import dist_text, expr_text
+from ..analysis.unparse import dist_text, expr_text, fidelity_text
 from ..compile import Space
 from ._common import add_colour_argument, load_space
 
@@ -77,7 +77,8 @@ def build(space: Space) -> Graph:
     nodes = []
     for key in space.graph.nodes:
         d = decls[key]
-        text = dist_text(d.dist) if d.dist is not None else None
+        text = (dist_text(d.dist) if d.dist is not None else
+                fidelity_text(d.fidelity) if d.fidelity is not None else None)
         label = f"{d.name} ~ {text}" if text is not None else \
             f"{d.name} = {expr_text(d.value) if d.value is not None else '?'}"
         stage = tuple(p for p in d.path[:-1] if isinstance(p, str))

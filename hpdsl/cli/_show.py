@@ -6,7 +6,7 @@ import argparse
 import json
 import math
 
-from ..analysis.ir import LoopInfo
+from ..analysis.ir import Fidelity, LoopInfo
 from ..analysis.unparse import value_text
 from ..compile import Parameter, Space
 from ..errors import HpsError
@@ -14,10 +14,10 @@ from ._common import add_colour_argument, load_space, printable
 
 DESCRIPTION = """\
 Describe a space as hpdsl compiled it: each parameter with its distribution,
-default and the condition under which it is active; derived values;
-constraints; and the number of configurations (exact when every parameter is
-discrete). A name declared in several exclusive branches is listed once per
-declaration.
+default and the condition under which it is active; derived values; the
+fidelity (the budget pruners hand out, not searched); constraints; and the
+number of configurations (exact when every parameter is discrete). A name
+declared in several exclusive branches is listed once per declaration.
 
 If the file has errors they are reported as by `hpdsl lint` (on stderr) and
 the exit status is 1 (2 if it cannot be read)."""
@@ -77,6 +77,9 @@ def _as_json(path: str, space: Space, size: int | str) -> dict[str, object]:
         "loops": [{"line": loop.span.line, "variable": loop.var, "start": loop.start,
                    "stop": loop.stop, "items": _items(loop), "fewest": loop.fewest,
                    "most": loop.most} for loop in space.loops],
+        "fidelity": None if space.fidelity is None else {
+            "name": space.fidelity.name, "min": space.fidelity.min, "max": space.fidelity.max,
+            "reduction_factor": space.fidelity.reduction_factor},
         "constraints": space.constraints,
         "size": size if isinstance(size, int) else None,
         "size_text": _size_text(size),
@@ -95,6 +98,10 @@ def _as_text(path: str, space: Space, size: int | str) -> str:
     if derived:
         out += _table(f"Derived values ({len(derived)})", ("name", "value", "active when"),
                       [(p.name, p.distribution, p.condition or "always") for p in derived])
+    if space.fidelity is not None:
+        out += _table("Fidelity (not searched; the objective receives the max)",
+                      ("name", "min", "max", "reduction factor"),
+                      [_fidelity_row(space.fidelity)])
     if space.loops:
         out += _table(f"Loops ({len(space.loops)})", ("loop", "line", "items"),
                       [(f"for {loop.var} in {loop.start}..{loop.stop}", str(loop.span.line),
@@ -104,6 +111,11 @@ def _as_text(path: str, space: Space, size: int | str) -> str:
         out += [f"  {printable(c)}" for c in space.constraints] + [""]
     out.append(f"Size: {_size_text(size)}")
     return "\n".join(out)
+
+
+def _fidelity_row(f: Fidelity) -> tuple[str, ...]:
+    factor = "pruner's default" if f.reduction_factor is None else str(f.reduction_factor)
+    return (f.name, str(f.min), str(f.max), factor)
 
 
 def _items(loop: LoopInfo) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..analysis import ir, join_sources
 from ..analysis.ir import type_name
-from ..analysis.unparse import dist_text, expr_text, value_text
+from ..analysis.unparse import dist_text, expr_text, fidelity_text, value_text
 from ..diagnostics import Diagnostic
 from ..errors import ConfigurationError, HpsError
 from ._coords import Coordinates
@@ -31,8 +31,8 @@ class Parameter:
 
     key: str
     name: str
-    kind: str  # "sampled" | "derived"
-    distribution: str  # e.g. "loguniform(0.001, 1000)", or the derived expression
+    kind: str  # "sampled" | "derived" | "fidelity"
+    distribution: str  # e.g. "loguniform(0.001, 1000)", the derived expression, "fidelity(1, 81)"
     condition: str  # "" when always active
     default: ir.Value | None
     dimension: Dimension | None
@@ -85,11 +85,22 @@ class Space:
                 out.append(Parameter(d.key, d.name, "sampled", dist_text(d.dist), cond,
                                      d.default, self._program.dims[step.dim or 0],
                                      _value_type(d, self._program.types), d.has_default))
+            elif d.fidelity is not None:
+                out.append(Parameter(d.key, d.name, "fidelity", fidelity_text(d.fidelity), cond,
+                                     None, None, "int"))
             else:
                 assert d.value is not None
                 out.append(Parameter(d.key, d.name, "derived", expr_text(d.value), cond,
                                      None, None, _value_type(d, self._program.types)))
         return out
+
+    @property
+    def fidelity(self) -> ir.Fidelity | None:
+        """The declared fidelity (`epochs ~ fidelity(1, 81)`), or None: `name`, `min`,
+        `max`, `reduction_factor` (None unless written). Not a searched dimension; every
+        configuration holds its `max` under `name`, the budget to train to. Pruners take
+        their resource and reduction factor defaults from it."""
+        return self._program.analysis.fidelity
 
     @property
     def loops(self) -> list[ir.LoopInfo]:

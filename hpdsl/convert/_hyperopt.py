@@ -15,7 +15,7 @@ from typing import Any
 
 from ..analysis import ir
 from ..analysis.evaluate import evaluate
-from ..analysis.unparse import dist_text, expr_text
+from ..analysis.unparse import dist_text, expr_text, fidelity_text
 from ..compile import Space
 from ._common import Notes, from_flat, python_value
 
@@ -59,7 +59,12 @@ class _ToHyperopt:
         analysis = space.coords.analysis
         self.decls = [d for d in analysis.decls if d.sampled]
         for d in analysis.decls:
-            if not d.sampled:
+            if d.fidelity is not None:
+                self.notes.add(f"`{d.name} ~ {fidelity_text(d.fidelity)}`: hyperopt has no "
+                               "fidelity and no pruning; it is not part of the hyperopt space, "
+                               "and hpdsl.convert.from_hyperopt sets it to its max, "
+                               f"{d.fidelity.max}")
+            elif not d.sampled:
                 self.notes.add(f"`{d.name} = {expr_text(d.value) if d.value else ''}`: "
                                "derived values are not part of the hyperopt space; "
                                "hpdsl.convert.from_hyperopt computes them")

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..analysis import ir
 from ..analysis.evaluate import Undefined, compare
-from ..analysis.unparse import dist_text, expr_text
+from ..analysis.unparse import dist_text, expr_text, fidelity_text
 from ..compile import Space, decimals_of
 from ..errors import ConfigurationError, HpsError
 from ._common import Notes, choices_of, configspace, python_value
@@ -28,8 +28,8 @@ def to_configspace(space: Space, warnings: list[str] | None = None) -> Any:
 
     What ConfigSpace cannot express is reported, one message each, by appending to
     `warnings` (or, when it is None, as a `ConversionWarning`): bounds that depend on
-    other parameters, derived values, quantization, the normal family's missing bounds,
-    conditions and constraints over expressions.
+    other parameters, derived values, the fidelity (left out), quantization, the normal
+    family's missing bounds, conditions and constraints over expressions.
     """
     return _ToConfigSpace(space, Notes(warnings)).run()
 
@@ -96,6 +96,12 @@ class _ToConfigSpace:
     # --- hyperparameters ----------------------------------------------------------------
     def hyperparameter(self, d: ir.Decl, name: str) -> Any:
         CS = self.CS
+        if d.fidelity is not None:
+            self.notes.add(f"`{d.name} ~ {fidelity_text(d.fidelity)}`: ConfigSpace has no "
+                           "fidelity; it is left out (give the budget to your multi-fidelity "
+                           f"optimizer, e.g. SMAC's min_budget={d.fidelity.min}, "
+                           f"max_budget={d.fidelity.max})")
+            return None
         if d.dist is None:
             if isinstance(d.value, ir.Const) and not isinstance(d.value.value, bool):
                 return CS.Constant(name, d.value.value)

@@ -72,7 +72,8 @@ CODES: dict[str, Code] = {
              "was meant.\n\n    depth ~ randint(1, 8)\n    if depth == \"deep\" { ... }   # error"),
         Code("HPS104", "unknown-distribution", _E, "a distribution that hpdsl does not know",
              "The distributions are uniform, loguniform, quniform, qloguniform, normal,\n"
-             "lognormal, qnormal, qlognormal, randint, choice and pchoice."),
+             "lognormal, qnormal, qlognormal, randint, choice and pchoice; `fidelity`\n"
+             "declares the training budget (see HPS118)."),
         Code("HPS105", "bad-arguments", _E,
              "a distribution or function called with the wrong arguments",
              "Each distribution takes a fixed number of arguments (e.g. `uniform(low, high)`,\n"
@@ -126,6 +127,15 @@ CODES: dict[str, Code] = {
              "a positive value.\n\n"
              "    x ~ lognormal(1000, 1)     # error: exp(1004) is not a float\n"
              "    x ~ lognormal(6.9, 0.5)    # values around 1000"),
+        Code("HPS118", "bad-fidelity", _E, "a fidelity with bad arguments or a default",
+             "`epochs ~ fidelity(min, max)` or `fidelity(min, max, reduction_factor)` declares\n"
+             "the resource a trial trains for (epochs, iterations): it is not searched, the\n"
+             "objective receives max under its name, and pruners schedule between min and max,\n"
+             "keeping 1 trial in reduction_factor at each rung. The bounds are constant\n"
+             "integers with 1 <= min < max, the reduction factor an integer >= 2, and there\n"
+             "is no `default` (every trial is trained up to max unless pruned).\n\n"
+             "    epochs ~ fidelity(0, 81)      # error: min must be at least 1\n"
+             "    epochs ~ fidelity(1, 81, 3)   # budgets 1, 3, 9, 27, 81"),
         Code("HPS201", "duplicate-declaration", _E,
              "a name declared twice where both can be active",
              "The same name may be declared in branches that exclude each other (for\n"
@@ -179,6 +189,17 @@ CODES: dict[str, Code] = {
              "string \"None\", which a model's `max_depth=\"None\"` rejects or, worse, takes.\n"
              "Python's None (JSON's null) is written `null`: `choice(null, 3, 5)`.\n\n"
              "    max_depth ~ choice(None, 3, 5)   # warning: write `null`"),
+        Code("HPS211", "duplicate-fidelity", _E, "a space that declares two fidelities",
+             "Pruners schedule one resource, so a space declares one fidelity at most.\n"
+             "Derive other budgets from it.\n\n"
+             "    epochs ~ fidelity(1, 81)\n"
+             "    steps = 100 * epochs          # not a second fidelity"),
+        Code("HPS212", "conditional-fidelity", _E, "a fidelity inside a condition or a loop",
+             "The fidelity is the budget of every trial, so it must exist in every\n"
+             "configuration: declare it at the top level (a stage is fine), outside every\n"
+             "`if` and `for`. To give models different budgets, derive them from it.\n\n"
+             "    if model == mlp { epochs ~ fidelity(1, 81) }   # error\n"
+             "    epochs ~ fidelity(1, 81)                        # at the top level"),
         Code("HPS401", "missing-include", _E, "an included file that cannot be read",
              "`include \"path\"` is resolved relative to the file that contains it."),
         Code("HPS402", "include-cycle", _E, "a file that includes itself, directly or not",
