@@ -182,7 +182,9 @@ def test_list_studies(tmp_path: Path) -> None:
     assert (a.name, a.n_trials, a.space_source, a.space_sha256) == ("a", 0, None, None)
     assert (b.name, b.n_trials, b.space_source) == ("b", 3, SPACE)
     assert b.space_sha256 is not None and len(b.space_sha256) == 64
-    assert b.metadata == {"direction": "minimize"} and b.created <= b.created.now()
+    assert b.metadata == {"direction": "minimize", "directions": ["minimize"],
+                          "objectives": ["loss"], "constraints": []}
+    assert b.created <= b.created.now()
     with pytest.raises(StorageError, match="no study file"):
         list_studies(f"sqlite:///{tmp_path}/missing.db")
 
@@ -271,7 +273,7 @@ def test_a_version_1_file_is_migrated(tmp_path: Path) -> None:
     assert len(trials) == 1 and trials[0].loss == 0.25 and trials[0].config == {"n": 1}
     assert list(trials[0].active) == [True, True, False, True, False]
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert db.execute("SELECT metadata FROM studies").fetchone()[0] == (
         '{"direction": "minimize"}')
     run(trials, 3)

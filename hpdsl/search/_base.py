@@ -15,8 +15,8 @@ Settings are bound with `functools.partial(tpe.suggest, gamma=0.15)`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -32,20 +32,38 @@ class History:
 
     X: (m, D) coordinates, NaN where a parameter was inactive.
     active: (m, D) bool.
-    losses: (m,) float, NaN unless the trial finished OK.
+    losses: (m,) float, the first objective as a minimization; NaN unless the trial
+    finished OK and feasible (algorithms that know nothing of outcome constraints
+    read infeasible trials as failed ones).
     states: (m,) TrialState values (RUNNING trials are pending: their points are
     taken but their loss is not known yet).
+    values: (m, k) float, every objective as a minimization (maximized ones negated);
+    NaN rows unless OK (infeasible trials included). Default: `losses` as one column.
+    violation: (m,) float, the total outcome-constraint violation (0.0 when feasible or
+    without constraints), NaN unless OK. Default: 0.0 wherever `losses` is a number.
     """
 
     X: np.ndarray
     active: np.ndarray
     losses: np.ndarray
     states: np.ndarray
+    values: np.ndarray = field(default=None)  # type: ignore[arg-type]
+    violation: np.ndarray = field(default=None)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        if self.values is None:
+            object.__setattr__(self, "values", self.losses.reshape(-1, 1).astype(np.float64))
+        if self.violation is None:
+            object.__setattr__(self, "violation", np.where(np.isnan(self.losses), np.nan, 0.0))
 
     @classmethod
-    def empty(cls, n_dims: int) -> History:
+    def empty(cls, n_dims: int, n_objectives: int = 1) -> History:
         return cls(np.empty((0, n_dims)), np.empty((0, n_dims), dtype=bool), np.empty(0),
-                   np.empty(0, dtype=np.int64))
+                   np.empty(0, dtype=np.int64), np.empty((0, n_objectives)), np.empty(0))
+
+    @property
+    def n_objectives(self) -> int:
+        return int(self.values.shape[1])
 
     def __len__(self) -> int:
         return int(self.losses.shape[0])
@@ -64,3 +82,13 @@ class History:
 class Suggest(Protocol):
     def __call__(self, space: Space, history: History, rng: np.random.Generator,
                  n: int = 1) -> np.ndarray: ...
+
+
+def multi_objective(algo: Any) -> bool:
+    """Whether an algorithm handles several objectives: it (or, for a
+    `functools.partial`, the function it binds) carries `multi_objective = True`."""
+    while algo is not None:
+        if getattr(algo, "multi_objective", False) is True:
+            return True
+        algo = getattr(algo, "func", None)
+    return False

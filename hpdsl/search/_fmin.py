@@ -34,15 +34,37 @@ def fmin(fn: Callable[..., object], space: SpaceLike,
          catch_eval_exceptions: bool = False, show_progressbar: bool = True,
          n_jobs: int | None = None, executor: Executor | Any | None = None,
          trial_timeout: float | None = None,
-         callbacks: Sequence[Callback] | None = None) -> dict[str, Any]:
-    """Minimize `fn` over `space`; return the best configuration found.
+         callbacks: Sequence[Callback] | None = None, *, direction: str | None = None,
+         directions: Sequence[str] | None = None,
+         objectives: Sequence[str] | Mapping[str, str] | None = None,
+         constraints: Sequence[str] | str | None = None
+         ) -> dict[str, Any] | list[dict[str, Any]]:
+    """Minimize `fn` over `space` (or maximize, or trade several objectives off);
+    return the best configuration found.
 
     fn: takes a configuration dict (and, if it has a second positional parameter
       without a default, the running trial: `hpdsl.RunningTrial`, with `number`,
       `config`, `study_name` and `storage`); returns a loss, or a dict with `loss`,
       `status` (STATUS_OK / STATUS_FAIL) and extra keys, which are kept in the
       trial's `result` and `attachments`. Raising, NaN, inf or anything that is
-      not a loss makes a failed trial with the reason in `trial.error`.
+      not a loss makes a failed trial with the reason in `trial.error`. With
+      several objectives it returns a tuple (or list) of numbers, one per objective,
+      or a dict whose `loss` is that list. A dict may hold `constraints`: outcome
+      constraint values, a number or a list, each feasible when <= 0.
+    direction: "minimize" (the default) or "maximize", for one objective.
+    directions: one word per objective, e.g. ("minimize", "maximize"): several
+      objectives. fmin then returns the Pareto-optimal configurations: a list of
+      dicts, by trial number (`trials.pareto_front()` gives their trials, with
+      `.values`).
+    objectives: the objectives' names, e.g. ("error", "latency_ms") (all minimized
+      unless `directions` says otherwise), or a mapping name -> direction; shown by
+      the CLI and the plots. A dict result may give the values under these names
+      instead of `loss`.
+    constraints: outcome constraints on returned values, e.g. "latency_ms <= 20":
+      the name is an objective's or a key of the result dict. A trial that breaks
+      an outcome constraint (declared or returned) is kept but never best, nor on
+      the returned front. A resumed study keeps the objectives and constraints it
+      recorded; other ones are refused.
     space: a Space (`hpdsl.load(path)`, `hpdsl.loads(text)`), a path (`pathlib.Path`
       or a `str` naming an existing file, or ending in `.hps`), or source text (a
       `str` with a newline, or one declaration such as `"x ~ uniform(0, 1)"`); any
@@ -54,7 +76,8 @@ def fmin(fn: Callable[..., object], space: SpaceLike,
       INTERRUPTED trials (their process died) do not count; processes sharing a
       stored study stop together when it holds max_evals trials in all.
     timeout: seconds after which no new trial starts. loss_threshold: stop once
-      the best loss is at or below it. early_stop_fn: `fn(trials) -> bool`
+      the best loss is at or below it (at or above it when maximized; one objective).
+      early_stop_fn: `fn(trials) -> bool`
       (hyperopt's `(stop, args)` pair is accepted too: args are passed back on
       the next call). A finite algorithm (grid) that runs out also stops.
     rstate: a numpy Generator or an int seed; the same seed, space and objective
@@ -87,13 +110,17 @@ def fmin(fn: Callable[..., object], space: SpaceLike,
     Ctrl-C stops the search cleanly: finished trials are kept, running ones are
     recorded as INTERRUPTED (not counted towards max_evals, so a later call runs
     them again), workers are stopped, and the best so far is returned. Raises
-    AllTrialsFailed when no trial finished with a loss.
+    AllTrialsFailed when no feasible trial finished with a loss.
     """
     if trial_timeout is not None and not trial_timeout > 0:
         raise ConfigurationError(f"trial_timeout must be a positive number of seconds, "
                                  f"not {trial_timeout!r}")
     jobs = _jobs(n_jobs)
-    study = Study(space, algo, seed=rstate, trials=trials)
+    study = Study(space, algo, seed=rstate, trials=trials, direction=direction,
+                  directions=directions, objectives=objectives, constraints=constraints)
+    if loss_threshold is not None and study.objectives.multi:
+        raise ConfigurationError("loss_threshold stops a search with one objective; this "
+                                 f"one has {study.objectives.k}")
     for i, point in enumerate(points_to_evaluate or ()):
         problems = study.space.validate(point)
         if problems:
@@ -122,7 +149,7 @@ def fmin(fn: Callable[..., object], space: SpaceLike,
         pass  # while the workers were starting: no trial had begun
     finally:
         bar.close()
-    return study.best_config
+    return study.pareto_configs if study.objectives.multi else study.best_config
 
 
 def _jobs(n_jobs: int | None) -> int:
@@ -158,9 +185,12 @@ class _Rules:
             return False
         if self.deadline is not None and time.monotonic() >= self.deadline:
             return False
+        if self.loss_threshold is None:
+            return True
         best = self.trials.best_trial
-        return not (self.loss_threshold is not None and best is not None
-                    and best.loss is not None and best.loss <= self.loss_threshold)
+        return not (best is not None and best.loss is not None and (
+            best.loss == self.loss_threshold
+            or self.trials.objectives.better(best.loss, self.loss_threshold)))
 
     def told(self, trial: Trial) -> None:
         """A trial finished: show it, call the callbacks, ask the early-stopping rule."""

@@ -15,9 +15,14 @@ class Progress:
                          dynamic_ncols=True)
 
     def update(self, trials: Trials) -> None:
-        best = trials.best_trial
-        shown = "-" if best is None or best.loss is None else f"{best.loss:.6g}"
-        self._bar.set_postfix_str(f"best loss: {shown}", refresh=False)
+        if trials.objectives.multi:
+            self._bar.set_postfix_str(f"Pareto front: {len(trials.pareto_front())}",
+                                      refresh=False)
+        else:
+            best = trials.best_trial
+            shown = "-" if best is None or best.loss is None else f"{best.loss:.6g}"
+            self._bar.set_postfix_str(f"best {trials.objectives.names[0]}: {shown}",
+                                      refresh=False)
         self._bar.update(1)
 
     def close(self) -> None:

@@ -4,15 +4,13 @@ themselves (on a cluster, in a notebook) and for `fmin`, which is built on it.""
 from __future__ import annotations
 
 import copy
-import math
-import numbers
 import os
 import re
 import warnings
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -20,10 +18,10 @@ from .._load import load, loads
 from ..compile import Space
 from ..errors import AllTrialsFailed, ConfigurationError, SamplingError
 from ..storage import NumberTaken, StorageError, TrialState
-from ._base import Suggest
-from ._failure import describe
+from ._base import Suggest, multi_objective
+from ._outcome import read_outcome
 from ._running import RunningTrial
-from ._trials import STATUS_FAIL, STATUS_OK, Trial, Trials
+from ._trials import STATUS_FAIL, Trial, Trials
 
 SpaceLike = Space | str | os.PathLike[str]
 _DRAWS = 100  # proposals in a row that other processes may pre-empt
@@ -64,10 +62,12 @@ def as_space(space: SpaceLike) -> Space:
         f"{os.getcwd()}) or `hpdsl.loads(text)` for source text")
 
 
-def default_algo() -> Suggest:
-    """TPE, imported only when needed so that the loop does not depend on it."""
-    from .tpe import suggest
-    return suggest
+def default_algo(several: bool = False) -> Suggest:
+    """TPE, imported only when needed so that the loop does not depend on it. For
+    several objectives: TPE once it handles them (`multi_objective`), random search
+    until then."""
+    from . import rand, tpe
+    return rand.suggest if several and not multi_objective(tpe.suggest) else tpe.suggest
 
 
 def declares_defaults(space: Space) -> bool:
@@ -87,20 +87,34 @@ class Study:
     state is RUNNING in its History) and does not propose their points again.
     When the space declares defaults, the default configuration is asked first.
     `space` is a Space, a path or source text, read as `fmin` reads it (`as_space`).
+    `direction`, `directions`, `objectives` and `constraints` say what is optimized,
+    as for `fmin`; a resumed study keeps what it recorded.
     """
 
     def __init__(self, space: SpaceLike, algo: Suggest | None = None,
                  seed: np.random.Generator | int | None = None,
-                 trials: Trials | None = None) -> None:
+                 trials: Trials | None = None, *, direction: str | None = None,
+                 directions: Sequence[str] | None = None,
+                 objectives: Sequence[str] | Mapping[str, str] | None = None,
+                 constraints: Sequence[str] | str | None = None) -> None:
         from ._compat import check_not_hyperopt  # it imports this module
 
         check_not_hyperopt(trials, algo)
         self.space = as_space(space)
-        self.algo: Suggest = algo if algo is not None else default_algo()
         self._entropy = _entropy(seed)
         self.rng = np.random.default_rng(self._entropy)
         self.trials = trials if trials is not None else Trials()
         self.trials.bind(self.space)
+        self.objectives = self.trials.bind_objectives(direction, directions, objectives,
+                                                      constraints)
+        self.algo: Suggest = (algo if algo is not None
+                              else default_algo(self.objectives.multi))
+        if self.objectives.multi and not multi_objective(self.algo):
+            raise ConfigurationError(
+                f"{_name(self.algo)} optimizes one objective; this study has "
+                f"{self.objectives.k} ({self.objectives.describe()})\nhelp: use an "
+                "algorithm that handles several (its `multi_objective` is True), such as "
+                "the default (algo=None), `hpdsl.rand.suggest` or `hpdsl.grid.suggest`")
         self._queue: deque[tuple[dict[str, Any], np.ndarray, np.ndarray]] = deque()
         if declares_defaults(self.space):
             try:
@@ -179,10 +193,12 @@ class Study:
     def tell(self, trial: Trial | int, value: object = None, *,
              state: TrialState | None = None, error: str | None = None,
              traceback: str | None = None) -> Trial:
-        """Record a trial's result: a loss, or a dict with `loss`, `status` and extra keys.
+        """Record a trial's result: a loss, a tuple of values (one per objective), or a
+        dict with `loss` (a number or a list), `status`, `constraints` and extra keys.
 
         Anything that is not a finite loss (NaN, inf, None, a string, a dict without
-        `loss`) makes the trial FAIL with the reason in `trial.error`. Pass
+        `loss`, the wrong number of values, a constraint that is not a number) makes
+        the trial FAIL with the reason in `trial.error`. Pass
         `state=TrialState.FAIL, error=...` (and the `traceback` text, if any) to record
         a failure yourself, or
         `state=TrialState.INTERRUPTED` for a trial that was stopped before it finished
@@ -201,10 +217,14 @@ class Study:
         if state in (TrialState.FAIL, TrialState.INTERRUPTED):
             t.state, t.loss, t.error = state, None, error or "failed"
             t.result, t.traceback = {"status": STATUS_FAIL}, traceback
+            t.values = t.constraints = None
         else:
-            t.state, t.loss, t.result, t.error = read_outcome(value)
+            read = read_outcome(value, self.objectives)
+            t.state, t.result, t.error = read.state, read.result, read.error
+            t.values, t.constraints = read.values, read.constraints
+            t.loss = read.values[0] if read.values is not None else None
             t.attachments = {**t.attachments, **{k: v for k, v in t.result.items()
-                                                 if k not in ("loss", "status")}}
+                                                 if k not in ("loss", "status", "constraints")}}
         t.finished = datetime.now()
         try:
             self.trials._save(t)
@@ -223,18 +243,49 @@ class Study:
 
     @property
     def best_trial(self) -> Trial | None:
+        """See `Trials.best_trial` (several objectives: a ConfigurationError)."""
         return self.trials.best_trial
 
     @property
+    def best_trials(self) -> list[Trial]:
+        return self.trials.pareto_front()
+
+    def pareto_front(self) -> list[Trial]:
+        """See `Trials.pareto_front`."""
+        return self.trials.pareto_front()
+
+    @property
     def best_config(self) -> dict[str, Any]:
-        """A copy of the best trial's configuration; AllTrialsFailed if no trial is OK."""
+        """A copy of the best trial's configuration; AllTrialsFailed if no feasible trial
+        is OK."""
         best = self.trials.best_trial
         if best is None:
-            errors = [t.error for t in self.trials if t.state == TrialState.FAIL]
-            detail = f"; the first error: {errors[0]}" if errors else ""
-            raise AllTrialsFailed(f"no trial finished with a loss ({len(self.trials)} trials"
-                                  f"{detail})")
+            self._none_ok()
         return copy.deepcopy(best.config)
+
+    @property
+    def pareto_configs(self) -> list[dict[str, Any]]:
+        """Copies of the configurations of the Pareto front, by trial number;
+        AllTrialsFailed if no feasible trial is OK."""
+        front = self.trials.pareto_front()
+        if not front:
+            self._none_ok()
+        return [copy.deepcopy(t.config) for t in front]
+
+    def _none_ok(self) -> NoReturn:
+        errors = [t.error for t in self.trials if t.state == TrialState.FAIL]
+        detail = f"; the first error: {errors[0]}" if errors else ""
+        raise AllTrialsFailed(f"no trial finished with a loss ({len(self.trials)} trials"
+                              f"{detail}{self.trials.infeasible_note()})")
+
+
+def _name(algo: object) -> str:
+    func = getattr(algo, "func", algo)  # a functools.partial: the function it binds
+    module = str(getattr(func, "__module__", None) or "")
+    name = str(getattr(func, "__qualname__", None) or type(func).__name__)
+    parts = [p for p in module.split(".") if p not in ("hpdsl", "search", "")
+             and not p.startswith("_")]
+    return "`" + ".".join([*parts, name]) + "`"
 
 
 def _entropy(seed: np.random.Generator | int | None) -> int | None:
@@ -244,50 +295,6 @@ def _entropy(seed: np.random.Generator | int | None) -> int | None:
         return None
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     return int(rng.integers(2**63))
-
-
-def read_outcome(value: object) -> tuple[TrialState, float | None, dict[str, Any], str | None]:
-    """`outcome(value)`, or a failure if reading the value raised (a loss of 10**400,
-    an object whose `__float__` or `__repr__` raises, nesting too deep to show)."""
-    try:
-        return outcome(value)
-    except Exception as err:
-        return (TrialState.FAIL, None, {"status": STATUS_FAIL},
-                f"the objective's result could not be read: {describe(err)}")
-
-
-def outcome(value: object) -> tuple[TrialState, float | None, dict[str, Any], str | None]:
-    """What the objective returned, as (state, loss, result dict, error)."""
-    if isinstance(value, Mapping):
-        result = dict(value)
-        status = result.get("status", STATUS_OK)
-        if status in (STATUS_FAIL, TrialState.FAIL):
-            return TrialState.FAIL, None, result, str(result.get("error") or
-                                                      "the objective reported status 'fail'")
-        if status not in (STATUS_OK, TrialState.OK):
-            return TrialState.FAIL, None, result, (f"unknown status {status!r}; use "
-                                                   "STATUS_OK or STATUS_FAIL")
-        if "loss" not in result:
-            return TrialState.FAIL, None, result, "the result has no `loss`"
-        loss, problem = _loss(result["loss"])
-    else:
-        loss, problem = _loss(value)
-        result = {"loss": loss, "status": STATUS_OK} if problem is None else {}
-    if problem is not None:
-        return TrialState.FAIL, None, result, problem
-    return TrialState.OK, loss, result, None
-
-
-def _loss(value: object) -> tuple[float | None, str | None]:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        shown = repr(value)
-        shown = shown if len(shown) <= 60 else shown[:57] + "..."
-        return None, (f"the objective returned {shown} ({type(value).__name__}), not a loss "
-                      "(a number, or a dict with `loss`)")
-    loss = float(value)
-    if not math.isfinite(loss):
-        return None, f"the loss is {loss}"
-    return loss, None
 
 
 __all__ = ["Study", "as_space"]

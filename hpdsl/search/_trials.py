@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -19,15 +20,18 @@ from ..errors import AllTrialsFailed, ConfigurationError, SearchExhausted
 from ..storage import (
     HYPEROPT_STATUS,
     InMemoryStorage,
+    Objectives,
     Trial,
     TrialState,
     TrialStorage,
     hyperopt_result,
     hyperopt_trial,
+    make_objectives,
     open_storage,
     space_changed,
 )
 from ._base import History
+from ._pareto import nondominated
 from ._same_space import same_meaning
 
 STATUS_OK = "ok"
@@ -100,10 +104,45 @@ class Trials:
         return f"<Trials: {len(self)} ({shown})>" if shown else "<Trials: empty>"
 
     @property
+    def objectives(self) -> Objectives:
+        """What the study optimizes: names, directions, declared outcome constraints
+        (as recorded; one objective, minimized, until a search records them)."""
+        return self._storage.objectives() or Objectives()
+
+    @property
     def best_trial(self) -> Trial | None:
-        """The OK trial with the lowest loss (the earliest on ties); None if none is OK."""
-        ok = [t for t in self if t.state == TrialState.OK and t.loss is not None]
-        return min(ok, key=lambda t: t.loss if t.loss is not None else math.inf, default=None)
+        """The feasible OK trial with the best loss (the lowest, or the highest when
+        maximized; the earliest on ties); None if there is none. With several objectives
+        there is no single best: ConfigurationError pointing at `pareto_front()`."""
+        objectives = self.objectives
+        if objectives.multi:
+            raise ConfigurationError(
+                f"{self._storage.label} has {objectives.k} objectives "
+                f"({objectives.describe()}): no single trial is best; use "
+                "`trials.pareto_front()` (or `trials.best_trials`) for the trials no other "
+                "one beats")
+        sign = -1.0 if objectives.directions[0] == "maximize" else 1.0
+        ok = [t for t in self if t.state == TrialState.OK and t.loss is not None and t.feasible]
+        return min(ok, key=lambda t: sign * t.loss if t.loss is not None else math.inf,
+                   default=None)
+
+    @property
+    def best_trials(self) -> list[Trial]:
+        """The Pareto front: `pareto_front()`."""
+        return self.pareto_front()
+
+    def pareto_front(self) -> list[Trial]:
+        """The feasible OK trials that no other feasible OK trial dominates (as good in
+        every objective and better in one), by number; each has `.values` (in the
+        objectives' directions, see `trials.objectives`) and `.config`. With one
+        objective: the trials tied for the best value."""
+        objectives = self.objectives
+        ok = [t for t in self if t.state == TrialState.OK and t.values is not None
+              and len(t.values) == objectives.k and t.feasible]
+        if not ok:
+            return []
+        Y = np.array([objectives.minimized(t.values or ()) for t in ok], dtype=np.float64)
+        return [t for t, keep in zip(ok, nondominated(Y), strict=True) if keep]
 
     def losses(self) -> list[float | None]:
         """The loss of each trial; None for trials that failed or are running."""
@@ -134,8 +173,14 @@ class Trials:
         """The best configuration, as `fmin` returns it; AllTrialsFailed if none is OK."""
         best = self.best_trial
         if best is None:
-            raise AllTrialsFailed(f"no trial finished with a loss ({len(self)} trials)")
+            raise AllTrialsFailed(f"no trial finished with a loss ({len(self)} trials"
+                                  f"{self.infeasible_note()})")
         return copy.deepcopy(best.config)
+
+    def infeasible_note(self) -> str:
+        """`; 3 OK trials break the outcome constraints`, for messages ("" if none)."""
+        n = sum(t.state == TrialState.OK and not t.feasible for t in self)
+        return f"; {n} OK trials break the outcome constraints" if n else ""
 
     def history(self, space: Space) -> History:
         """The trials as arrays, the form search algorithms read. It first reads the
@@ -143,15 +188,18 @@ class Trials:
         self._storage.refresh()
         trials = self._storage.list_trials()
         D = len(space.coords.dimensions)
+        objectives = self.objectives
         if not trials:
-            return History.empty(D)
+            return History.empty(D, objectives.k)
         _fit(trials, D)
         X = np.array([t.x for t in trials], dtype=np.float64).reshape(len(trials), D)
         active = np.array([t.active for t in trials], dtype=bool).reshape(len(trials), D)
-        losses = np.array([t.loss if t.state == TrialState.OK and t.loss is not None
-                           else math.nan for t in trials], dtype=np.float64)
+        values = np.array([_minimized(t, objectives) for t in trials], dtype=np.float64)
+        violation = np.array([t.violation if t.state == TrialState.OK else math.nan
+                              for t in trials], dtype=np.float64)
+        losses = np.where(violation == 0.0, values[:, 0], math.nan)
         states = np.array([int(t.state) for t in trials], dtype=np.int64)
-        return History(X, active, losses, states)
+        return History(X, active, losses, states, values, violation)
 
     def to_records(self) -> list[dict[str, Any]]:
         """One flat dict per trial: number, state, loss, duration, error,
@@ -212,6 +260,32 @@ class Trials:
         D = len(space.coords.dimensions)
         self._storage.set_space_source(source, check=lambda trials: _fit(trials, D))
 
+    def bind_objectives(self, direction: str | None = None,
+                        directions: Sequence[str] | None = None,
+                        objectives: Sequence[str] | Mapping[str, str] | None = None,
+                        constraints: Sequence[str] | str | None = None) -> Objectives:
+        """Record what the study optimizes (`Study` calls this; arguments as `fmin`
+        takes them). What is not given is kept as recorded: a resumed study needs no
+        repeating. A study with trials refuses other objectives (ConfigurationError)."""
+        recorded = self._storage.objectives()
+        if direction is None and directions is None and objectives is None and (
+                constraints is None):
+            wanted = recorded or Objectives()
+        else:
+            wanted = make_objectives(direction, directions, objectives, constraints or ())
+            if recorded is not None and objectives is None and recorded.k == wanted.k:
+                wanted = replace(wanted, names=recorded.names)
+            if recorded is not None and constraints is None:
+                wanted = replace(wanted, bounds=recorded.bounds)
+        if recorded is not None and wanted != recorded and len(self._storage):
+            raise ConfigurationError(
+                f"{self._storage.label} was run with {_count(recorded)}; this search has "
+                f"{_count(wanted)}\nhelp: resume it with the objectives (and outcome "
+                "constraints) it was run with, or use a new study name")
+        if wanted != recorded:
+            self._storage.set_objectives(wanted)
+        return wanted
+
     # --- used by Study ---------------------------------------------------------------------
     def _start(self, config: dict[str, Any], x: np.ndarray, active: np.ndarray,
                params: dict[str, Any], max_trials: int | None = None,
@@ -226,6 +300,21 @@ class Trials:
 
     def _save(self, trial: Trial) -> None:
         self._storage.update(trial)
+
+
+def _count(objectives: Objectives) -> str:
+    """`2 objectives: error (minimize), latency_ms (minimize); constraints: ...`"""
+    k = objectives.k
+    bounds = "; outcome constraints " + ", ".join(map(str, objectives.bounds)) if (
+        objectives.bounds) else ""
+    return f"{k} objective{'s' * (k > 1)}: {objectives.describe()}{bounds}"
+
+
+def _minimized(t: Trial, objectives: Objectives) -> tuple[float, ...]:
+    """A History row of values: the trial's, as minimizations; NaN unless OK."""
+    if t.state == TrialState.OK and t.values is not None and len(t.values) == objectives.k:
+        return objectives.minimized(t.values)
+    return (math.nan,) * objectives.k
 
 
 def _fit(trials: list[Trial], D: int) -> None:

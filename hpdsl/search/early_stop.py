@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..errors import ConfigurationError
 from ..storage import TrialState
 from ._trials import Trials
 
@@ -19,19 +20,26 @@ def no_progress_loss(n: int = 20, min_delta: float = 0.0,
     """Stop after `n` finished trials in a row that did not improve the best loss.
 
     A loss improves on the best when it is lower by more than `min_delta` and by
-    more than `percent_increase` percent of the best. Failed trials count as no
-    progress; the first OK trial sets the best.
+    more than `percent_increase` percent of the best (higher, for a maximized
+    objective). Failed and infeasible trials count as no progress; the first feasible
+    OK trial sets the best. One objective only.
     """
     if n < 1:
         raise ValueError("n must be at least 1")
 
     def stop(trials: Trials) -> bool:
+        objectives = trials.objectives
+        if objectives.multi:
+            raise ConfigurationError("no_progress_loss follows one objective; this study "
+                                     f"has {objectives.k}")
+        sign = -1.0 if objectives.directions[0] == "maximize" else 1.0
         best: float | None = None
         stale = 0
         for t in trials:
             if t.state == TrialState.RUNNING:
                 continue
-            loss = t.loss if t.state == TrialState.OK else None
+            loss = sign * t.loss if t.state == TrialState.OK and t.loss is not None and (
+                t.feasible) else None
             if loss is not None and (best is None or loss < best - max(
                     min_delta, abs(best) * percent_increase / 100.0)):
                 best, stale = loss, 0

@@ -59,4 +59,7 @@ def _keys(X: np.ndarray, active: np.ndarray) -> list[bytes]:
     return [row.tobytes() for row in Z]
 
 
+suggest.multi_objective = True  # type: ignore[attr-defined]  # it ignores the losses
+
+
 __all__ = ["grid_points", "suggest"]

@@ -19,4 +19,7 @@ def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1
     return result
 
 
+suggest.multi_objective = True  # type: ignore[attr-defined]  # it ignores the losses
+
+
 __all__ = ["suggest"]

@@ -24,6 +24,7 @@ from ._base import (
     space_changed,
 )
 from ._hyperopt_view import HYPEROPT_STATUS, hyperopt_result, hyperopt_trial
+from ._objectives import DIRECTIONS, Bound, Objectives, is_number, make_objectives, violation
 from ._schema import SCHEMA_VERSION
 from ._sqlite import SQLiteStorage, StudyInfo
 from ._sqlite import list_studies as _list_studies
@@ -63,7 +64,8 @@ def list_studies(url: str) -> list[StudyInfo]:
     return _list_studies(sqlite_path(url))
 
 
-__all__ = ["HYPEROPT_STATUS", "SCHEMA_VERSION", "InMemoryStorage", "NumberTaken", "SQLiteStorage",
+__all__ = ["DIRECTIONS", "Bound", "Objectives", "is_number", "make_objectives", "violation",
+           "HYPEROPT_STATUS", "SCHEMA_VERSION", "InMemoryStorage", "NumberTaken", "SQLiteStorage",
            "SpaceChangedError", "StorageError", "StudyInfo", "Trial", "TrialState",
            "TrialStorage", "hyperopt_result", "hyperopt_trial", "list_studies", "open_storage",
            "space_changed", "sqlite_path"]

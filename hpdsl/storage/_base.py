@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigurationError, HpsError
+from ._objectives import Objectives, violation
 
 
 class TrialState(enum.IntEnum):
@@ -56,6 +57,9 @@ class Trial:
     (text, bounded). x / active: its coordinates, for the search algorithms. params:
     the configuration flattened to the space's names, for tables. attachments: extra
     results (the objective's extra keys, or anything user code stores there).
+    values: the value of each objective, as returned (in the user's directions), set
+    when OK; `loss` is the first one. constraints: the outcome constraint values, the
+    returned ones then the declared ones (c <= 0 is feasible); None without any.
     """
 
     number: int
@@ -71,6 +75,8 @@ class Trial:
     finished: datetime | None = field(default=None, repr=False)
     attachments: dict[str, Any] = field(default_factory=dict, repr=False)
     traceback: str | None = field(default=None, repr=False)
+    values: tuple[float, ...] | None = None
+    constraints: tuple[float, ...] | None = field(default=None, repr=False)
 
     def __getitem__(self, key: str) -> Any:
         """hyperopt's dict form of the trial (`trial["result"]["loss"]`,
@@ -78,6 +84,16 @@ class Trial:
         from ._hyperopt_view import hyperopt_trial  # it imports this module
 
         return hyperopt_trial(self)[key]
+
+    @property
+    def violation(self) -> float:
+        """The total outcome-constraint violation: the sum of the positive constraint
+        values; 0.0 when feasible (or without constraints)."""
+        return violation(self.constraints)
+
+    @property
+    def feasible(self) -> bool:
+        return self.violation == 0.0
 
     @property
     def duration(self) -> float | None:
@@ -100,6 +116,7 @@ class TrialStorage(abc.ABC):
     study_name: str | None = None  # the study's name in a storage that holds several
     url: str | None = None  # how another process opens this storage (None: it cannot)
     _space_source: str | None = None
+    _objectives: Objectives | None = None
 
     @abc.abstractmethod
     def append(self, trial: Trial) -> None:
@@ -148,6 +165,13 @@ class TrialStorage(abc.ABC):
         if check is not None:
             check(self.list_trials())
         self._space_source = source
+
+    def objectives(self) -> Objectives | None:
+        """The objectives the study records; None until a search records them."""
+        return self._objectives
+
+    def set_objectives(self, objectives: Objectives) -> None:
+        self._objectives = objectives
 
 
 class ListedStorage(TrialStorage):

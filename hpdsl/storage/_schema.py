@@ -65,8 +65,17 @@ def _v2_to_v3(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE trials ADD COLUMN traceback TEXT")
 
 
+def _v3_to_v4(db: sqlite3.Connection) -> None:
+    """Version 4: several objectives. Each trial's objective values (a JSON list, in the
+    user's directions; NULL in older rows, whose one value is `loss`) and outcome
+    constraint values (a JSON list, NULL without constraints). The study's directions,
+    objective names and declared constraints go in its metadata."""
+    db.execute("ALTER TABLE trials ADD COLUMN objective_values TEXT")
+    db.execute("ALTER TABLE trials ADD COLUMN constraint_values TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1, _v1_to_v2,
-                                                                 _v2_to_v3)
+                                                                 _v2_to_v3, _v3_to_v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

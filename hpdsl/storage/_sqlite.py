@@ -29,6 +29,7 @@ import numpy as np
 
 from ..errors import ConfigurationError
 from ._base import ListedStorage, NumberTaken, StorageError, Trial, TrialState, sha256
+from ._objectives import Objectives, is_number
 from ._schema import connect, connect_readonly
 from ._storable import MAX_DEPTH, keep_storable
 
@@ -38,7 +39,7 @@ RETRY_DEADLINE_S = 60.0  # on top of SQLite's own busy timeout
 INTERRUPTED_ERROR = "interrupted: the process running it stopped"
 
 _COLUMNS = ("number, state, config, params, x, active, loss, result, error, attachments, "
-            "started, finished, worker, traceback")
+            "started, finished, worker, traceback, objective_values, constraint_values")
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ class SQLiteStorage(ListedStorage):
 
         def write(db: sqlite3.Connection) -> None:
             db.execute("UPDATE trials SET state = ?, loss = ?, result = ?, error = ?, "
-                       "attachments = ?, finished = ?, traceback = ? "
+                       "attachments = ?, finished = ?, traceback = ?, objective_values = ?, "
+                       "constraint_values = ? "
                        "WHERE study_id = ? AND number = ?",
                        (*values, self._study_id, trial.number))
 
@@ -160,6 +162,28 @@ class SQLiteStorage(ListedStorage):
         with self._lock:
             self._write(write)
 
+    def objectives(self) -> Objectives | None:
+        """The objectives in the study's metadata (a file of an older version: its one
+        `direction`); None while the study has neither trials nor recorded objectives."""
+        metadata, n = self._read(lambda db: (_metadata(db, self._study_id), db.execute(
+            "SELECT count(*) FROM trials WHERE study_id = ?", (self._study_id,)).fetchone()[0]))
+        if "directions" not in metadata and n == 0:
+            return None
+        try:
+            return Objectives.from_metadata(metadata)
+        except (ConfigurationError, TypeError) as err:
+            raise StorageError(f"{self.label}: its recorded objectives cannot be read "
+                               f"({err}); the file was edited or is corrupted") from None
+
+    def set_objectives(self, objectives: Objectives) -> None:
+        def write(db: sqlite3.Connection) -> None:
+            metadata = {**_metadata(db, self._study_id), **objectives.to_metadata()}
+            db.execute("UPDATE studies SET metadata = ? WHERE id = ?",
+                       (json.dumps(metadata), self._study_id))
+
+        with self._lock:
+            self._write(write)
+
     # --- internals ----------------------------------------------------------------------
     def _insert(self, trial: Trial, max_trials: int | None, expected: int | None) -> bool:
         fixed = _encode_fixed(trial)
@@ -179,10 +203,10 @@ class SQLiteStorage(ListedStorage):
                 if number - interrupted >= max_trials:
                     return False
             db.execute(f"INSERT INTO trials (study_id, {_COLUMNS}) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (self._study_id, number, int(trial.state), *fixed[:4], outcome[1],
                         outcome[2], outcome[3], outcome[4], fixed[4], outcome[5],
-                        self._worker, outcome[6]))
+                        self._worker, outcome[6], outcome[7], outcome[8]))
             return True
 
         with self._lock:
@@ -214,7 +238,8 @@ class SQLiteStorage(ListedStorage):
                 self._others_running.pop(fresh.number, None)
             if fresh.number < len(self._trials):
                 old = self._trials[fresh.number]
-                for name in ("state", "loss", "result", "error", "attachments", "finished"):
+                for name in ("state", "loss", "result", "error", "attachments", "finished",
+                             "values", "constraints"):
                     setattr(old, name, getattr(fresh, name))
             elif fresh.number == len(self._trials):
                 self._trials.append(fresh)
@@ -302,6 +327,14 @@ def _study_id(db: sqlite3.Connection, name: str, created: str) -> int:
     return int(row[0])
 
 
+def _metadata(db: sqlite3.Connection, study_id: int) -> dict[str, Any]:
+    text = db.execute("SELECT metadata FROM studies WHERE id = ?", (study_id,)).fetchone()[0]
+    try:
+        return _json_object(text, "metadata")
+    except BadRow:
+        return {}
+
+
 def _identity(path: Path) -> tuple[int, int]:
     """What tells a file apart from another one at the same path: device and inode."""
     info = path.stat()
@@ -336,12 +369,30 @@ def _encode_fixed(t: Trial) -> tuple[str, str, bytes, bytes, str]:
 
 
 def _encode_outcome(t: Trial) -> tuple[int, float | None, str, str | None, str, str | None,
-                                        str | None]:
+                                        str | None, str | None, str | None]:
     """What `update` rewrites: state, loss, result, error, attachments, finished,
-    traceback."""
+    traceback, objective values, constraint values."""
     return (int(t.state), t.loss, to_json(t.result, f"trial {t.number}: the result"), t.error,
             to_json(t.attachments, f"trial {t.number}: the attachments"),
-            t.finished.isoformat() if t.finished is not None else None, t.traceback)
+            t.finished.isoformat() if t.finished is not None else None, t.traceback,
+            _numbers_json(t.values), _numbers_json(t.constraints))
+
+
+def _numbers_json(values: tuple[float, ...] | None) -> str | None:
+    return None if values is None else json.dumps([float(v) for v in values])
+
+
+def _numbers(text: Any, column: str) -> tuple[float, ...] | None:
+    """A JSON list of numbers (None stays None)."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text) if isinstance(text, str) else None
+    except (ValueError, RecursionError):
+        raise BadRow(column, "not JSON") from None
+    if not isinstance(value, list) or not all(is_number(v) for v in value):
+        raise BadRow(column, f"not a JSON list of numbers: {text!r:.40}")
+    return tuple(float(v) for v in value)
 
 
 def _decode(row: tuple[Any, ...]) -> tuple[Trial, str | None]:
@@ -351,7 +402,7 @@ def _decode(row: tuple[Any, ...]) -> tuple[Trial, str | None]:
     otherwise raises BadRow naming the column, so that no reader trips over it later.
     """
     (number, state, config, params, x, active, loss, result, error, attachments, started,
-     finished, worker, traceback) = row
+     finished, worker, traceback, objective_values, constraint_values) = row
     if not isinstance(number, int):
         raise BadRow("number", f"not an integer: {number!r:.40}")
     if not isinstance(x, bytes) or len(x) % 8:
@@ -376,7 +427,11 @@ def _decode(row: tuple[Any, ...]) -> tuple[Trial, str | None]:
                   _json_object(params, "params"), trial_state, loss,
                   _json_object(result, "result"), error, _date(started, "started"),
                   _date(finished, "finished") if finished is not None else None,
-                  _json_object(attachments, "attachments"), traceback)
+                  _json_object(attachments, "attachments"), traceback,
+                  _numbers(objective_values, "objective_values"),
+                  _numbers(constraint_values, "constraint_values"))
+    if trial.values is None and loss is not None and trial_state == TrialState.OK:
+        trial.values = (float(loss),)  # a row of an older version: its one value
     return trial, worker
 
 
