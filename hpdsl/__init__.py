@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .errors import SamplingError as SamplingError
     from .errors import SearchExhausted as SearchExhausted
     from .errors import SpaceError as SpaceError
+    from .errors import TrialPruned as TrialPruned
     from .format import format_source as format_source
     from .search import STATUS_FAIL as STATUS_FAIL
     from .search import STATUS_OK as STATUS_OK
@@ -62,6 +63,7 @@ _WHERE = {
     "Diagnostic": ".diagnostics", "Severity": ".diagnostics", "Span": ".diagnostics",
     "AllTrialsFailed": ".errors", "ConfigurationError": ".errors", "HpsError": ".errors",
     "SamplingError": ".errors", "SearchExhausted": ".errors", "SpaceError": ".errors",
+    "TrialPruned": ".errors",
     "format_source": ".format",
     "STATUS_FAIL": ".search", "STATUS_OK": ".search", "RunningTrial": ".search",
     "Study": ".search", "Trial": ".search", "Trials": ".search", "TrialState": ".search",
@@ -73,7 +75,7 @@ __all__ = ["__version__", *_WHERE]
 
 
 _SUBPACKAGES = {"analysis", "cli", "compile", "convert", "diagnostics", "errors", "format",
-                "plot", "search", "storage", "syntax"}
+                "plot", "pruners", "search", "storage", "syntax"}
 
 
 __getattr__ = lazy_getattr(__name__, globals(), _SUBPACKAGES, _WHERE)

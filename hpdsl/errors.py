@@ -38,3 +38,9 @@ class SearchExhausted(HpsError):
 
 class AllTrialsFailed(HpsError, RuntimeError):
     """No trial finished with a loss, so there is no best configuration to return."""
+
+
+class TrialPruned(HpsError):
+    """Raised by an objective to stop its trial early (typically when
+    `trial.should_prune()` says so): the trial is recorded as PRUNED, with its last
+    reported value as its loss. Raised with no pruner configured, it prunes all the same."""

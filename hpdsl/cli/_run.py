@@ -200,9 +200,9 @@ def _report(trials: Trials, where: str) -> int:
     states = [t.state for t in trials]
     ok = states.count(TrialState.OK)
     failed = states.count(TrialState.FAIL)
-    interrupted = states.count(TrialState.INTERRUPTED)
-    counts = f"{ok} ok, {failed} failed" + (f", {interrupted} interrupted" if interrupted
-                                            else "")
+    others = [(states.count(state), name) for state, name in
+              ((TrialState.PRUNED, "pruned"), (TrialState.INTERRUPTED, "interrupted"))]
+    counts = f"{ok} ok, {failed} failed" + "".join(f", {n} {name}" for n, name in others if n)
     print(f"{printable(where)}: {len(states)} trials ({counts})")
     best = trials.best_trial
     if best is None:

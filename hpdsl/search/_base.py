@@ -33,14 +33,17 @@ class History:
     X: (m, D) coordinates, NaN where a parameter was inactive.
     active: (m, D) bool.
     losses: (m,) float, the first objective as a minimization; NaN unless the trial
-    finished OK and feasible (algorithms that know nothing of outcome constraints
-    read infeasible trials as failed ones).
+    finished OK and feasible (algorithms that know nothing of outcome constraints read
+    infeasible trials as failed ones), or was PRUNED (see `steps`).
     states: (m,) TrialState values (RUNNING trials are pending: their points are
     taken but their loss is not known yet).
     values: (m, k) float, every objective as a minimization (maximized ones negated);
     NaN rows unless OK (infeasible trials included). Default: `losses` as one column.
     violation: (m,) float, the total outcome-constraint violation (0.0 when feasible or
     without constraints), NaN unless OK. Default: 0.0 wherever `losses` is a number.
+    steps: (m,) int, the deepest step each trial reported, -1 if none (default: all -1).
+    A PRUNED trial's loss is the value it reported at that step (NaN if it reported
+    none): algorithms that learn from pruned trials rank them with `steps`.
     """
 
     X: np.ndarray
@@ -49,17 +52,21 @@ class History:
     states: np.ndarray
     values: np.ndarray = field(default=None)  # type: ignore[arg-type]
     violation: np.ndarray = field(default=None)  # type: ignore[arg-type]
+    steps: np.ndarray = field(default=None)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         if self.values is None:
             object.__setattr__(self, "values", self.losses.reshape(-1, 1).astype(np.float64))
         if self.violation is None:
             object.__setattr__(self, "violation", np.where(np.isnan(self.losses), np.nan, 0.0))
+        if self.steps is None:
+            object.__setattr__(self, "steps", np.full(len(self.losses), -1, dtype=np.int64))
 
     @classmethod
     def empty(cls, n_dims: int, n_objectives: int = 1) -> History:
         return cls(np.empty((0, n_dims)), np.empty((0, n_dims), dtype=bool), np.empty(0),
-                   np.empty(0, dtype=np.int64), np.empty((0, n_objectives)), np.empty(0))
+                   np.empty(0, dtype=np.int64), np.empty((0, n_objectives)), np.empty(0),
+                   np.empty(0, dtype=np.int64))
 
     @property
     def n_objectives(self) -> int:

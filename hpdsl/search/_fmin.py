@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigurationError, SearchExhausted
+from ..errors import ConfigurationError, SearchExhausted, TrialPruned
+from ..pruners import BasePruner
 from ..storage import TrialState
 from ._base import Suggest
 from ._failure import describe, exit_reason, traceback_text
@@ -37,7 +38,8 @@ def fmin(fn: Callable[..., object], space: SpaceLike,
          callbacks: Sequence[Callback] | None = None, *, direction: str | None = None,
          directions: Sequence[str] | None = None,
          objectives: Sequence[str] | Mapping[str, str] | None = None,
-         constraints: Sequence[str] | str | None = None
+         constraints: Sequence[str] | str | None = None,
+         pruner: BasePruner | None = None
          ) -> dict[str, Any] | list[dict[str, Any]]:
     """Minimize `fn` over `space` (or maximize, or trade several objectives off);
     return the best configuration found.
@@ -47,7 +49,9 @@ def fmin(fn: Callable[..., object], space: SpaceLike,
       `config`, `study_name` and `storage`); returns a loss, or a dict with `loss`,
       `status` (STATUS_OK / STATUS_FAIL) and extra keys, which are kept in the
       trial's `result` and `attachments`. Raising, NaN, inf or anything that is
-      not a loss makes a failed trial with the reason in `trial.error`. With
+      not a loss makes a failed trial with the reason in `trial.error`; raising
+      `hpdsl.TrialPruned` makes a PRUNED trial (its loss: the last value it reported
+      with `trial.report(value, step)`; never the best; counted by max_evals). With
       several objectives it returns a tuple (or list) of numbers, one per objective,
       or a dict whose `loss` is that list. A dict may hold `constraints`: outcome
       constraint values, a number or a list, each feasible when <= 0.
@@ -102,6 +106,9 @@ def fmin(fn: Callable[..., object], space: SpaceLike,
     callbacks: functions called as `callback(trials, trial)` after each trial
       finishes (OK, FAIL or timed out), in the order given; an exception from one
       stops the search.
+    pruner: one of `hpdsl.pruners` (MedianPruner(), ...): answers the running trials'
+      `trial.should_prune()`, from the values reported (`trial.report(value, step)`)
+      in this process or in workers; None: never prune.
     trial_timeout: seconds after which an evaluation is given up and its trial
       fails ("timed out"). Without an executor the objective then runs in worker
       processes even for n_jobs=1, so that a stuck one can be killed.
@@ -117,7 +124,8 @@ def fmin(fn: Callable[..., object], space: SpaceLike,
                                  f"not {trial_timeout!r}")
     jobs = _jobs(n_jobs)
     study = Study(space, algo, seed=rstate, trials=trials, direction=direction,
-                  directions=directions, objectives=objectives, constraints=constraints)
+                  directions=directions, objectives=objectives, constraints=constraints,
+                  pruner=pruner)
     if loss_threshold is not None and study.objectives.multi:
         raise ConfigurationError("loss_threshold stops a search with one objective; this "
                                  f"one has {study.objectives.k}")
@@ -224,6 +232,9 @@ def _evaluate(study: Study, trial: Trial, fn: Callable[..., object], catch: bool
     try:
         value = (fn(copy.deepcopy(trial.config), study.running_trial(trial)) if with_trial
                  else fn(copy.deepcopy(trial.config)))
+    except TrialPruned:
+        study.tell(trial, state=TrialState.PRUNED)
+        return
     except SystemExit as err:  # not an Exception: it would end the whole search
         study.tell(trial, state=TrialState.FAIL, error=exit_reason(err))
         return

@@ -33,13 +33,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..errors import ConfigurationError, SearchExhausted
+from ..errors import ConfigurationError, SearchExhausted, TrialPruned
 from ..storage import TrialState
 from ._failure import describe, exit_reason, traceback_text
+from ._reporting import Link, ReportHub
 from ._running import RunningTrial
 from ._study import Study
 from ._trials import Trial
-from ._worker import DRIVER_SIGNALS, Objective, call_loaded, load_objective, start_worker
+from ._worker import DRIVER_SIGNALS, Objective, call, call_loaded, load_objective, start_worker
 
 # How often the loop wakes to arm the deadline of a trial whose worker is still starting.
 _POLL = 0.25
@@ -47,9 +48,11 @@ _POLL = 0.25
 # --- in the driver ------------------------------------------------------------------------
 
 class Runner(Protocol):
-    """Where evaluations run. `capacity` evaluations may be in flight at once."""
+    """Where evaluations run. `capacity` evaluations may be in flight at once;
+    `in_process`: they run in threads of this process (nothing is pickled)."""
 
     capacity: int
+    in_process: bool
 
     def submit(self, config: dict[str, Any], trial: RunningTrial | None) -> cf.Future[Any]:
         """Evaluate `fn(config)`, or `fn(config, trial)` when a trial is given."""
@@ -176,6 +179,7 @@ class ProcessSlots:
                 "a lambda or a nested function; or pass executor=ThreadPoolExecutor(...)"
             ) from err
         self.capacity = n_jobs
+        self.in_process = False
         self._free: list[_Slot] = []
         self._busy: dict[cf.Future[Any], _Slot] = {}
         try:
@@ -265,10 +269,11 @@ class ExecutorRunner:
                     f"worker processes ({describe(err)}); define it with `def` at the top "
                     "level of a module or of the script") from err
         self.capacity = n_jobs if n_jobs is not None else _worker_count(executor)
+        self.in_process = isinstance(executor, cf.ThreadPoolExecutor)
         self._submitted: dict[cf.Future[Any], float] = {}
 
     def submit(self, config: dict[str, Any], trial: RunningTrial | None) -> cf.Future[Any]:
-        future = self._executor.submit(self._fn, copy.deepcopy(config),
+        future = self._executor.submit(call, self._fn, copy.deepcopy(config),
                                        *([trial] if trial else []))
         self._submitted[future] = time.monotonic()
         return future
@@ -325,6 +330,11 @@ def run_async(study: Study, runner: Runner, *, may_start: Callable[[], bool],
     """
     inflight: dict[cf.Future[Any], _InFlight] = {}
     exhausted = False
+    hub: ReportHub | None = None
+    link: Link | None = None
+    if with_trial and study.trials.storage.url is None and not runner.in_process:
+        hub = ReportHub(study.trials.storage)  # reports from workers to a study in memory
+        link = hub.link(study.pruner)
     try:
         while True:
             while not exhausted and len(inflight) < runner.capacity and may_start():
@@ -334,7 +344,7 @@ def run_async(study: Study, runner: Runner, *, may_start: Callable[[], bool],
                     exhausted = True
                     break
                 try:
-                    future = runner.submit(trial.config, study.running_trial(trial)
+                    future = runner.submit(trial.config, study.running_trial(trial, link=link)
                                            if with_trial else None)
                 except BaseException as err:
                     study.tell(trial, state=TrialState.FAIL,
@@ -366,10 +376,14 @@ def run_async(study: Study, runner: Runner, *, may_start: Callable[[], bool],
                            state=TrialState.INTERRUPTED if interrupted else TrialState.FAIL)
         finally:
             runner.close(abort=True)
+            if hub is not None:
+                hub.close()
         if interrupted:
             return
         raise
     runner.close(abort=False)
+    if hub is not None:
+        hub.close()
 
 
 def _finish(study: Study, runner: Runner, trial: Trial, future: cf.Future[Any],
@@ -379,6 +393,9 @@ def _finish(study: Study, runner: Runner, trial: Trial, future: cf.Future[Any],
     except cf.CancelledError:
         runner.release(future, worker_lost=False)
         study.tell(trial, state=TrialState.FAIL, error="cancelled")
+    except TrialPruned:
+        runner.release(future, worker_lost=False)
+        study.tell(trial, state=TrialState.PRUNED)
     except SystemExit as err:
         # sys.exit in the objective (sent back by the worker): a failed trial, not our exit.
         runner.release(future, worker_lost=False)

@@ -6,8 +6,8 @@
 It is a small picklable value with no open connection (the storage is named by its
 URL), so the same object is handed to the objective serially, in `n_jobs` worker
 processes and on Dask workers, and `Study.running_trial` gives it to ask/tell loops.
-Reporting intermediate values and pruning are meant to be methods of this class that
-open the storage from `storage` in whatever process the objective runs.
+`report` and `should_prune` go through its link (`_reporting.py`), which reaches the
+study from whatever process the objective runs in.
 
 Kept free of heavy imports: worker processes unpickle it.
 """
@@ -17,7 +17,10 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._reporting import Link
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,33 @@ class RunningTrial:
     config: dict[str, Any] = field(repr=False)
     study_name: str | None = None
     storage: str | None = None
+    link: Link | None = field(default=None, repr=False, compare=False)
+
+    def report(self, value: float, step: int) -> None:
+        """Store the objective's intermediate value at `step` (an epoch, an iteration):
+        in the study's storage, where pruners read it, and `hpdsl trials` shows it.
+
+        ConfigurationError, with nothing stored, for a step that is not an int >= 0 or
+        not past every step reported so far (each step once, increasing), a value that
+        is not a finite number (raise `hpdsl.TrialPruned` to stop a diverging trial),
+        or a trial that already finished. Cheap: see benchmarks/README.md.
+        """
+        self._link().report(self.number, step, value)
+
+    def should_prune(self) -> bool:
+        """Whether the study's pruner says to stop this trial now (then raise
+        `hpdsl.TrialPruned()`). False when the study has no pruner or the trial has
+        reported nothing yet: pruners judge reported values."""
+        return self._link().should_prune(self.number)
+
+    def _link(self) -> Link:
+        if self.link is not None:
+            return self.link
+        from ._reporting import DetachedLink, StoredLink
+
+        if self.storage is not None:
+            return StoredLink(self.storage, self.study_name, None)
+        return DetachedLink(None)
 
 
 def takes_trial(fn: Callable[..., object]) -> bool:

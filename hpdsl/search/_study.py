@@ -17,9 +17,11 @@ import numpy as np
 from .._load import load, loads
 from ..compile import Space
 from ..errors import AllTrialsFailed, ConfigurationError, SamplingError
+from ..pruners import BasePruner
 from ..storage import NumberTaken, StorageError, TrialState
 from ._base import Suggest, multi_objective
 from ._outcome import read_outcome
+from ._reporting import Link, LocalLink
 from ._running import RunningTrial
 from ._trials import STATUS_FAIL, Trial, Trials
 
@@ -88,7 +90,9 @@ class Study:
     When the space declares defaults, the default configuration is asked first.
     `space` is a Space, a path or source text, read as `fmin` reads it (`as_space`).
     `direction`, `directions`, `objectives` and `constraints` say what is optimized,
-    as for `fmin`; a resumed study keeps what it recorded.
+    as for `fmin`; a resumed study keeps what it recorded. `pruner` (`hpdsl.pruners`)
+    answers the running trials' `should_prune()`; None: never prune (an objective may
+    still raise TrialPruned on its own).
     """
 
     def __init__(self, space: SpaceLike, algo: Suggest | None = None,
@@ -96,10 +100,14 @@ class Study:
                  trials: Trials | None = None, *, direction: str | None = None,
                  directions: Sequence[str] | None = None,
                  objectives: Sequence[str] | Mapping[str, str] | None = None,
-                 constraints: Sequence[str] | str | None = None) -> None:
+                 constraints: Sequence[str] | str | None = None,
+                 pruner: BasePruner | None = None) -> None:
         from ._compat import check_not_hyperopt  # it imports this module
 
         check_not_hyperopt(trials, algo)
+        if pruner is not None and not isinstance(pruner, BasePruner):
+            raise ConfigurationError(f"pruner must be one of hpdsl.pruners (a BasePruner) "
+                                     f"or None, not {type(pruner).__name__}")
         self.space = as_space(space)
         self._entropy = _entropy(seed)
         self.rng = np.random.default_rng(self._entropy)
@@ -115,6 +123,8 @@ class Study:
                 f"{self.objectives.k} ({self.objectives.describe()})\nhelp: use an "
                 "algorithm that handles several (its `multi_objective` is True), such as "
                 "the default (algo=None), `hpdsl.rand.suggest` or `hpdsl.grid.suggest`")
+        self.pruner = None if pruner is None else pruner.bind(self.space)
+        self._link = LocalLink(self.trials.storage, self.pruner)
         self._queue: deque[tuple[dict[str, Any], np.ndarray, np.ndarray]] = deque()
         if declares_defaults(self.space):
             try:
@@ -200,9 +210,10 @@ class Study:
         `loss`, the wrong number of values, a constraint that is not a number) makes
         the trial FAIL with the reason in `trial.error`. Pass
         `state=TrialState.FAIL, error=...` (and the `traceback` text, if any) to record
-        a failure yourself, or
+        a failure yourself,
         `state=TrialState.INTERRUPTED` for a trial that was stopped before it finished
-        (it does not count towards `max_evals`).
+        (it does not count towards `max_evals`), or `state=TrialState.PRUNED` for a
+        trial stopped early (its loss is its last reported value).
         """
         t = self.trials[trial] if isinstance(trial, int) else trial
         if t.number >= len(self.trials) or self.trials[t.number] is not t:
@@ -213,8 +224,18 @@ class Study:
             raise ConfigurationError("tell records a finished trial: state must be OK or FAIL")
         if state in (TrialState.FAIL, TrialState.INTERRUPTED) and value is not None:
             raise ConfigurationError("a FAIL trial has no value; give the reason as `error`")
+        if state == TrialState.PRUNED and value is not None:
+            raise ConfigurationError("a PRUNED trial's loss is its last reported value: "
+                                     "report it (`running_trial(t).report(value, step)`) "
+                                     "instead of passing it to tell")
         before = copy.copy(t.__dict__)
-        if state in (TrialState.FAIL, TrialState.INTERRUPTED):
+        # what workers reported straight to a shared storage, before the trial finishes
+        values = self.trials.storage.intermediate(t.number)
+        if state == TrialState.PRUNED:
+            t.state, t.error, t.traceback = state, error, traceback
+            t.loss = values[max(values)] if values else None
+            t.result = {"status": "pruned"}
+        elif state in (TrialState.FAIL, TrialState.INTERRUPTED):
             t.state, t.loss, t.error = state, None, error or "failed"
             t.result, t.traceback = {"status": STATUS_FAIL}, traceback
             t.values = t.constraints = None
@@ -233,13 +254,17 @@ class Study:
             raise
         return t
 
-    def running_trial(self, trial: Trial | int) -> RunningTrial:
+    def running_trial(self, trial: Trial | int, *, link: Link | None = None
+                      ) -> RunningTrial:
         """The handle an objective receives as its second argument for this trial:
-        its number, configuration, study name and storage URL; picklable."""
+        its number, configuration, study name and storage URL, and `report` /
+        `should_prune`, answered by this study's pruner; picklable (a trial of a study
+        in a file reports from any process; of a study in memory, only from this one).
+        `link`: how reports travel (fmin's worker loop passes its own)."""
         t = self.trials[trial] if isinstance(trial, int) else trial
         storage = self.trials.storage
         return RunningTrial(t.number, copy.deepcopy(t.config), storage.study_name,
-                            storage.url)
+                            storage.url, self._link if link is None else link)
 
     @property
     def best_trial(self) -> Trial | None:

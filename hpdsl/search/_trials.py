@@ -197,9 +197,12 @@ class Trials:
         values = np.array([_minimized(t, objectives) for t in trials], dtype=np.float64)
         violation = np.array([t.violation if t.state == TrialState.OK else math.nan
                               for t in trials], dtype=np.float64)
-        losses = np.where(violation == 0.0, values[:, 0], math.nan)
         states = np.array([int(t.state) for t in trials], dtype=np.int64)
-        return History(X, active, losses, states, values, violation)
+        losses = np.where((violation == 0.0) | (states == TrialState.PRUNED), values[:, 0],
+                          math.nan)
+        steps = np.array([-1 if t.last_step is None else t.last_step for t in trials],
+                         dtype=np.int64)
+        return History(X, active, losses, states, values, violation, steps)
 
     def to_records(self) -> list[dict[str, Any]]:
         """One flat dict per trial: number, state, loss, duration, error,
@@ -311,9 +314,12 @@ def _count(objectives: Objectives) -> str:
 
 
 def _minimized(t: Trial, objectives: Objectives) -> tuple[float, ...]:
-    """A History row of values: the trial's, as minimizations; NaN unless OK."""
+    """A History row of values: the trial's, as minimizations; NaN unless OK, or PRUNED
+    with a reported value (its last one; one objective)."""
     if t.state == TrialState.OK and t.values is not None and len(t.values) == objectives.k:
         return objectives.minimized(t.values)
+    if t.state == TrialState.PRUNED and t.loss is not None and objectives.k == 1:
+        return objectives.minimized((t.loss,))
     return (math.nan,) * objectives.k
 
 

@@ -60,10 +60,25 @@ def load_objective(payload: bytes) -> tuple[int, str | None]:
     return os.getpid(), None
 
 
-def call_loaded(config: dict[str, Any], *trial: object) -> object:
+def call_loaded(config: dict[str, Any], *trial: Any) -> object:
     """Call the loaded objective with the configuration (and the running trial, for an
     objective that takes it)."""
     fn = _loaded.get("fn")
     if fn is None:
         raise RuntimeError("the objective was not loaded in this worker process")
-    return fn(config, *trial)
+    return call(fn, config, *trial)
+
+
+def call(fn: Objective, config: dict[str, Any], *trial: Any) -> object:
+    """`fn(config, *trial)`; then wait until the trial's reports are stored, so that
+    the study records the trial's outcome after all its intermediate values."""
+    try:
+        return fn(config, *trial)
+    finally:
+        for running in trial:
+            link = running.link
+            if link is not None:
+                try:
+                    link.flush()
+                except (OSError, EOFError):
+                    pass  # the driver is gone: nothing waits for this trial any more

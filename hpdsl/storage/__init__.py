@@ -21,6 +21,7 @@ from ._base import (
     Trial,
     TrialState,
     TrialStorage,
+    check_report,
     space_changed,
 )
 from ._hyperopt_view import HYPEROPT_STATUS, hyperopt_result, hyperopt_trial
@@ -67,5 +68,5 @@ def list_studies(url: str) -> list[StudyInfo]:
 __all__ = ["DIRECTIONS", "Bound", "Objectives", "is_number", "make_objectives", "violation",
            "HYPEROPT_STATUS", "SCHEMA_VERSION", "InMemoryStorage", "NumberTaken", "SQLiteStorage",
            "SpaceChangedError", "StorageError", "StudyInfo", "Trial", "TrialState",
-           "TrialStorage", "hyperopt_result", "hyperopt_trial", "list_studies", "open_storage",
-           "space_changed", "sqlite_path"]
+           "TrialStorage", "check_report", "hyperopt_result", "hyperopt_trial", "list_studies",
+           "open_storage", "space_changed", "sqlite_path"]

@@ -12,6 +12,8 @@ import abc
 import difflib
 import enum
 import hashlib
+import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,12 +29,16 @@ class TrialState(enum.IntEnum):
     """RUNNING: started, no result yet. OK: finished with a loss. FAIL: finished
     without one (the objective raised or returned no loss; Ctrl-C). INTERRUPTED: its
     process stopped (killed, crashed) while running it; found when a persistent
-    storage is reopened, not counted by `max_evals`, and read like FAIL by algorithms."""
+    storage is reopened, not counted by `max_evals`, and read like FAIL by algorithms.
+    PRUNED: stopped early by a pruner (the objective raised `hpdsl.TrialPruned`); its
+    loss is its last reported value (None if it reported none); counted by `max_evals`,
+    never the best."""
 
     RUNNING = 0
     OK = 1
     FAIL = 2
     INTERRUPTED = 3
+    PRUNED = 4
 
 
 class StorageError(HpsError, RuntimeError):
@@ -51,15 +57,18 @@ class SpaceChangedError(ConfigurationError):
 class Trial:
     """One evaluation of the objective.
 
-    config: the configuration as the objective received it. loss: set only when
-    the state is OK. result: what the objective returned, as a dict. error: why
-    a FAIL or INTERRUPTED trial has no loss; traceback: where the objective raised
-    (text, bounded). x / active: its coordinates, for the search algorithms. params:
-    the configuration flattened to the space's names, for tables. attachments: extra
-    results (the objective's extra keys, or anything user code stores there).
+    config: the configuration as the objective received it. loss: set when the state
+    is OK, and for PRUNED trials that reported (their last value). result: what the
+    objective returned, as a dict. error: why a FAIL or INTERRUPTED trial has no loss;
+    traceback: where the objective raised (text, bounded). x / active: its
+    coordinates, for the search algorithms. params: the configuration flattened to the
+    space's names, for tables. attachments: extra results (the objective's extra keys,
+    or anything user code stores there).
     values: the value of each objective, as returned (in the user's directions), set
     when OK; `loss` is the first one. constraints: the outcome constraint values, the
     returned ones then the declared ones (c <= 0 is feasible); None without any.
+    intermediate: the values the objective reported while running, by step (steps
+    increasing); read it, write through `TrialStorage.report`.
     """
 
     number: int
@@ -77,6 +86,7 @@ class Trial:
     traceback: str | None = field(default=None, repr=False)
     values: tuple[float, ...] | None = None
     constraints: tuple[float, ...] | None = field(default=None, repr=False)
+    intermediate: dict[int, float] = field(default_factory=dict, repr=False)
 
     def __getitem__(self, key: str) -> Any:
         """hyperopt's dict form of the trial (`trial["result"]["loss"]`,
@@ -94,6 +104,11 @@ class Trial:
     @property
     def feasible(self) -> bool:
         return self.violation == 0.0
+
+    @property
+    def last_step(self) -> int | None:
+        """The deepest step the trial reported; None if it reported nothing."""
+        return max(self.intermediate) if self.intermediate else None
 
     @property
     def duration(self) -> float | None:
@@ -151,6 +166,20 @@ class TrialStorage(abc.ABC):
         self.append(trial)
         return True
 
+    def report(self, number: int, step: int, value: float) -> None:
+        """Store the intermediate value of running trial `number` at `step`.
+
+        ConfigurationError, with nothing stored, unless the trial is RUNNING, `step` is
+        an int past every step it reported, and `value` a finite number.
+        """
+        trial = self.get(number)
+        step, value = check_report(number, trial.state, trial.last_step, step, value)
+        trial.intermediate[step] = value
+
+    def intermediate(self, number: int) -> dict[int, float]:
+        """The values trial `number` reported, by step."""
+        return dict(self.get(number).intermediate)
+
     def refresh(self) -> None:  # noqa: B027 (a no-op unless overridden, on purpose)
         """Read what other processes wrote since the last call (a no-op when unshared)."""
 
@@ -203,6 +232,32 @@ class InMemoryStorage(ListedStorage):
         self._trials[trial.number] = trial
 
 
+def check_report(number: int, state: TrialState, last: int | None, step: object,
+                 value: object) -> tuple[int, float]:
+    """(step, value) as stored for trial `number` in `state` whose last reported step is
+    `last`, or the ConfigurationError that says why they cannot be stored."""
+    where = f"trial {number}"
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+        raise ConfigurationError(f"{where}: the step must be a non-negative int (an epoch, "
+                                 f"an iteration), not {step!r:.40}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigurationError(f"{where}: report a number, not {type(value).__name__} "
+                                 f"{value!r:.40}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ConfigurationError(
+            f"{where}: reported {value} at step {step}; only finite values can be compared "
+            "(to stop a diverging trial, raise hpdsl.TrialPruned())")
+    if state != TrialState.RUNNING:
+        raise ConfigurationError(f"{where} is already finished ({state.name}): it can no "
+                                 "longer report")
+    if last is not None and step <= last:
+        said = "was reported already" if step == last else "goes backwards"
+        raise ConfigurationError(f"{where}: step {step} {said} (the last step reported is "
+                                 f"{last}); report each step once, in increasing order")
+    return int(step), value
+
+
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -225,4 +280,4 @@ def space_changed(label: str, old: str, new: str) -> SpaceChangedError:
 
 
 __all__ = ["InMemoryStorage", "NumberTaken", "SpaceChangedError", "StorageError", "Trial",
-           "TrialStorage", "sha256", "space_changed"]
+           "TrialStorage", "check_report", "sha256", "space_changed"]

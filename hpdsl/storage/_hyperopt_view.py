@@ -16,10 +16,11 @@ from ._base import Trial, TrialState
 
 # hyperopt's JOB_STATE_RUNNING, JOB_STATE_DONE, JOB_STATE_ERROR, JOB_STATE_CANCEL
 HYPEROPT_JOB_STATE = {TrialState.RUNNING: 1, TrialState.OK: 2, TrialState.FAIL: 3,
-             TrialState.INTERRUPTED: 4}
-# hyperopt's STATUS_RUNNING, STATUS_OK, STATUS_FAIL
+             TrialState.INTERRUPTED: 4, TrialState.PRUNED: 4}
+# hyperopt's STATUS_RUNNING, STATUS_OK, STATUS_FAIL; hyperopt has no pruned trials: "fail"
+# keeps them out of the best, as hpdsl does
 HYPEROPT_STATUS = {TrialState.RUNNING: "running", TrialState.OK: "ok", TrialState.FAIL: "fail",
-          TrialState.INTERRUPTED: "fail"}
+          TrialState.INTERRUPTED: "fail", TrialState.PRUNED: "fail"}
 
 
 def hyperopt_result(trial: Trial) -> dict[str, Any]:

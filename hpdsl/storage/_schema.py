@@ -74,8 +74,22 @@ def _v3_to_v4(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE trials ADD COLUMN constraint_values TEXT")
 
 
+def _v4_to_v5(db: sqlite3.Connection) -> None:
+    """Version 5: the values trials report while they run (for pruning), one row per
+    step; rows are only ever added, so readers fetch the rows past the last rowid seen."""
+    db.execute("""
+        CREATE TABLE intermediate (
+            study_id INTEGER NOT NULL REFERENCES studies(id),
+            number INTEGER NOT NULL,            -- the trial's number
+            step INTEGER NOT NULL,
+            value REAL NOT NULL,
+            UNIQUE (study_id, number, step)
+        )""")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1, _v1_to_v2,
-                                                                 _v2_to_v3, _v3_to_v4)
+                                                                 _v2_to_v3, _v3_to_v4,
+                                                                 _v4_to_v5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

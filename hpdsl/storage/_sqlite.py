@@ -28,7 +28,15 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ..errors import ConfigurationError
-from ._base import ListedStorage, NumberTaken, StorageError, Trial, TrialState, sha256
+from ._base import (
+    ListedStorage,
+    NumberTaken,
+    StorageError,
+    Trial,
+    TrialState,
+    check_report,
+    sha256,
+)
 from ._objectives import Objectives, is_number
 from ._schema import connect, connect_readonly
 from ._storable import MAX_DEPTH, keep_storable
@@ -77,6 +85,7 @@ class SQLiteStorage(ListedStorage):
         self._trials = []
         self._own_running: set[int] = set()  # started here, not finished yet
         self._others_running: dict[int, str] = {}  # number -> worker, to watch
+        self._reports_seen = 0  # the rowid of the last intermediate value read
         if readonly:
             self._study_id: int = self._read(lambda db: _existing_study_id(db, study, path))
         else:
@@ -136,12 +145,36 @@ class SQLiteStorage(ListedStorage):
         INTERRUPTED those whose process has died."""
         self._check_identity()
         with self._lock:
-            rows = self._read(lambda db: _select(db, self._study_id, len(self._trials),
-                                                 self._others_running))
+            rows, reports = self._read(self._select_new)
             self._merge(rows)
+            self._merge_reports(reports)
             dead = [n for n, worker in self._others_running.items() if not _alive(worker)]
             if dead:
                 self._interrupt(dead)
+
+    def report(self, number: int, step: int, value: float) -> None:
+        """Store the value in one transaction, checked against the file (another process
+        may have finished the trial meanwhile)."""
+
+        def write(db: sqlite3.Connection) -> tuple[int, float]:
+            row = db.execute("SELECT state, (SELECT max(step) FROM intermediate WHERE "
+                             "study_id = ?1 AND number = ?2) FROM trials WHERE study_id = ?1 "
+                             "AND number = ?2", (self._study_id, number)).fetchone()
+            if row is None:
+                raise ConfigurationError(f"{self.label} has no trial {number}")
+            checked = check_report(number, TrialState(row[0]), row[1], step, value)
+            db.execute("INSERT INTO intermediate (study_id, number, step, value) "
+                       "VALUES (?, ?, ?, ?)", (self._study_id, number, *checked))
+            return checked
+
+        with self._lock:
+            stored_step, stored_value = self._write(write)
+            if number < len(self._trials):
+                self._trials[number].intermediate[stored_step] = stored_value
+
+    def intermediate(self, number: int) -> dict[int, float]:
+        self.refresh()
+        return dict(self.get(number).intermediate)
 
     def space_source(self) -> str | None:
         source: str | None = self._read(lambda db: db.execute(
@@ -246,6 +279,30 @@ class SQLiteStorage(ListedStorage):
             else:
                 raise StorageError(f"{self.label}: trial {len(self._trials)} is missing "
                                    f"(found {fresh.number}); the file was edited")
+
+    def _select_new(self, db: sqlite3.Connection
+                    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """The new and watched trials, and the new intermediate values, read from one
+        snapshot: a trial seen finished comes with all its values."""
+        db.execute("BEGIN")
+        try:
+            rows = _select(db, self._study_id, len(self._trials), self._others_running)
+            reports = db.execute("SELECT rowid, number, step, value FROM intermediate "
+                                 "WHERE rowid > ? AND study_id = ? ORDER BY rowid",
+                                 (self._reports_seen, self._study_id)).fetchall()
+        finally:
+            db.execute("COMMIT")
+        return rows, reports
+
+    def _merge_reports(self, rows: list[tuple[Any, ...]]) -> None:
+        for rowid, number, step, value in rows:
+            if not (isinstance(number, int) and 0 <= number < len(self._trials)
+                    and isinstance(step, int) and isinstance(value, float)):
+                raise StorageError(f"{self.label}: intermediate value {rowid} cannot be read "
+                                   f"(trial {number!r:.20}, step {step!r:.20}, value "
+                                   f"{value!r:.20}); the file was edited or is corrupted")
+            self._trials[number].intermediate[step] = value
+            self._reports_seen = rowid
 
     def _interrupt(self, numbers: list[int]) -> None:
         """Mark INTERRUPTED the running trials of processes that died."""
