@@ -141,6 +141,32 @@ def test_trial_pruned_without_a_pruner_prunes_anyway() -> None:
     assert pruned and all(t.loss is None and t.config["x"] > 0.5 for t in pruned)
 
 
+def accuracy(cfg: dict[str, Any], trial: RunningTrial) -> float:
+    """`epochs` as a score to maximize (higher is better at every epoch)."""
+    for epoch in range(1, EPOCHS + 1):
+        trial.report(1.0 - curve(cfg["x"], epoch), epoch)
+        if trial.should_prune():
+            raise TrialPruned()
+    return 1.0 - cfg["x"]
+
+
+def test_a_maximized_study_prunes_the_trials_with_low_scores() -> None:
+    minimized = search(hpdsl.Trials())
+    maximized = hpdsl.Trials()
+    hpdsl.fmin(accuracy, SPACE, algo=hpdsl.rand.suggest, max_evals=20, trials=maximized,
+               rstate=0, show_progressbar=False, direction="maximize",
+               pruner=MedianPruner(n_startup_trials=3))
+    assert [(t.state, t.last_step) for t in maximized] == [
+        (t.state, t.last_step) for t in minimized]
+    assert TrialState.PRUNED in [t.state for t in maximized]
+
+
+def test_a_study_with_several_objectives_takes_no_pruner() -> None:
+    with pytest.raises(ConfigurationError, match="a pruner judges one reported value; this "
+                                                 "study has 2 objectives"):
+        Study(SPACE, directions=("minimize", "maximize"), pruner=MedianPruner())
+
+
 def test_ask_tell_reports_prunes_and_tells_pruned(tmp_path: Path) -> None:
     study = Study(SPACE, algo=hpdsl.rand.suggest, seed=0,
                   trials=hpdsl.Trials(f"sqlite:///{tmp_path / 's.db'}"),

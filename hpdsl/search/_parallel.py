@@ -334,7 +334,7 @@ def run_async(study: Study, runner: Runner, *, may_start: Callable[[], bool],
     link: Link | None = None
     if with_trial and study.trials.storage.url is None and not runner.in_process:
         hub = ReportHub(study.trials.storage)  # reports from workers to a study in memory
-        link = hub.link(study.pruner)
+        link = hub.link(study._link)
     try:
         while True:
             while not exhausted and len(inflight) < runner.capacity and may_start():

@@ -17,6 +17,7 @@ A link carries a trial's reports to the study's storage and asks the pruner:
 
 The pruner decides from the values and states it is shown (never from a clock), so a
 decision is the same serially, with workers, and after a resume, given the same data.
+It is shown values to minimize: a maximized study's reports are negated (`sign`).
 Kept free of heavy imports at module level: worker processes unpickle these links.
 """
 
@@ -50,27 +51,34 @@ class Views:
     def __init__(self) -> None:
         self._finished: dict[int, ReportedTrial] = {}
 
-    def judge(self, pruner: BasePruner | None, rows: Iterable[Row], number: int) -> bool:
+    def judge(self, pruner: BasePruner | None, rows: Iterable[Row], number: int,
+              sign: float = 1.0) -> bool:
         """Ask `pruner` about trial `number`: False without a pruner or a report."""
         if pruner is None:
             return False
-        study, trial = self.build(rows, number)
+        study, trial = self.build(rows, number, sign)
         return trial.last_step is not None and bool(pruner.prune(study, trial))
 
-    def build(self, rows: Iterable[Row], number: int) -> tuple[PrunerView, ReportedTrial]:
+    def build(self, rows: Iterable[Row], number: int, sign: float = 1.0
+              ) -> tuple[PrunerView, ReportedTrial]:
+        """The view of the other trials and the trial `number`, values times `sign`."""
         from ..pruners import PrunerView, ReportedTrial
+
+        def shown(values: Mapping[int, float]) -> MappingProxyType[int, float]:
+            return MappingProxyType({k: sign * v for k, v in values.items()} if sign != 1.0
+                                    else dict(values))
 
         others = []
         me = ReportedTrial(number, TrialState.RUNNING, MappingProxyType({}))
         for n, state, values in rows:
             if n == number:
-                me = ReportedTrial(n, state, MappingProxyType(dict(values)))
+                me = ReportedTrial(n, state, shown(values))
                 continue
             seen = self._finished.get(n)
             if seen is not None:
                 others.append(seen)
                 continue
-            reported = ReportedTrial(n, state, MappingProxyType(dict(values)))
+            reported = ReportedTrial(n, state, shown(values))
             if state != TrialState.RUNNING:
                 self._finished[n] = reported
             others.append(reported)
@@ -84,26 +92,31 @@ def storage_rows(storage: TrialStorage) -> list[Row]:
 class LocalLink:
     """Reports written to the storage of the study in this process; the pruner asked here."""
 
-    def __init__(self, storage: TrialStorage, pruner: BasePruner | None) -> None:
-        self.storage, self.pruner = storage, pruner
+    def __init__(self, storage: TrialStorage, pruner: BasePruner | None,
+                 sign: float = 1.0) -> None:
+        self.storage, self.pruner, self.sign = storage, pruner, sign
         self._views = Views()
         self._lock = threading.Lock()  # threads of one executor share the link
 
     def __reduce__(self) -> tuple[Any, ...]:
         url = self.storage.url
         if url is not None:
-            return StoredLink, (url, self.storage.study_name, self.pruner)
+            return StoredLink, (url, self.storage.study_name, self.pruner, self.sign)
         return DetachedLink, (self.pruner,)
 
     def report(self, number: int, step: int, value: float) -> None:
         self.storage.report(number, step, value)
 
     def should_prune(self, number: int) -> bool:
-        if self.pruner is None:
+        return self.judge(self.pruner, number, self.sign)
+
+    def judge(self, pruner: BasePruner | None, number: int, sign: float) -> bool:
+        """Ask `pruner` about trial `number`, after reading what other processes wrote."""
+        if pruner is None:
             return False
         with self._lock:
             self.storage.refresh()
-            return self._views.judge(self.pruner, storage_rows(self.storage), number)
+            return self._views.judge(pruner, storage_rows(self.storage), number, sign)
 
     def flush(self) -> None:
         """Nothing waits: every report is stored when `report` returns."""
@@ -116,11 +129,12 @@ _opened: dict[tuple[str, str | None], LocalLink] = {}
 class StoredLink:
     """A study file opened in this process (once) by its URL."""
 
-    def __init__(self, url: str, study: str | None, pruner: BasePruner | None) -> None:
-        self.url, self.study, self.pruner = url, study, pruner
+    def __init__(self, url: str, study: str | None, pruner: BasePruner | None,
+                 sign: float = 1.0) -> None:
+        self.url, self.study, self.pruner, self.sign = url, study, pruner, sign
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return StoredLink, (self.url, self.study, self.pruner)
+        return StoredLink, (self.url, self.study, self.pruner, self.sign)
 
     def _local(self) -> LocalLink:
         link = _opened.get((self.url, self.study))
@@ -135,12 +149,7 @@ class StoredLink:
         self._local().report(number, step, value)
 
     def should_prune(self, number: int) -> bool:
-        if self.pruner is None:
-            return False
-        local = self._local()
-        with local._lock:
-            local.storage.refresh()
-            return local._views.judge(self.pruner, storage_rows(local.storage), number)
+        return self._local().judge(self.pruner, number, self.sign)
 
     def flush(self) -> None:
         """Nothing waits: every report is committed when `report` returns."""
@@ -186,8 +195,9 @@ class ReportHub:
         self._closed = False
         threading.Thread(target=self._accept, daemon=True, name="hpdsl-report-hub").start()
 
-    def link(self, pruner: BasePruner | None) -> HubLink:
-        return HubLink(self._listener.address, self._authkey, pruner)
+    def link(self, local: LocalLink) -> HubLink:
+        """The link workers use for the study whose link in this process is `local`."""
+        return HubLink(self._listener.address, self._authkey, local.pruner, local.sign)
 
     def close(self) -> None:
         self._closed = True
@@ -259,12 +269,13 @@ _hubs = threading.local()
 class HubLink:
     """A worker's end of a `ReportHub`: the hub's address and key, and the pruner."""
 
-    def __init__(self, address: Any, authkey: bytes, pruner: BasePruner | None) -> None:
-        self.address, self.authkey, self.pruner = address, authkey, pruner
+    def __init__(self, address: Any, authkey: bytes, pruner: BasePruner | None,
+                 sign: float = 1.0) -> None:
+        self.address, self.authkey, self.pruner, self.sign = address, authkey, pruner, sign
         self._own: dict[int, dict[int, float]] = {}  # this process's trials' reports
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return HubLink, (self.address, self.authkey, self.pruner)
+        return HubLink, (self.address, self.authkey, self.pruner, self.sign)
 
     def _side(self) -> _HubSide:
         sides: dict[Any, _HubSide] = _hubs.__dict__.setdefault("sides", {})
@@ -300,7 +311,7 @@ class HubLink:
             side.refresh()
             rows = [(n, TrialState(state), self._own.get(n, side.values.get(n, {})))
                     for n, state in enumerate(side.states)]
-        return side.views.judge(self.pruner, rows, number)
+        return side.views.judge(self.pruner, rows, number, self.sign)
 
     def flush(self) -> None:
         """Wait until the hub has stored this trial's reports."""

@@ -123,8 +123,14 @@ class Study:
                 f"{self.objectives.k} ({self.objectives.describe()})\nhelp: use an "
                 "algorithm that handles several (its `multi_objective` is True), such as "
                 "the default (algo=None), `hpdsl.rand.suggest` or `hpdsl.grid.suggest`")
+        if pruner is not None and self.objectives.multi:
+            raise ConfigurationError(
+                f"a pruner judges one reported value; this study has {self.objectives.k} "
+                f"objectives ({self.objectives.describe()})")
         self.pruner = None if pruner is None else pruner.bind(self.space)
-        self._link = LocalLink(self.trials.storage, self.pruner)
+        # pruners compare values to minimize: a maximized study's reports are negated
+        sign = -1.0 if self.objectives.directions[0] == "maximize" else 1.0
+        self._link = LocalLink(self.trials.storage, self.pruner, sign)
         self._queue: deque[tuple[dict[str, Any], np.ndarray, np.ndarray]] = deque()
         if declares_defaults(self.space):
             try:
