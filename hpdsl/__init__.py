@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .search import TrialState as TrialState
     from .search import anneal as anneal
     from .search import early_stop as early_stop
+    from .search import evolution as evolution
     from .search import fmin as fmin
     from .search import grid as grid
     from .search import rand as rand
@@ -67,8 +68,8 @@ _WHERE = {
     "format_source": ".format",
     "STATUS_FAIL": ".search", "STATUS_OK": ".search", "RunningTrial": ".search",
     "Study": ".search", "Trial": ".search", "Trials": ".search", "TrialState": ".search",
-    "anneal": ".search", "early_stop": ".search", "fmin": ".search", "grid": ".search",
-    "rand": ".search", "space_eval": ".search", "tpe": ".search",
+    "anneal": ".search", "early_stop": ".search", "evolution": ".search", "fmin": ".search",
+    "grid": ".search", "rand": ".search", "space_eval": ".search", "tpe": ".search",
 }
 
 __all__ = ["__version__", *_WHERE]

@@ -30,6 +30,7 @@ require a + b <= 8
 ALGORITHMS: dict[str, Suggest] = {
     "rand": hpdsl.rand.suggest,
     "anneal": hpdsl.anneal.suggest,
+    "evolution": functools.partial(hpdsl.evolution.suggest, population_size=4),
     "grid": functools.partial(hpdsl.grid.suggest, resolution=4),
 }
 

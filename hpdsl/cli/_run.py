@@ -60,7 +60,7 @@ examples:
   hpdsl run space.hps --objective mypkg.train:objective --n-jobs 4 --trial-timeout 600
   hpdsl best sqlite:///runs/demo.db     # later: the best trial of the stored study"""
 
-ALGORITHMS = ("tpe", "rand", "anneal", "grid")
+ALGORITHMS = ("tpe", "rand", "anneal", "grid", "evolution")
 
 
 def _n_jobs(text: str) -> int:

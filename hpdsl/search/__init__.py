@@ -1,5 +1,5 @@
-"""Search: algorithms (`rand`, `anneal`, `grid`, `tpe`) and the loop that runs them
-(`fmin`, `Study`, `Trials`); `pareto` scores fronts of several objectives. Every
+"""Search: algorithms (`rand`, `anneal`, `grid`, `tpe`, `evolution`) and the loop that
+runs them (`fmin`, `Study`, `Trials`); `pareto` scores fronts of several objectives. Every
 algorithm has the signature of `_base.Suggest`.
 
 Names are imported on first use, so that a worker process that only needs
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..storage import TrialState as TrialState
     from . import anneal as anneal
     from . import early_stop as early_stop
+    from . import evolution as evolution
     from . import grid as grid
     from . import pareto as pareto
     from . import rand as rand
@@ -53,7 +54,7 @@ _WHERE = {
     "STATUS_FAIL": "._trials", "STATUS_OK": "._trials", "InMemoryStorage": "._trials",
     "Trial": "._trials", "Trials": "._trials", "TrialStorage": "._trials",
 }
-_MODULES = {"anneal", "early_stop", "grid", "pareto", "rand", "tpe"}
+_MODULES = {"anneal", "early_stop", "evolution", "grid", "pareto", "rand", "tpe"}
 
 __all__ = [*_WHERE, *sorted(_MODULES)]
 
