@@ -54,7 +54,9 @@ def test_ranks_agree_with_brute_force(k: int) -> None:
     rng = np.random.default_rng(k)
     for _ in range(20):
         points = rng.integers(0, 4, size=(int(rng.integers(1, 15)), k)).astype(float)
-        assert pareto.non_dominated_ranks(points).tolist() == brute_ranks(points).tolist()
+        ranks = brute_ranks(points)
+        assert pareto.non_dominated_ranks(points).tolist() == ranks.tolist()
+        assert pareto.non_dominated(points).tolist() == (ranks == 0).tolist()
 
 
 def test_constrained_ranks_put_every_feasible_point_first() -> None:

@@ -25,6 +25,9 @@ from bisect import bisect_left, bisect_right
 import numpy as np
 from numpy.typing import ArrayLike
 
+_BLOCK = 512  # rows compared at once in the O(n^2) comparisons
+_GREEDY_BATCH = 16  # gains brought up to date at once by greedy_hypervolume_order
+
 
 def _values(values: ArrayLike) -> np.ndarray:
     v = np.asarray(values, dtype=np.float64)
@@ -33,6 +36,21 @@ def _values(values: ArrayLike) -> np.ndarray:
     if not np.isfinite(v).all():
         raise ValueError("values must be finite (leave out failed or pending trials)")
     return v
+
+
+def non_dominated(values: ArrayLike) -> np.ndarray:
+    """(n,) bool: the points no other point dominates (no worse in every objective and
+    better in one); equal points are all kept."""
+    v = _values(values)
+    if v.shape[1] <= 2:
+        result: np.ndarray = _ranks(v) == 0
+        return result
+    keep = np.ones(v.shape[0], dtype=bool)
+    for s in range(0, v.shape[0], _BLOCK):  # bounded temporaries: (block, n, k)
+        a = v[s:s + _BLOCK, None, :]
+        beaten = np.all(v[None] <= a, axis=2) & np.any(v[None] < a, axis=2)
+        keep[s:s + _BLOCK] = ~np.any(beaten, axis=1)
+    return keep
 
 
 def non_dominated_ranks(values: ArrayLike, violation: ArrayLike | None = None) -> np.ndarray:
@@ -89,14 +107,14 @@ def _ranks_2d(u: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _ranks_by_counts(u: np.ndarray, block: int = 512) -> np.ndarray:
+def _ranks_by_counts(u: np.ndarray) -> np.ndarray:
     """Distinct points in any number of objectives: count each point's dominators, peel
     off the points with none, subtract what they dominated, repeat."""
     n = u.shape[0]
     dominates = np.empty((n, n), dtype=bool)
-    for s in range(0, n, block):  # bounded temporaries: (block, n, k)
-        a = u[s:s + block, None, :]
-        dominates[s:s + block] = (a <= u[None]).all(axis=2) & (a < u[None]).any(axis=2)
+    for s in range(0, n, _BLOCK):  # bounded temporaries: (block, n, k)
+        a = u[s:s + _BLOCK, None, :]
+        dominates[s:s + _BLOCK] = (a <= u[None]).all(axis=2) & (a < u[None]).any(axis=2)
     count = dominates.sum(axis=0)
     ranks = np.full(n, -1, dtype=np.int64)
     front = np.flatnonzero(count == 0)
@@ -182,6 +200,20 @@ def _hv_2d(p: np.ndarray, ref: np.ndarray) -> np.ndarray:
     return result
 
 
+def _hv_3d_many(p: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """(b,) volumes of b small sets of 3-D points (b, s, 3) at or below `ref`: sorted by
+    f3, the area of each prefix (the others moved to the reference) times the height up
+    to the next point."""
+    b, s, _ = p.shape
+    p = np.take_along_axis(p, np.argsort(p[:, :, 2], axis=1)[:, :, None], axis=1)
+    prefix = np.tri(s, dtype=bool)  # prefix[j, i]: point i is in the j-th prefix
+    flat = np.where(prefix[None, :, :, None], p[:, None, :, :2], ref[:2])
+    areas = _hv_2d(flat.reshape(b * s, s, 2), ref[:2]).reshape(b, s)
+    heights = np.diff(p[:, :, 2], axis=1, append=np.full((b, 1), ref[2]))
+    result: np.ndarray = (areas * heights).sum(axis=1)
+    return result
+
+
 def _hv_3d(p: np.ndarray, ref: np.ndarray) -> float:
     """Sweep up the third objective, keeping the 2-D front of the points seen (sorted by
     f1, f2 decreasing) and its area, updated as each point comes in."""
@@ -254,17 +286,25 @@ def greedy_hypervolume_order(points: ArrayLike, reference: ArrayLike,
     ref = _reference(reference, p.shape[1])
     n = p.shape[0]
     count = n if count is None else min(max(count, 0), n)
+    # lazy greedy: a point's gain can only shrink as points are picked, so a gain computed
+    # earlier bounds it; the points with the largest bounds are brought up to date (a
+    # batch at once) until the largest is up to date
+    bound = _gains(p, p[:0], ref)
+    fresh = np.zeros(n, dtype=np.int64)  # how many points were picked when bound was made
+    left = np.flatnonzero(bound > 0)
     picked: list[int] = []
-    left = np.ones(n, dtype=bool)
-    while len(picked) < count:
-        cand = np.flatnonzero(left)
-        gains = _gains(p[cand], p[picked], ref)
-        if not gains.max() > 0:
-            break
-        best = int(cand[np.argmax(gains)])
-        picked.append(best)
-        left[best] = False
-    rest = np.flatnonzero(left)[:count - len(picked)]
+    while left.size and len(picked) < count:
+        order = left[np.lexsort((left, -bound[left]))]
+        stale = order[fresh[order] != len(picked)]
+        if fresh[order[0]] == len(picked):
+            picked.append(int(order[0]))
+            left = left[left != order[0]]
+            continue
+        batch = stale[:_GREEDY_BATCH]
+        bound[batch] = _gains(p[batch], p[picked], ref)
+        fresh[batch] = len(picked)
+        left = left[bound[left] > 0]
+    rest = np.setdiff1d(np.arange(n), picked)[:count - len(picked)]
     return np.array(picked + rest.tolist(), dtype=np.int64)
 
 
@@ -274,9 +314,9 @@ def _gains(cand: np.ndarray, picked: np.ndarray, ref: np.ndarray) -> np.ndarray:
     if picked.shape[0] == 0:
         result: np.ndarray = box
         return result
-    if cand.shape[1] == 2:
-        limited = np.minimum(np.maximum(picked[None], cand[:, None]), ref)  # (c, s, 2)
-        result = box - _hv_2d(limited, ref)
+    if cand.shape[1] <= 3:
+        limited = np.minimum(np.maximum(picked[None], cand[:, None]), ref)  # (c, s, k)
+        result = box - (_hv_2d(limited, ref) if cand.shape[1] == 2 else _hv_3d_many(limited, ref))
     else:
         result = np.array([_exclusive(c, picked, ref) for c in cand])
     return result
