@@ -31,8 +31,8 @@ from ..storage import (
     space_changed,
 )
 from ._base import History
-from ._pareto import nondominated
 from ._same_space import same_meaning
+from .pareto import non_dominated
 
 STATUS_OK = "ok"
 STATUS_FAIL = "fail"
@@ -142,7 +142,7 @@ class Trials:
         if not ok:
             return []
         Y = np.array([objectives.minimized(t.values or ()) for t in ok], dtype=np.float64)
-        return [t for t, keep in zip(ok, nondominated(Y), strict=True) if keep]
+        return [t for t, keep in zip(ok, non_dominated(Y), strict=True) if keep]
 
     def losses(self) -> list[float | None]:
         """The loss of each trial; None for trials that failed or are running."""
