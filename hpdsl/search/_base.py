@@ -68,6 +68,17 @@ class History:
                    np.empty(0, dtype=np.int64), np.empty((0, n_objectives)), np.empty(0),
                    np.empty(0, dtype=np.int64))
 
+    def with_pending(self, X: np.ndarray, active: np.ndarray) -> History:
+        """This history with the rows X (r, D) appended as pending trials (RUNNING, no
+        values): how an algorithm that proposes several rows in one call makes its later
+        rows see its earlier ones."""
+        r = X.shape[0]
+        return History(np.vstack([self.X, X]), np.vstack([self.active, active]),
+                       np.append(self.losses, np.full(r, np.nan)),
+                       np.append(self.states, np.full(r, TrialState.RUNNING)),
+                       np.vstack([self.values, np.full((r, self.n_objectives), np.nan)]),
+                       np.append(self.violation, np.full(r, np.nan)))
+
     @property
     def n_objectives(self) -> int:
         return int(self.values.shape[1])

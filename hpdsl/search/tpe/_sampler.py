@@ -12,6 +12,9 @@ Which trials feed which density:
 
 Each dimension (or each activation group, in multivariate mode) sees only the
 trials in which it (all of it) was active.
+
+With several objectives, or outcome constraints that some trial broke, the good
+trials are chosen by `_motpe.split` (MOTPE) instead of by loss.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 from ...compile import Space
 from ...storage import TrialState
 from .._base import History
+from . import _motpe
 from ._parzen import Mixtures, SpaceModel, spec_for
 from ._settings import Settings
 
@@ -62,10 +66,11 @@ def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1
     for i in range(n):
         x, active = _suggest_one(space, model, history, rng, s)
         out[i] = x
-        history = History(np.vstack([history.X, x]), np.vstack([history.active, active]),
-                          np.append(history.losses, np.nan),
-                          np.append(history.states, TrialState.RUNNING))
+        history = history.with_pending(x[None], active[None])
     return out
+
+
+suggest.multi_objective = True  # type: ignore[attr-defined]  # MOTPE: see _motpe
 
 
 def _split(history: History, model: SpaceModel, settings: Settings) -> np.ndarray:
@@ -90,7 +95,7 @@ def _split(history: History, model: SpaceModel, settings: Settings) -> np.ndarra
 
 def _suggest_one(space: Space, model: SpaceModel, history: History, rng: np.random.Generator,
                  s: Settings) -> tuple[np.ndarray, np.ndarray]:
-    good = _split(history, model, s)
+    good = (_motpe.split if _motpe.applies(history) else _split)(history, model, s)
     mix = Mixtures(model, history.X, history.active, [good, ~good], s.prior_weight,
                    s.bandwidth)
     size = s.n_ei_candidates
