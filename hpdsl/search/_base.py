@@ -77,7 +77,8 @@ class History:
                        np.append(self.losses, np.full(r, np.nan)),
                        np.append(self.states, np.full(r, TrialState.RUNNING)),
                        np.vstack([self.values, np.full((r, self.n_objectives), np.nan)]),
-                       np.append(self.violation, np.full(r, np.nan)))
+                       np.append(self.violation, np.full(r, np.nan)),
+                       np.append(self.steps, np.full(r, -1, dtype=np.int64)))
 
     @property
     def n_objectives(self) -> int:
