@@ -1,0 +1,52 @@
+"""XGBoost: a training callback that reports an evaluation metric after each round.
+
+    booster = xgboost.train(params, dtrain, num_boost_round=200,
+                            evals=[(dvalid, "validation")],
+                            callbacks=[XGBoostPruningCallback(trial, "validation-logloss")])
+
+The key is XGBoost's own, `DATASET-METRIC`: the name given in `evals` (`validation_0`
+with the scikit-learn API's `eval_set`, `test` with `xgboost.cv`, which reports the mean
+over folds) and the metric (`eval_metric`). Step k is the k-th boosting round (1, 2, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import xgboost
+
+from ..errors import ConfigurationError
+from ._report import Mode, Reporter, report_and_prune, sign
+
+
+class XGBoostPruningCallback(xgboost.callback.TrainingCallback):
+    """Report `observation_key` (e.g. "validation-logloss") after each boosting round and
+    raise `hpdsl.TrialPruned` when the pruner stops the trial. `mode`: "min", "max"
+    (negated, so that it reads as a loss) or "auto" (by the metric's name: auc, aucpr,
+    map, ndcg, pre are maximized)."""
+
+    def __init__(self, trial: Reporter, observation_key: str, mode: Mode = "auto") -> None:
+        dataset, dash, metric = observation_key.partition("-")
+        if not dash or not dataset or not metric:
+            raise ConfigurationError(f"observation_key must read DATASET-METRIC, e.g. "
+                                     f"'validation-logloss', not {observation_key!r}")
+        self.trial = trial
+        self.observation_key = observation_key
+        self._dataset, self._metric = dataset, metric
+        self._sign = sign(mode, metric)
+        super().__init__()
+
+    def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+        values = evals_log.get(self._dataset, {}).get(self._metric)
+        if not values:
+            known = [f"{d}-{m}" for d, metrics in evals_log.items() for m in metrics]
+            raise ConfigurationError(
+                f"XGBoost evaluated no `{self.observation_key}`; it evaluated: "
+                + (", ".join(known) or "nothing (pass evals=[(dvalid, 'validation')])"))
+        last = values[-1]
+        value = float(last[0] if isinstance(last, tuple) else last)  # cv: (mean, std)
+        report_and_prune(self.trial, self._sign * value, epoch + 1)
+        return False
+
+
+__all__ = ["XGBoostPruningCallback"]
