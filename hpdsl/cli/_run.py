@@ -14,7 +14,7 @@ from types import FrameType
 
 from .. import plot
 from ..errors import AllTrialsFailed, HpsError
-from ..search import Suggest, Trials, TrialState, fmin, workers_to_start
+from ..search import Suggest, Trials, TrialState, fmin, takes_trial, workers_to_start
 from ..storage import SpaceChangedError
 from ._common import (
     add_colour_argument,
@@ -26,6 +26,7 @@ from ._common import (
     printable,
 )
 from ._objective import ObjectiveError, load_objective
+from ._pruner import PRUNERS, build_pruner, pruner_spec
 
 DESCRIPTION = """\
 Minimize an objective over the space in SPACE. The objective is a function
@@ -105,9 +106,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trial-timeout", type=_seconds, metavar="S",
                         help="fail a trial still running after S seconds (its worker is "
                              "killed; inf: no limit)")
+    parser.add_argument("--pruner", type=pruner_spec, default=("none", {}),
+                        metavar="NAME[:KEY=VALUE,...]",
+                        help="stop unpromising trials early (the objective takes the trial "
+                             "and reports to it): " + ", ".join(PRUNERS) + " or none "
+                             "(default); settings as in hpdsl.pruners, e.g. "
+                             "median:n_warmup_steps=5 (docs/pruning.md)")
     parser.add_argument("--plots", metavar="DIR", type=Path,
                         help="write history, importance, parallel and slice plots (PNG) to "
-                             "DIR after the run (needs the `plot` extra)")
+                             "DIR after the run, and intermediate when trials reported "
+                             "(needs the `plot` extra)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_colour_argument(parser)
 
@@ -135,6 +143,15 @@ def run(args: argparse.Namespace) -> int:
     except ObjectiveError as err:
         error(str(err))
         return 2
+    try:
+        pruner = build_pruner(*args.pruner)
+    except HpsError as err:
+        error(str(err))
+        return 2
+    if pruner is not None and not takes_trial(objective):
+        print(f"hpdsl: warning: --pruner {args.pruner[0]}: the objective takes no second "
+              "parameter (the trial), so it reports nothing and no trial is pruned",
+              file=sys.stderr)
     study = args.study or Path(args.space).stem
     where = f"study `{study}` in {args.storage}" if args.storage else "the trials (in memory)"
     try:
@@ -164,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
         fmin(objective, space, algo=_algorithm(args.algo), max_evals=args.max_evals,
              timeout=args.timeout, trials=trials, rstate=args.seed,
              catch_eval_exceptions=True, show_progressbar=not args.no_progress,
-             n_jobs=n_jobs, trial_timeout=args.trial_timeout)
+             n_jobs=n_jobs, trial_timeout=args.trial_timeout, pruner=pruner)
     except AllTrialsFailed:
         pass  # reported below
     except KeyboardInterrupt:

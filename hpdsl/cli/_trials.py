@@ -15,15 +15,18 @@ from ._stored import StudyNotFound, add_storage_arguments, number, open_study, t
 DESCRIPTION = """\
 List every trial of a study in a storage: number, state, loss, duration,
 error, each parameter (`params.NAME`, empty where inactive) and each extra
-result the objective returned (`result.KEY`).
+result the objective returned (`result.KEY`). When trials reported intermediate
+values (pruning), `step` is the deepest step each reached: where a PRUNED
+trial stopped; a PRUNED trial's loss is the value it reported there.
 
 --format json prints an array of objects with the parameters and results
 nested (`params`, `result`); csv has one column per key, as in the table.
 If the storage holds one study, --study may be left out.
 
---number N shows one trial in full: its parameters, results, error and, for
-a trial whose objective raised, the traceback (its last 8,000 characters);
-with --format json, one object with a `traceback` key.
+--number N shows one trial in full: its parameters, results, error, the
+values it reported by step and, for a trial whose objective raised, the
+traceback (its last 8,000 characters); with --format json, one object with
+`intermediate` (a list of {step, value}) and `traceback` keys.
 
 Exit status: 0, or 2 if the storage or the study cannot be read."""
 EPILOG = """\
@@ -31,7 +34,8 @@ examples:
   hpdsl trials sqlite:///runs/demo.db
   hpdsl trials sqlite:///runs/demo.db --study classifier --format csv > trials.csv
   hpdsl trials sqlite:///runs/demo.db --format json | jq '.[] | select(.state == "OK")'
-  hpdsl trials sqlite:///runs/demo.db --study classifier --number 7   # why it failed"""
+  hpdsl trials sqlite:///runs/demo.db --study classifier --number 7   # why it failed,
+                                                                      # its learning curve"""
 
 BASE = ("number", "state", "loss", "duration", "error")
 
@@ -53,9 +57,14 @@ def run(args: argparse.Namespace) -> int:
     if args.number is not None:
         return _one(trials, args.number, args.format)
     records = trials.to_records()
-    columns = list(dict.fromkeys([*BASE, *(k for rec in records for k in rec)]))
+    base = list(BASE)
+    if any(t.intermediate for t in trials):
+        base.insert(2, "step")
+        for rec, t in zip(records, trials, strict=True):
+            rec["step"] = t.last_step
+    columns = list(dict.fromkeys([*base, *(k for rec in records for k in rec)]))
     if args.format == "json":
-        nested = [{**{k: rec[k] for k in BASE},
+        nested = [{**{k: rec[k] for k in base},
                    "params": {k[7:]: v for k, v in rec.items() if k.startswith("params.")},
                    "result": {k[7:]: v for k, v in rec.items() if k.startswith("result.")}}
                   for rec in records]
@@ -87,15 +96,18 @@ def _one(trials: Trials, n: int, form: str) -> int:
     record: dict[str, Any] = {"number": t.number, "state": t.state.name, "loss": t.loss,
               "duration": t.duration, "error": t.error, "params": t.params,
               "result": {k: v for k, v in t.result.items() if k not in ("loss", "status")},
+              "intermediate": [{"step": k, "value": v} for k, v in t.intermediate.items()],
               "traceback": t.traceback}
     if form == "json":
         print(json.dumps(record, indent=2, default=str))
         return 0
     if form == "csv":
         flat = trials.to_records()[n]
-        writer = csv.DictWriter(sys.stdout, [*flat, "traceback"], lineterminator="\n")
+        curve = json.dumps({str(k): v for k, v in t.intermediate.items()})
+        writer = csv.DictWriter(sys.stdout, [*flat, "intermediate", "traceback"],
+                                lineterminator="\n")
         writer.writeheader()
-        writer.writerow({**flat, "traceback": t.traceback})
+        writer.writerow({**flat, "intermediate": curve, "traceback": t.traceback})
         return 0
     for key in BASE:
         print(f"{key}: {number(record[key])}")
@@ -104,6 +116,11 @@ def _one(trials: Trials, n: int, form: str) -> int:
             print(f"{part}:")
             for key, value in record[part].items():
                 print(f"  {key}: {number(value)}")
+    if t.intermediate:
+        print("intermediate values:")
+        curve = table(["step", "value"], [[str(k), number(v)] for k, v in
+                                          t.intermediate.items()])
+        print("  " + curve.replace("\n", "\n  "))
     if t.traceback:
         print("traceback:")
         print("  " + t.traceback.rstrip("\n").replace("\n", "\n  "))

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ._fmin import fmin as fmin
     from ._parallel import workers_to_start as workers_to_start
     from ._running import RunningTrial as RunningTrial
+    from ._running import takes_trial as takes_trial
     from ._study import Study as Study
     from ._trials import STATUS_FAIL as STATUS_FAIL
     from ._trials import STATUS_OK as STATUS_OK
@@ -49,7 +50,7 @@ _WHERE = {
     "space_eval": "._compat",
     "fmin": "._fmin",
     "workers_to_start": "._parallel",
-    "RunningTrial": "._running",
+    "RunningTrial": "._running", "takes_trial": "._running",
     "Study": "._study",
     "STATUS_FAIL": "._trials", "STATUS_OK": "._trials", "InMemoryStorage": "._trials",
     "Trial": "._trials", "Trials": "._trials", "TrialStorage": "._trials",
