@@ -152,3 +152,15 @@ def test_a_pruner_for_an_objective_that_cannot_report_is_a_warning(
 def test_pruner_none_prunes_nothing(capsys: pytest.CaptureFixture[str], project: Path) -> None:
     status, out, err = run(capsys, "--pruner", "none")
     assert status == 0 and "12 trials (12 ok, 0 failed)" in out, err
+
+
+def test_run_plots_learning_curves_only_when_trials_reported(
+        capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    status, _, err = run(capsys, "--pruner", "median:n_startup_trials=2", "--plots", "plots")
+    assert status == 0, err
+    assert (project / "plots" / "intermediate.png").read_bytes().startswith(b"\x89PNG")
+    assert "intermediate" in err.splitlines()[-1]  # "plots written to plots: ..."
+    status, _, err = cli(capsys, "run", "space.hps", "--objective", "curves.py:plain",
+                         "--max-evals", "3", "--no-progress", "--plots", "flat")
+    assert status == 0 and (project / "flat" / "history.png").exists()
+    assert not (project / "flat" / "intermediate.png").exists() and "intermediate" not in err

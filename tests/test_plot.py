@@ -29,11 +29,18 @@ if kind == b then rate ~ loguniform(1e-4, 1)
 """
 
 
-def objective(config: dict[str, object]) -> float:
+def objective(config: dict[str, object], trial: hpdsl.RunningTrial) -> float:
+    """Three epochs converging to the loss; a signal above 0.85 is stopped after the first
+    (pruned), above 0.95 fails."""
     x = float(config["signal"])  # type: ignore[arg-type]
     if x > 0.95:
         raise ValueError("out of range")
-    return 10 * (x - 0.3) ** 2 + 0.001 * float(config["noise"])  # type: ignore[arg-type]
+    loss = 10 * (x - 0.3) ** 2 + 0.001 * float(config["noise"])  # type: ignore[arg-type]
+    for epoch in (1, 2, 3):
+        trial.report(loss + 1.0 / epoch, epoch)
+        if x > 0.85:
+            raise hpdsl.TrialPruned()
+    return loss
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +90,39 @@ def test_functions_draw_on_given_axes(stored: tuple[Path, hpdsl.Trials]) -> None
     assert plot.importance(trials, Figure().add_subplot()).get_title().startswith("Parameter")
     sliced = plot.slice(trials, Figure())
     assert sliced.axes[3].get_xscale() == "log"  # rate is log-uniform
+
+
+def test_intermediate_draws_each_curve_and_mutes_the_pruned_ones(
+        stored: tuple[Path, hpdsl.Trials]) -> None:
+    from matplotlib.colors import to_rgba
+    from matplotlib.figure import Figure
+
+    trials = stored[1]
+    pruned = [t for t in trials if t.state == hpdsl.TrialState.PRUNED]
+    finished = [t for t in trials if t.state == hpdsl.TrialState.OK]
+    assert pruned and finished
+    ax = plot.intermediate(trials, Figure().add_subplot())
+    grey = [line for line in ax.get_lines() if to_rgba(line.get_color()) == to_rgba("0.75")]
+    assert sorted(tuple(line.get_xdata()) for line in grey) == [(1,)] * len(pruned)
+    coloured = [line for line in ax.get_lines() if line not in grey]
+    assert len(coloured) == len(finished) + 1  # and the best again, on top
+    assert all(tuple(line.get_xdata()) == (1, 2, 3) for line in coloured)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0] == f"pruned ({len(pruned)})" and f"finished ({len(finished)})" in labels
+    with pytest.raises(ValueError, match="no trial reported intermediate values"):
+        plot.intermediate(hpdsl.Trials())
+
+
+def test_history_marks_pruned_trials_apart_from_failed_ones(
+        stored: tuple[Path, hpdsl.Trials]) -> None:
+    from matplotlib.figure import Figure
+
+    trials = stored[1]
+    states = [t.state for t in trials]
+    ax = plot.history(trials, Figure().add_subplot())
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert f"pruned ({states.count(hpdsl.TrialState.PRUNED)}): last value" in labels
+    assert f"failed ({states.count(hpdsl.TrialState.FAIL)})" in labels
 
 
 def test_plot_command(stored: tuple[Path, hpdsl.Trials], tmp_path: Path) -> None:

@@ -14,11 +14,14 @@ DESCRIPTION = """\
 Draw one plot of a study's trials and write it to --out (the format follows
 the extension: .png, .svg, .pdf):
 
-  history     the loss of each trial and the best so far; failed trials marked
+  history     the loss of each trial and the best so far; failed and pruned
+              trials marked
   importance  how much of the loss's variation each parameter explains
               (see `hpdsl.plot.parameter_importance`)
   parallel    parallel coordinates: parameters and loss, one line per trial
   slice       the loss against each parameter, one panel per parameter
+  intermediate  every trial's learning curve (the values it reported, by
+              step), pruned trials in grey
 
 Needs matplotlib: pip install 'hpdsl[plot]'. If the storage holds one study,
 --study may be left out.
@@ -28,7 +31,8 @@ the study cannot be read."""
 EPILOG = """\
 examples:
   hpdsl plot sqlite:///runs/demo.db --kind history --out history.png
-  hpdsl plot sqlite:///runs/demo.db --study classifier --kind importance --out imp.png"""
+  hpdsl plot sqlite:///runs/demo.db --study classifier --kind importance --out imp.png
+  hpdsl plot sqlite:///runs/pruning.db --kind intermediate --out curves.png"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

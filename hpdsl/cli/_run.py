@@ -248,7 +248,8 @@ def _plots(trials: Trials, directory: Path) -> int:
         error(f"cannot create the plot directory {directory}: {err.strerror}")
         return 1
     written = []
-    for kind in plot.KINDS:
+    curves = any(t.intermediate for t in trials)
+    for kind in (k for k in plot.KINDS if k != "intermediate" or curves):
         path = directory / f"{kind}.png"
         try:
             plot.save(trials, kind, path)

@@ -1,7 +1,8 @@
 """Plots of a study's trials (matplotlib, the optional `plot` extra, imported on use).
 
     trials = hpdsl.Trials("sqlite:///runs/demo.db", study="classifier")
-    hpdsl.plot.history(trials)          # loss per trial, best so far, failures
+    hpdsl.plot.history(trials)          # loss per trial, best so far, failures, pruned
+    hpdsl.plot.intermediate(trials)     # learning curves (reported values), pruned muted
     hpdsl.plot.importance(trials)       # parameter importance (see `parameter_importance`)
     hpdsl.plot.parallel(trials)         # parallel coordinates
     hpdsl.plot.slice(trials)            # loss against each parameter
@@ -23,15 +24,17 @@ from ..search import Trials
 from ._data import table
 from ._history import history
 from ._importance import importance, parameter_importance
+from ._intermediate import intermediate
 from ._parallel import parallel
 from ._slice import slice, slice_size
 
-KINDS = ("history", "importance", "parallel", "slice")
+KINDS = ("history", "importance", "parallel", "slice", "intermediate")
 
 _AXES_PLOTS: dict[str, tuple[Callable[..., Any], Callable[[int], tuple[float, float]]]] = {
     "history": (history, lambda n: (8.0, 4.5)),
     "importance": (importance, lambda n: (7.0, 1.5 + 0.35 * n)),
     "parallel": (parallel, lambda n: (max(8.0, 1.1 * (n + 1)), 5.0)),
+    "intermediate": (intermediate, lambda n: (8.0, 4.5)),
 }
 
 
@@ -56,5 +59,5 @@ def save(trials: Trials, kind: str, path: str | os.PathLike[str], *,
     fig.savefig(path, dpi=dpi)
 
 
-__all__ = ["KINDS", "history", "importance", "parallel", "parameter_importance", "save",
-           "slice"]
+__all__ = ["KINDS", "history", "importance", "intermediate", "parallel",
+           "parameter_importance", "save", "slice"]

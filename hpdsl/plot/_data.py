@@ -48,13 +48,15 @@ class Column:
 
 @dataclass
 class Table:
-    """Finished trials (OK and failed) in order: numbers, states, losses (NaN unless OK)."""
+    """Finished trials (OK, failed, pruned) in order: numbers, states, losses (NaN unless
+    OK), and the last value each PRUNED trial reported (NaN for the others)."""
 
     numbers: np.ndarray
     states: list[TrialState]
     losses: np.ndarray
     columns: list[Column]
     space: Space | None = None  # the space the columns were read with, if any
+    pruned_values: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     @property
     def ok(self) -> np.ndarray:
@@ -75,8 +77,10 @@ def table(trials: Trials, space: Space | None = None) -> Table:
                for name in sorted(names, key=lambda n: order.get(n, len(order)))]
     losses = np.array([t.loss if t.state == TrialState.OK and t.loss is not None else np.nan
                        for t in done], dtype=float)
+    pruned = np.array([t.loss if t.state == TrialState.PRUNED and t.loss is not None
+                       else np.nan for t in done], dtype=float)
     return Table(np.array([t.number for t in done], dtype=int), [t.state for t in done],
-                 losses, columns, space)
+                 losses, columns, space, pruned)
 
 
 def _recorded_space(trials: Trials) -> Space | None:

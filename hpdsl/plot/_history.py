@@ -7,14 +7,16 @@ from typing import Any
 import numpy as np
 
 from ..compile import Space
-from ..search import Trials
+from ..search import Trials, TrialState
 from ._data import table
 from ._mpl import new_axes
 
 
 def history(trials: Trials, ax: Any = None, *, space: Space | None = None) -> Any:
     """Plot the loss of each finished trial against its number, with the best loss so far
-    as a step line; failed trials are marked with a red x along the top. Returns the axes."""
+    as a step line (over finished trials only); pruned trials as hollow grey circles at
+    the last value they reported (from an earlier step, so not comparable with a final
+    loss); failed trials as a red x along the top. Returns the axes."""
     data = table(trials, space)
     ax = new_axes(ax, (8, 4.5))
     ok = data.ok
@@ -25,7 +27,13 @@ def history(trials: Trials, ax: Any = None, *, space: Space | None = None) -> An
         shown = np.isfinite(best)
         ax.step(data.numbers[shown], best[shown], where="post", color="tab:orange",
                 linewidth=2, label="best so far")
-    failed = ~ok
+    pruned = np.array([s == TrialState.PRUNED for s in data.states], dtype=bool)
+    stopped = pruned & ~np.isnan(data.pruned_values)
+    if pruned.any():
+        ax.scatter(data.numbers[stopped], data.pruned_values[stopped], s=18,
+                   facecolors="none", edgecolors="0.55",
+                   label=f"pruned ({pruned.sum()}): last value")
+    failed = ~ok & ~pruned
     if failed.any():
         # Failed trials have no loss: mark them at the top, in axes coordinates.
         ax.scatter(data.numbers[failed], np.full(failed.sum(), 0.97), marker="x",
