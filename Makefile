@@ -12,13 +12,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The search resumes the study in runs/demo.db: a second `make demo` finds its 60 trials
-# done and only prints the best (delete runs/ or raise --max-evals to search further).
+# The searches resume their studies in runs/demo.db: a second `make demo` finds their 60
+# trials done and only prints the best (delete runs/ or raise --max-evals to search further).
+# The second trains a network epoch by epoch with Hyperband pruning (TPE proposes) and
+# prints the epochs pruning saved.
 demo: $(STAMP)
 	$(BIN)/hpdsl lint examples/*.hps
 	$(BIN)/hpdsl show examples/classifier.hps
 	$(BIN)/hpdsl run examples/classifier.hps --objective examples/classifier.py:objective \
 		--max-evals 60 --storage sqlite:///runs/demo.db --plots runs/plots
+	$(BIN)/hpdsl run examples/pruning.hps --objective examples/pruning.py:objective \
+		--pruner hyperband --max-evals 60 --storage sqlite:///runs/demo.db \
+		--plots runs/pruning-plots
 
 test: lint typecheck pytest wheel-check
 

@@ -59,6 +59,10 @@ def test_run_with_a_pruner_stops_trials_early_and_trials_shows_where(
     ok = [t for t in trials if t.state == TrialState.OK]
     assert pruned and ok and len(pruned) + len(ok) == 12
     assert f"12 trials ({len(ok)} ok, 0 failed, {len(pruned)} pruned)" in out
+    trained = sum(t.last_step for t in trials)
+    assert (f"pruning: {len(pruned)} of 12 trials stopped early; {trained} steps trained of "
+            f"the 120 that 10 for every trial would take ({1 - trained / 120:.0%} saved)"
+            ) in out
 
     status, out, _ = cli(capsys, "trials", "sqlite:///runs/s.db")
     header, *rows = [line.split() for line in out.splitlines()]
@@ -164,3 +168,17 @@ def test_run_plots_learning_curves_only_when_trials_reported(
                          "--max-evals", "3", "--no-progress", "--plots", "flat")
     assert status == 0 and (project / "flat" / "history.png").exists()
     assert not (project / "flat" / "intermediate.png").exists() and "intermediate" not in err
+
+
+def test_the_pruning_example_runs_and_counts_epochs_by_its_fidelity(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    status, out, err = cli(capsys, "run", examples / "pruning.hps", "--objective",
+                           f"{examples / 'pruning.py'}:objective", "--max-evals", "5",
+                           "--pruner", "median:n_startup_trials=1", "--seed", "1",
+                           "--storage", f"sqlite:///{tmp_path / 'p.db'}", "--no-progress")
+    assert status == 0, err
+    trials = list(hpdsl.Trials(f"sqlite:///{tmp_path / 'p.db'}", study="pruning"))
+    assert trials[0].state == TrialState.OK and trials[0].last_step == 27
+    assert any(t.state == TrialState.PRUNED for t in trials)
+    assert f"epochs trained of the {27 * 5} that 27 for every trial would take" in out

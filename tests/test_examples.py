@@ -11,7 +11,8 @@ from corpora import ALL_EXAMPLES, EXAMPLES_DIR
 
 import hpdsl
 
-MAIN = ["classifier.hps", "neural_net.hps", "pipeline.hps", "gradient_boosting.hps"]
+MAIN = ["classifier.hps", "neural_net.hps", "pipeline.hps", "gradient_boosting.hps",
+        "pruning.hps"]
 
 
 def test_the_examples_are_there() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from .. import plot
+from ..compile import Space
 from ..errors import AllTrialsFailed, HpsError
 from ..search import Suggest, Trials, TrialState, fmin, takes_trial, workers_to_start
 from ..storage import SpaceChangedError
@@ -197,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
     except HpsError as err:
         error(str(err))
         return 2
-    status = _report(trials, where)
+    status = _report(trials, where, space)
     if interrupt.signum is not None:
         what = "terminated" if interrupt.signum == signal.SIGTERM else "interrupted"
         print(f"hpdsl: {what}; the best so far is shown above", file=sys.stderr)
@@ -212,8 +213,9 @@ def _algorithm(name: str) -> Suggest:
     return suggest
 
 
-def _report(trials: Trials, where: str) -> int:
-    """Print the counts and the best trial; 1 if no trial has a loss."""
+def _report(trials: Trials, where: str, space: Space) -> int:
+    """Print the counts, what pruning saved, and the best trial; 1 if no trial has a
+    loss."""
     states = [t.state for t in trials]
     ok = states.count(TrialState.OK)
     failed = states.count(TrialState.FAIL)
@@ -221,6 +223,7 @@ def _report(trials: Trials, where: str) -> int:
               ((TrialState.PRUNED, "pruned"), (TrialState.INTERRUPTED, "interrupted"))]
     counts = f"{ok} ok, {failed} failed" + "".join(f", {n} {name}" for n, name in others if n)
     print(f"{printable(where)}: {len(states)} trials ({counts})")
+    _savings(trials, space)
     best = trials.best_trial
     if best is None:
         first = next((t.error for t in trials if t.state == TrialState.FAIL), None)
@@ -232,6 +235,23 @@ def _report(trials: Trials, where: str) -> int:
     print("best configuration:")
     print(json.dumps(best.config, indent=2, default=str))
     return 0
+
+
+def _savings(trials: Trials, space: Space) -> None:
+    """When trials were pruned: the resource trained (the steps reported, e.g. epochs)
+    against what training every reporting trial to the full budget would have taken (the
+    fidelity's max, else the deepest step reached)."""
+    reached = [t.last_step for t in trials if t.last_step is not None]
+    pruned = sum(t.state == TrialState.PRUNED for t in trials)
+    if not pruned or not reached:
+        return
+    fidelity = space.fidelity
+    full = fidelity.max if fidelity is not None else max(reached)
+    unit = fidelity.name if fidelity is not None else "steps"
+    trained, budget = sum(reached), full * len(reached)
+    print(f"pruning: {pruned} of {len(reached)} trials stopped early; {trained} {unit} "
+          f"trained of the {budget} that {full} for every trial would take "
+          f"({1 - trained / budget:.0%} saved)")
 
 
 def _plots(trials: Trials, directory: Path) -> int:
