@@ -31,13 +31,13 @@ if kind == b then rate ~ loguniform(1e-4, 1)
 
 def objective(config: dict[str, object], trial: hpdsl.RunningTrial) -> float:
     """Three epochs converging to the loss; a signal above 0.85 is stopped after the first
-    (pruned), above 0.95 fails."""
+    (pruned), above 0.95 fails there."""
     x = float(config["signal"])  # type: ignore[arg-type]
-    if x > 0.95:
-        raise ValueError("out of range")
     loss = 10 * (x - 0.3) ** 2 + 0.001 * float(config["noise"])  # type: ignore[arg-type]
     for epoch in (1, 2, 3):
         trial.report(loss + 1.0 / epoch, epoch)
+        if x > 0.95:
+            raise ValueError("out of range")
         if x > 0.85:
             raise hpdsl.TrialPruned()
     return loss
@@ -104,11 +104,15 @@ def test_intermediate_draws_each_curve_and_mutes_the_pruned_ones(
     ax = plot.intermediate(trials, Figure().add_subplot())
     grey = [line for line in ax.get_lines() if to_rgba(line.get_color()) == to_rgba("0.75")]
     assert sorted(tuple(line.get_xdata()) for line in grey) == [(1,)] * len(pruned)
-    coloured = [line for line in ax.get_lines() if line not in grey]
+    failed = [t for t in trials if t.state == hpdsl.TrialState.FAIL]
+    dotted = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+    assert failed and len(dotted) == len(failed)
+    coloured = [line for line in ax.get_lines() if line not in grey and line not in dotted]
     assert len(coloured) == len(finished) + 1  # and the best again, on top
     assert all(tuple(line.get_xdata()) == (1, 2, 3) for line in coloured)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels[0] == f"pruned ({len(pruned)})" and f"finished ({len(finished)})" in labels
+    assert f"failed or running ({len(failed)})" in labels
     with pytest.raises(ValueError, match="no trial reported intermediate values"):
         plot.intermediate(hpdsl.Trials())
 
