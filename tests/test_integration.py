@@ -40,24 +40,27 @@ def _data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 X_TRAIN, X_VAL, Y_TRAIN, Y_VAL = _data()
 
 
-def good_then_hopeless(objective: Callable[..., Any], good: float, hopeless: float
-                       ) -> list[hpdsl.Trial]:
+def good_then_hopeless(objective: Callable[..., Any], good: float, hopeless: float,
+                       direction: str = "minimize") -> list[hpdsl.Trial]:
     """The trials of a study over `lr` that evaluates `good`, then `hopeless`."""
     trials = hpdsl.Trials()
     hpdsl.fmin(objective, "lr ~ loguniform(1e-7, 1e3)", max_evals=2, trials=trials,
                points_to_evaluate=[{"lr": good}, {"lr": hopeless}], rstate=0,
-               pruner=MedianPruner(n_startup_trials=1), show_progressbar=False)
+               pruner=MedianPruner(n_startup_trials=1), show_progressbar=False,
+               direction=direction)
     return list(trials)
 
 
-def assert_hopeless_pruned(trials: list[hpdsl.Trial], last_step: int = EPOCHS) -> None:
+def assert_hopeless_pruned(trials: list[hpdsl.Trial], last_step: int = EPOCHS,
+                           sign: float = 1.0) -> None:
+    """`sign` -1: the values are maximized."""
     good, hopeless = trials
     assert good.state == TrialState.OK, good.error
     assert good.last_step == last_step  # trained to the end, every step reported
     assert hopeless.state == TrialState.PRUNED, hopeless.error
     assert hopeless.last_step is not None and hopeless.last_step < last_step
-    assert hopeless.loss == hopeless.intermediate[hopeless.last_step]
-    assert good.intermediate[hopeless.last_step] < hopeless.loss
+    last = hopeless.intermediate[hopeless.last_step]
+    assert sign * good.intermediate[hopeless.last_step] < sign * last
 
 
 # scikit-learn ---------------------------------------------------------------------------
@@ -95,9 +98,20 @@ def test_fit_epochs_reports_the_loss_it_is_given_and_trains_without_a_trial() ->
 
     model = SGDRegressor(random_state=0)
     squared = fit_epochs(model, None, X_TRAIN, Y_TRAIN, validation=(X_VAL, Y_VAL), epochs=3,
-                         loss=lambda m, X, y: float(np.mean((m.predict(X) - y) ** 2)))
+                         metric=lambda m, X, y: float(np.mean((m.predict(X) - y) ** 2)))
     assert squared == pytest.approx(float(np.mean((model.predict(X_VAL) - Y_VAL) ** 2)))
     assert model.t_ > len(Y_TRAIN) * 2  # three passes over the data
+
+
+def test_fit_epochs_reports_the_score_itself_to_a_study_that_maximizes() -> None:
+    from sklearn.linear_model import SGDClassifier
+
+    study = hpdsl.Study("x ~ uniform(0, 1)", seed=0, direction="maximize")
+    model = SGDClassifier(random_state=0)
+    accuracy = fit_epochs(model, study.running_trial(study.ask()), X_TRAIN, Y_TRAIN,
+                          validation=(X_VAL, Y_VAL), epochs=2)
+    assert accuracy == model.score(X_VAL, Y_VAL) > 0.9
+    assert study.trials[0].intermediate[2] == accuracy
 
 
 def test_scikit_learn_helpers_refuse_estimators_they_cannot_train() -> None:
@@ -138,12 +152,16 @@ def test_xgboost_callback_prunes_a_hopeless_booster() -> None:
     assert_hopeless_pruned(good_then_hopeless(boosted, good=0.5, hopeless=1e-4))
 
 
-def test_xgboost_callback_negates_a_metric_to_maximize_and_names_what_was_evaluated() -> None:
+def test_xgboost_callback_reads_cross_validation_and_names_what_was_evaluated() -> None:
     import xgboost
 
     from hpdsl.integration import XGBoostPruningCallback
 
-    study = hpdsl.Study("x ~ uniform(0, 1)", seed=0)
+    minimized = hpdsl.Study("x ~ uniform(0, 1)", seed=0)
+    with pytest.raises(ConfigurationError, match="`auc` is higher for better but the study "
+                                                 "minimizes: pass direction=\"maximize\""):
+        XGBoostPruningCallback(minimized.running_trial(minimized.ask()), "test-auc")
+    study = hpdsl.Study("x ~ uniform(0, 1)", seed=0, direction="maximize")
     trial = study.running_trial(study.ask())
     train = xgboost.DMatrix(X_TRAIN, Y_TRAIN)
     params = {"objective": "binary:logistic", "eval_metric": "auc", "nthread": 1}
@@ -151,7 +169,7 @@ def test_xgboost_callback_negates_a_metric_to_maximize_and_names_what_was_evalua
                      callbacks=[XGBoostPruningCallback(trial, "test-auc")])
     reported = study.trials[0].intermediate
     assert sorted(reported) == [1, 2, 3]
-    assert reported[3] == pytest.approx(-log["test-auc-mean"].iloc[-1])  # a loss
+    assert reported[3] == pytest.approx(log["test-auc-mean"].iloc[-1])  # the mean over folds
     with pytest.raises(ConfigurationError,
                        match="no `valid-auc`; it evaluated: train-auc, test-auc"):
         xgboost.cv(params, train, 1, nfold=2,
@@ -181,21 +199,31 @@ def test_lightgbm_callback_prunes_a_hopeless_booster() -> None:
     assert_hopeless_pruned(good_then_hopeless(light, good=0.3, hopeless=1e-5))
 
 
-def test_lightgbm_callback_reads_cross_validation_and_negates_what_lightgbm_maximizes(
+def test_lightgbm_callback_reads_cross_validation_in_the_direction_lightgbm_says(
         ) -> None:
     import lightgbm
 
     from hpdsl.integration import LightGBMPruningCallback
 
-    study = hpdsl.Study("x ~ uniform(0, 1)", seed=0)
-    trial = study.running_trial(study.ask())
     params = {"objective": "binary", "metric": "auc", "num_threads": 1, "verbose": -1}
     data = lightgbm.Dataset(X_TRAIN, Y_TRAIN)
+    minimized = hpdsl.Study("x ~ uniform(0, 1)", seed=0)
+    with pytest.raises(ConfigurationError, match="`valid-auc` is higher for better"):
+        lightgbm.cv(params, data, 3, nfold=2, callbacks=[
+            LightGBMPruningCallback(minimized.running_trial(minimized.ask()), "valid-auc")])
+    assert minimized.trials[0].intermediate == {}  # refused before the first report
+    study = hpdsl.Study("x ~ uniform(0, 1)", seed=0, direction="maximize")
+    trial = study.running_trial(study.ask())
     log = lightgbm.cv(params, data, 3, nfold=2, seed=0,
                       callbacks=[LightGBMPruningCallback(trial, "valid-auc")])
     reported = study.trials[0].intermediate
     assert sorted(reported) == [1, 2, 3]
-    assert reported[3] == pytest.approx(-log["valid auc-mean"][-1])
+    assert reported[3] == pytest.approx(log["valid auc-mean"][-1])
+    with pytest.raises(ConfigurationError, match="`valid-binary_logloss` is lower for better "
+                                                 "but the study maximizes"):
+        lightgbm.cv({**params, "metric": "binary_logloss"}, data, 1, nfold=2, callbacks=[
+            LightGBMPruningCallback(study.running_trial(study.ask()),
+                                    "valid-binary_logloss")])
     with pytest.raises(ConfigurationError, match="no `valid_0-auc`; it evaluated: valid-auc"):
         lightgbm.cv(params, data, 1, nfold=2,
                     callbacks=[LightGBMPruningCallback(trial, "valid_0-auc")])
@@ -218,13 +246,13 @@ def network(cfg: dict[str, Any], trial: hpdsl.RunningTrial) -> float:
     history = model.fit(X_TRAIN, Y_TRAIN, validation_data=(X_VAL, Y_VAL), epochs=EPOCHS,
                         batch_size=64, verbose=0,
                         callbacks=[KerasPruningCallback(trial, "val_accuracy")])
-    return -float(history.history["val_accuracy"][-1])
+    return float(history.history["val_accuracy"][-1])
 
 
 def test_keras_callback_prunes_a_hopeless_network() -> None:
-    trials = good_then_hopeless(network, good=0.1, hopeless=1e-6)
-    assert_hopeless_pruned(trials)
-    assert trials[0].intermediate[EPOCHS] == trials[0].loss < -0.9  # accuracy, negated
+    trials = good_then_hopeless(network, good=0.1, hopeless=1e-6, direction="maximize")
+    assert_hopeless_pruned(trials, sign=-1.0)
+    assert trials[0].intermediate[EPOCHS] > 0.9  # the accuracy, as Keras logged it
 
 
 class _Logistic:
@@ -279,3 +307,12 @@ def lightning_objective(cfg: dict[str, Any], trial: hpdsl.RunningTrial) -> float
 
 def test_lightning_callback_prunes_a_hopeless_module() -> None:
     assert_hopeless_pruned(good_then_hopeless(lightning_objective, good=0.5, hopeless=1e-6))
+
+
+def test_the_running_trial_carries_the_study_s_direction_to_worker_processes() -> None:
+    import pickle
+
+    study = hpdsl.Study("x ~ uniform(0, 1)", seed=0, direction="maximize")
+    sent = pickle.loads(pickle.dumps(study.running_trial(study.ask())))
+    assert sent.direction == "maximize"
+    assert hpdsl.Study("x ~ uniform(0, 1)").running_trial(0).direction == "minimize"

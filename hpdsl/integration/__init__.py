@@ -10,11 +10,12 @@
                                 trial, "validation-logloss")])
 
 Each helper reports to the running trial (the objective's second argument) and raises
-`hpdsl.TrialPruned` when the study's pruner says so. Values are reported as losses: a
-metric where higher is better (accuracy, AUC) is reported negated (`mode`). Each library
-is imported only when its helper is first used, so none of them is required: install
-the extra (`pip install 'hpdsl[xgboost]'`, `lightgbm`, `keras`, `lightning`, `examples`
-for scikit-learn).
+`hpdsl.TrialPruned` when the study's pruner says so. Metrics are reported as the library
+computes them and read in the study's direction: monitoring an accuracy or an AUC needs
+`fmin(..., direction="maximize")` (a ConfigurationError says so). Each library is
+imported only when its helper is first used, so none of them is required: install the
+extra (`pip install 'hpdsl[xgboost]'`, `lightgbm`, `keras`, `lightning`, `examples` for
+scikit-learn).
 """
 
 from __future__ import annotations

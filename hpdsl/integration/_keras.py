@@ -13,20 +13,19 @@ from typing import Any
 import keras
 
 from ..errors import ConfigurationError
-from ._report import Mode, Reporter, report_and_prune, sign
+from ._report import Reporter, check_direction, higher_is_better, report_and_prune
 
 
 class KerasPruningCallback(keras.callbacks.Callback):  # type: ignore[misc]
     """Report `monitor` (a key of Keras's epoch logs, e.g. "val_loss", "val_accuracy")
     after each epoch and raise `hpdsl.TrialPruned` when the pruner stops the trial.
-    `mode` "auto" reports accuracy-like metrics negated, as EarlyStopping reads them."""
+    An accuracy-like metric needs a study that maximizes."""
 
-    def __init__(self, trial: Reporter, monitor: str = "val_loss", mode: Mode = "auto"
-                 ) -> None:
+    def __init__(self, trial: Reporter, monitor: str = "val_loss") -> None:
         super().__init__()
         self.trial = trial
         self.monitor = monitor
-        self._sign = sign(mode, monitor)
+        check_direction(trial, monitor, higher_is_better(monitor))
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
@@ -34,7 +33,7 @@ class KerasPruningCallback(keras.callbacks.Callback):  # type: ignore[misc]
             raise ConfigurationError(
                 f"Keras logged no `{self.monitor}`; it logged: {', '.join(logs) or 'nothing'}"
                 " (val_ metrics need validation_data)")
-        report_and_prune(self.trial, self._sign * float(logs[self.monitor]), epoch + 1)
+        report_and_prune(self.trial, float(logs[self.monitor]), epoch + 1)
 
 
 __all__ = ["KerasPruningCallback"]

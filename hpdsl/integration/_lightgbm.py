@@ -13,25 +13,24 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConfigurationError
-from ._report import Mode, Reporter, report_and_prune, sign
+from ._report import Reporter, check_direction, report_and_prune
 
 
 class LightGBMPruningCallback:
     """Report `observation_key` (e.g. "valid_0-binary_logloss") after each round and raise
     `hpdsl.TrialPruned` when the pruner stops the trial. A metric LightGBM says is higher
-    for better (auc, map...) is reported negated unless `mode` says otherwise."""
+    for better (auc, map...) needs a study that maximizes, and one it says is lower for
+    better a study that minimizes (checked at the first round)."""
 
     order = 30  # after LightGBM's own logging and recording callbacks
 
-    def __init__(self, trial: Reporter, observation_key: str, mode: Mode = "auto") -> None:
+    def __init__(self, trial: Reporter, observation_key: str) -> None:
         dataset, dash, metric = observation_key.partition("-")
         if not dash or not dataset or not metric:
             raise ConfigurationError(f"observation_key must read DATASET-METRIC, e.g. "
                                      f"'valid_0-binary_logloss', not {observation_key!r}")
-        sign(mode, metric)  # checks mode
         self.trial = trial
         self.observation_key = observation_key
-        self.mode = mode
 
     def __call__(self, env: Any) -> None:
         found = {}
@@ -44,10 +43,11 @@ class LightGBMPruningCallback:
             raise ConfigurationError(
                 f"LightGBM evaluated no `{self.observation_key}`; it evaluated: "
                 f"{', '.join(found) or 'nothing (pass valid_sets=[...])'}")
-        value, higher_is_better = found[self.observation_key]
-        metric = self.observation_key.partition("-")[2]
-        report_and_prune(self.trial, sign(self.mode, metric, higher_is_better) * float(value),
-                         env.iteration - env.begin_iteration + 1)
+        value, higher = found[self.observation_key]
+        step = env.iteration - env.begin_iteration + 1
+        if step == 1:
+            check_direction(self.trial, self.observation_key, bool(higher))
+        report_and_prune(self.trial, float(value), step)
 
 
 __all__ = ["LightGBMPruningCallback"]

@@ -14,7 +14,7 @@ from typing import Any
 from lightning.pytorch import Callback
 
 from ..errors import ConfigurationError
-from ._report import Mode, Reporter, report_and_prune, sign
+from ._report import Reporter, check_direction, higher_is_better, report_and_prune
 
 
 class LightningPruningCallback(Callback):
@@ -22,12 +22,11 @@ class LightningPruningCallback(Callback):
     run and raise `hpdsl.TrialPruned` when the pruner stops the trial (Lightning tears
     the run down and re-raises it). Single-process training only."""
 
-    def __init__(self, trial: Reporter, monitor: str = "val_loss", mode: Mode = "auto"
-                 ) -> None:
+    def __init__(self, trial: Reporter, monitor: str = "val_loss") -> None:
         super().__init__()
         self.trial = trial
         self.monitor = monitor
-        self._sign = sign(mode, monitor)
+        check_direction(trial, monitor, higher_is_better(monitor))
 
     def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
         if trainer.sanity_checking:
@@ -38,7 +37,7 @@ class LightningPruningCallback(Callback):
                 f"the LightningModule logged no `{self.monitor}`; it logged: "
                 f"{', '.join(metrics) or 'nothing'} (log it with self.log in "
                 "validation_step)")
-        report_and_prune(self.trial, self._sign * float(metrics[self.monitor]),
+        report_and_prune(self.trial, float(metrics[self.monitor]),
                          trainer.current_epoch + 1)
 
 

@@ -5,8 +5,10 @@ member by member (`warm_start`), each step reported and pruned.
         model = SGDClassifier(alpha=cfg["alpha"], random_state=0)
         return fit_epochs(model, trial, X, y, validation=(X_val, y_val), epochs=20)
 
-The validation loss is `1 - estimator.score(X_val, y_val)` (the error rate of a
-classifier, 1 - R² of a regressor) unless `loss(estimator, X_val, y_val)` is given.
+The value reported after each step is `1 - estimator.score(X_val, y_val)` (the error
+rate of a classifier, 1 - R² of a regressor) in a study that minimizes, the score itself
+in one that maximizes, or `metric(estimator, X_val, y_val)` when given (read in the
+study's direction).
 """
 
 from __future__ import annotations
@@ -19,16 +21,16 @@ import numpy as np
 from ..errors import ConfigurationError
 from ._report import Reporter, report_and_prune
 
-Loss = Callable[[Any, Any, Any], float]
+Metric = Callable[[Any, Any, Any], float]
 
 
 def fit_epochs(estimator: Any, trial: Reporter | None, X: Any, y: Any, *,
                validation: tuple[Any, Any], epochs: int, classes: Any = None,
-               loss: Loss | None = None) -> float:
+               metric: Metric | None = None) -> float:
     """Train `estimator` with `partial_fit(X, y)` once per epoch, for `epochs` epochs.
-    After epoch k (1, 2, ...) the validation loss is reported to `trial` at step k, and
-    `hpdsl.TrialPruned` raised if the pruner stops the trial. Returns the last
-    validation loss. `classes` (for classifiers) defaults to the labels found in `y`."""
+    After epoch k (1, 2, ...) the validation value (see the module) is reported to
+    `trial` at step k, and `hpdsl.TrialPruned` raised if the pruner stops the trial.
+    Returns the last value. `classes` (for classifiers) defaults to the labels in `y`."""
     if not hasattr(estimator, "partial_fit"):
         raise ConfigurationError(
             f"{type(estimator).__name__} has no partial_fit: use grow_ensemble for a "
@@ -43,19 +45,19 @@ def fit_epochs(estimator: Any, trial: Reporter | None, X: Any, y: Any, *,
     value = float("nan")
     for epoch in range(1, epochs + 1):
         estimator.partial_fit(X, y, **(first if epoch == 1 else {}))
-        value = _loss(estimator, X_val, y_val, loss)
+        value = _value(estimator, trial, X_val, y_val, metric)
         report_and_prune(trial, value, epoch)
     return value
 
 
 def grow_ensemble(estimator: Any, trial: Reporter | None, X: Any, y: Any, *,
                   validation: tuple[Any, Any], sizes: Iterable[int],
-                  loss: Loss | None = None) -> float:
+                  metric: Metric | None = None) -> float:
     """Fit a `warm_start` ensemble (random forests, extra trees, gradient boosting,
     bagging: `n_estimators`; histogram gradient boosting: `max_iter`) at each of the
     increasing `sizes`, adding members to those already fitted. After each fit the
-    validation loss is reported at step = the size, and `hpdsl.TrialPruned` raised if
-    the pruner stops the trial. Returns the last validation loss."""
+    validation value is reported at step = the size, and `hpdsl.TrialPruned` raised if
+    the pruner stops the trial. Returns the last value."""
     params = estimator.get_params()
     if "warm_start" not in params:
         raise ConfigurationError(f"{type(estimator).__name__} has no warm_start: use "
@@ -75,15 +77,17 @@ def grow_ensemble(estimator: Any, trial: Reporter | None, X: Any, y: Any, *,
     for size in steps:
         estimator.set_params(**{counter: size})
         estimator.fit(X, y)
-        value = _loss(estimator, X_val, y_val, loss)
+        value = _value(estimator, trial, X_val, y_val, metric)
         report_and_prune(trial, value, size)
     return value
 
 
-def _loss(estimator: Any, X: Any, y: Any, loss: Loss | None) -> float:
-    if loss is not None:
-        return float(loss(estimator, X, y))
-    return 1.0 - float(estimator.score(X, y))
+def _value(estimator: Any, trial: Reporter | None, X: Any, y: Any, metric: Metric | None
+           ) -> float:
+    if metric is not None:
+        return float(metric(estimator, X, y))
+    score = float(estimator.score(X, y))
+    return score if getattr(trial, "direction", "minimize") == "maximize" else 1.0 - score
 
 
 def _check_count(name: str, value: object) -> None:

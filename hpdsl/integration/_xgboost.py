@@ -16,16 +16,15 @@ from typing import Any
 import xgboost
 
 from ..errors import ConfigurationError
-from ._report import Mode, Reporter, report_and_prune, sign
+from ._report import Reporter, check_direction, higher_is_better, report_and_prune
 
 
 class XGBoostPruningCallback(xgboost.callback.TrainingCallback):
     """Report `observation_key` (e.g. "validation-logloss") after each boosting round and
-    raise `hpdsl.TrialPruned` when the pruner stops the trial. `mode`: "min", "max"
-    (negated, so that it reads as a loss) or "auto" (by the metric's name: auc, aucpr,
-    map, ndcg, pre are maximized)."""
+    raise `hpdsl.TrialPruned` when the pruner stops the trial. A metric that is higher
+    for better (auc, aucpr, map, ndcg, pre) needs a study that maximizes."""
 
-    def __init__(self, trial: Reporter, observation_key: str, mode: Mode = "auto") -> None:
+    def __init__(self, trial: Reporter, observation_key: str) -> None:
         dataset, dash, metric = observation_key.partition("-")
         if not dash or not dataset or not metric:
             raise ConfigurationError(f"observation_key must read DATASET-METRIC, e.g. "
@@ -33,7 +32,7 @@ class XGBoostPruningCallback(xgboost.callback.TrainingCallback):
         self.trial = trial
         self.observation_key = observation_key
         self._dataset, self._metric = dataset, metric
-        self._sign = sign(mode, metric)
+        check_direction(trial, metric, higher_is_better(metric))
         super().__init__()
 
     def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
@@ -45,7 +44,7 @@ class XGBoostPruningCallback(xgboost.callback.TrainingCallback):
                 + (", ".join(known) or "nothing (pass evals=[(dvalid, 'validation')])"))
         last = values[-1]
         value = float(last[0] if isinstance(last, tuple) else last)  # cv: (mean, std)
-        report_and_prune(self.trial, self._sign * value, epoch + 1)
+        report_and_prune(self.trial, value, epoch + 1)
         return False
 
 

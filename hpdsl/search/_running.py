@@ -28,13 +28,15 @@ class RunningTrial:
     """number: the trial's number in its study (0, 1, ...). config: a copy of the
     configuration being evaluated. study_name: the study's name in its storage (None
     in memory). storage: the storage's URL, e.g. `sqlite:////abs/runs/s.db` (None in
-    memory)."""
+    memory). direction: "minimize" or "maximize", the study's (its first objective's):
+    reported values are read in it, so integrations check their metric against it."""
 
     number: int
     config: dict[str, Any] = field(repr=False)
     study_name: str | None = None
     storage: str | None = None
     link: Link | None = field(default=None, repr=False, compare=False)
+    direction: str = "minimize"
 
     def report(self, value: float, step: int) -> None:
         """Store the objective's intermediate value at `step` (an epoch, an iteration):

@@ -270,7 +270,8 @@ class Study:
         t = self.trials[trial] if isinstance(trial, int) else trial
         storage = self.trials.storage
         return RunningTrial(t.number, copy.deepcopy(t.config), storage.study_name,
-                            storage.url, self._link if link is None else link)
+                            storage.url, self._link if link is None else link,
+                            self.objectives.directions[0])
 
     @property
     def best_trial(self) -> Trial | None:
