@@ -315,4 +315,5 @@ def test_the_running_trial_carries_the_study_s_direction_to_worker_processes() -
     study = hpdsl.Study("x ~ uniform(0, 1)", seed=0, direction="maximize")
     sent = pickle.loads(pickle.dumps(study.running_trial(study.ask())))
     assert sent.direction == "maximize"
-    assert hpdsl.Study("x ~ uniform(0, 1)").running_trial(0).direction == "minimize"
+    minimized = hpdsl.Study("x ~ uniform(0, 1)")
+    assert minimized.running_trial(minimized.ask()).direction == "minimize"
