@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConfigurationError
-from ._report import Reporter, check_direction, report_and_prune
+from ._report import Reporter, check_direction, report_and_prune, split_key
 
 
 class LightGBMPruningCallback:
@@ -25,10 +25,7 @@ class LightGBMPruningCallback:
     order = 30  # after LightGBM's own logging and recording callbacks
 
     def __init__(self, trial: Reporter, observation_key: str) -> None:
-        dataset, dash, metric = observation_key.partition("-")
-        if not dash or not dataset or not metric:
-            raise ConfigurationError(f"observation_key must read DATASET-METRIC, e.g. "
-                                     f"'valid_0-binary_logloss', not {observation_key!r}")
+        split_key(observation_key, "valid_0-binary_logloss")
         self.trial = trial
         self.observation_key = observation_key
 

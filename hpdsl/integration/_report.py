@@ -54,6 +54,16 @@ def check_direction(trial: Reporter | None, metric: str, higher: bool | None) ->
         "is higher for better, or minimize")
 
 
+def split_key(observation_key: str, example: str) -> tuple[str, str]:
+    """(dataset, metric) of a boosting library's `DATASET-METRIC` key, or a
+    ConfigurationError showing `example`."""
+    dataset, dash, metric = observation_key.partition("-")
+    if not dash or not dataset or not metric:
+        raise ConfigurationError(f"observation_key must read DATASET-METRIC, e.g. "
+                                 f"{example!r}, not {observation_key!r}")
+    return dataset, metric
+
+
 def report_and_prune(trial: Reporter | None, value: float, step: int) -> None:
     """Report `value` at `step`, then raise `TrialPruned` if the trial should stop.
     With `trial` None nothing happens (training without a study)."""
@@ -65,4 +75,4 @@ def report_and_prune(trial: Reporter | None, value: float, step: int) -> None:
 
 
 __all__ = ["HIGHER_IS_BETTER", "Reporter", "check_direction", "higher_is_better",
-           "report_and_prune"]
+           "report_and_prune", "split_key"]

@@ -16,7 +16,7 @@ from typing import Any
 import xgboost
 
 from ..errors import ConfigurationError
-from ._report import Reporter, check_direction, higher_is_better, report_and_prune
+from ._report import Reporter, check_direction, higher_is_better, report_and_prune, split_key
 
 
 class XGBoostPruningCallback(xgboost.callback.TrainingCallback):
@@ -25,10 +25,7 @@ class XGBoostPruningCallback(xgboost.callback.TrainingCallback):
     for better (auc, aucpr, map, ndcg, pre) needs a study that maximizes."""
 
     def __init__(self, trial: Reporter, observation_key: str) -> None:
-        dataset, dash, metric = observation_key.partition("-")
-        if not dash or not dataset or not metric:
-            raise ConfigurationError(f"observation_key must read DATASET-METRIC, e.g. "
-                                     f"'validation-logloss', not {observation_key!r}")
+        dataset, metric = split_key(observation_key, "validation-logloss")
         self.trial = trial
         self.observation_key = observation_key
         self._dataset, self._metric = dataset, metric
