@@ -9,11 +9,16 @@ from dask import distributed
 
 import hpdsl
 from hpdsl import TrialState
+from hpdsl.pruners import ThresholdPruner
 
 
 def objective(cfg: dict[str, Any], trial: hpdsl.RunningTrial) -> dict[str, Any]:
-    return {"loss": (cfg["x"] - 0.3) ** 2 + cfg["k"], "pid": os.getpid(),
-            "number": trial.number}
+    loss = (cfg["x"] - 0.3) ** 2 + cfg["k"]
+    for epoch in (1, 2):  # k == 3 is pruned at epoch 1 (above the ThresholdPruner's 2.7)
+        trial.report(loss + 0.1 / epoch, epoch)
+        if trial.should_prune():
+            raise hpdsl.TrialPruned()
+    return {"loss": loss, "pid": os.getpid(), "number": trial.number}
 
 
 def test_a_study_runs_end_to_end_on_a_dask_cluster() -> None:
@@ -23,10 +28,15 @@ def test_a_study_runs_end_to_end_on_a_dask_cluster() -> None:
         trials = hpdsl.Trials()
         best = hpdsl.fmin(objective, "x ~ uniform(0, 1)\nk ~ randint(0, 3)\n",
                           max_evals=10, trials=trials, executor=client, rstate=0,
-                          show_progressbar=False)
+                          show_progressbar=False, pruner=ThresholdPruner(upper=2.7))
         assert client.submit(sum, [1, 2]).result() == 3  # the client is still usable
-    assert len(trials) == 10 and all(t.state == TrialState.OK for t in trials)
+    pruned = [t for t in trials if t.config["k"] == 3]
+    done = [t for t in trials if t.config["k"] < 3]
+    assert len(trials) == 10 and pruned and done
+    assert all(t.state == TrialState.OK and len(t.intermediate) == 2 for t in done)
+    # reported on the workers, stored in the driver's study in memory
+    assert all(t.state == TrialState.PRUNED and t.intermediate == {1: t.loss} for t in pruned)
     assert len({repr(t.config) for t in trials}) == 10
     assert best == trials.best_trial.config  # type: ignore[union-attr]
-    assert os.getpid() not in {t.attachments["pid"] for t in trials}  # ran on the workers
-    assert [t.attachments["number"] for t in trials] == list(range(10))  # the running trial
+    assert os.getpid() not in {t.attachments["pid"] for t in done}  # ran on the workers
+    assert [t.number for t in done] == [t.attachments["number"] for t in done]

@@ -6,8 +6,8 @@ A link carries a trial's reports to the study's storage and asks the pruner:
   A report is one storage write (a dict entry in memory, one SQLite transaction).
 - `StoredLink`: in another process, for a study in a file: the worker opens the file
   (once per process) and writes there; `should_prune` reads what the other processes
-  wrote since its last read and asks the pruner in the worker. A LocalLink pickles as
-  a StoredLink when its storage has a URL.
+  wrote (at most every `SNAPSHOT_S` seconds) and asks the pruner in the worker. A
+  LocalLink pickles as a StoredLink when its storage has a URL.
 - `HubLink`: in another process, for a study in memory. Reports go one way over a
   socket to the `ReportHub` thread in the driver (no reply awaited); `should_prune`
   judges from a snapshot of the other trials that it refreshes from the hub at most
@@ -24,6 +24,7 @@ Kept free of heavy imports at module level: worker processes unpickle these link
 from __future__ import annotations
 
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -38,8 +39,8 @@ if TYPE_CHECKING:
     from ..pruners import BasePruner, PrunerView, ReportedTrial
     from ..storage import TrialStorage
 
-#: how old the snapshot of the other trials may be when a worker of an in-memory study
-#: asks `should_prune` (its own reports are always current)
+#: how old what a pruner knows of the other trials may be when `should_prune` is asked
+#: (what other processes reported; the trial's own reports are always current)
 SNAPSHOT_S = 0.05
 
 Row = tuple[int, TrialState, Mapping[int, float]]  # number, state, values by step
@@ -97,6 +98,7 @@ class LocalLink:
         self.storage, self.pruner, self.sign = storage, pruner, sign
         self._views = Views()
         self._lock = threading.Lock()  # threads of one executor share the link
+        self._refreshed = -float("inf")
 
     def __reduce__(self) -> tuple[Any, ...]:
         url = self.storage.url
@@ -111,11 +113,14 @@ class LocalLink:
         return self.judge(self.pruner, number, self.sign)
 
     def judge(self, pruner: BasePruner | None, number: int, sign: float) -> bool:
-        """Ask `pruner` about trial `number`, after reading what other processes wrote."""
+        """Ask `pruner` about trial `number`, having read what other processes wrote
+        unless that was done less than SNAPSHOT_S ago."""
         if pruner is None:
             return False
         with self._lock:
-            self.storage.refresh()
+            if time.monotonic() - self._refreshed > SNAPSHOT_S:
+                self.storage.refresh()
+                self._refreshed = time.monotonic()
             return self._views.judge(pruner, storage_rows(self.storage), number, sign)
 
     def flush(self) -> None:
@@ -200,10 +205,20 @@ class ReportHub:
         return HubLink(self._listener.address, self._authkey, local.pruner, local.sign)
 
     def close(self) -> None:
+        """Stop listening and end every connection (a worker's next report is dropped)."""
         self._closed = True
+        try:  # wake the thread blocked in accept(), which then sees `_closed`
+            socket.create_connection(self._listener.address, timeout=1.0).close()
+        except OSError:
+            pass
         self._listener.close()
         for conn in list(self._connections):
-            conn.close()
+            try:  # wakes the reader blocked in recv(), which closes it (closing from
+                # here alone may not wake it); fromfd works on a duplicate of the socket
+                with socket.fromfd(conn.fileno(), socket.AF_INET, socket.SOCK_STREAM) as dup:
+                    dup.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def _accept(self) -> None:
         while not self._closed:
@@ -286,8 +301,7 @@ class HubLink:
             except OSError as err:
                 raise ConfigurationError(
                     f"cannot reach the study in the driver at {self.address} ({err}): "
-                    "workers on other machines report to a study file, "
-                    "hpdsl.Trials('sqlite:///shared/path.db')") from err
+                    "a worker on another machine cannot report to a study in memory") from err
         return side
 
     def report(self, number: int, step: int, value: float) -> None:

@@ -6,6 +6,8 @@ Which trials feed which density:
   those n form its good set, the rest are bad;
 - failed trials (FAIL, or OK with a non-finite loss) are bad: their region is
   made less likely, and they never count as good;
+- pruned trials are ranked after the finished ones, by the deepest step they
+  reached, then by the value they reported there (see `_split`);
 - pending trials (RUNNING) are bad too, a constant liar with the worst loss, so
   workers running in parallel, and the `n` rows of one call (each appended as
   pending before the next is chosen), are steered away from taken points.
@@ -79,12 +81,21 @@ def _split(history: History, model: SpaceModel, settings: Settings) -> np.ndarra
     The split is made per group among the finished trials in which the group was
     active, so a branch's parameters learn from that branch's best trials even
     while another branch holds the overall best.
+
+    Pruned trials rank too, by how far they got (as BOHB models the largest budget):
+    a trial that finished ranks ahead of every pruned one, a pruned trial that reached
+    a deeper step ahead of one pruned earlier, and trials that stopped at the same step
+    by the value they reported there. So while few trials finished, the good set is
+    filled with the trials that went furthest; the others are bad, as failures are.
     """
-    ok = history.ok & np.isfinite(history.losses)
-    usable = model.group_active(history.active) & ok[:, None]
+    pruned = history.states == TrialState.PRUNED
+    scored = (history.ok | pruned) & np.isfinite(history.losses)
+    usable = model.group_active(history.active) & scored[:, None]
+    depth = np.where(history.ok, np.iinfo(np.int64).max, history.steps)
     # one ranking of the trials serves every group: a group's good trials are the first
-    # n_good of its usable trials in loss order
-    order = np.argsort(np.where(ok, history.losses, np.inf), kind="stable")
+    # n_good of its usable trials in (deepest step, then loss) order
+    order = np.lexsort((np.where(scored, history.losses, np.inf),
+                        np.where(scored, -depth, np.iinfo(np.int64).max)))
     ranked = usable[order]
     seen = np.cumsum(ranked, axis=0)
     n_good = np.array([settings.n_good(int(k)) for k in seen[-1]]) if len(order) else 0
