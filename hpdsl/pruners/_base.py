@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigurationError
-from ..storage import TrialState
+from ..storage import TrialState, last_key, last_steps
 
 if TYPE_CHECKING:
     from ..compile import Space
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class ReportedTrial:
     """A trial as pruners see it: its number, state and reported values by step (in
-    increasing step order)."""
+    increasing step order, as they were reported)."""
 
     number: int
     state: TrialState
@@ -36,7 +36,7 @@ class ReportedTrial:
     @property
     def last_step(self) -> int | None:
         """The deepest step reported; None if nothing was."""
-        return max(self.intermediate) if self.intermediate else None
+        return last_key(self.intermediate)
 
     @property
     def last_value(self) -> float | None:
@@ -113,9 +113,8 @@ def due(trial: ReportedTrial, n_warmup_steps: int, interval_steps: int) -> bool:
     if step is None or step < n_warmup_steps:
         return False
     start = (step - n_warmup_steps) // interval_steps * interval_steps + n_warmup_steps
-    steps = sorted(trial.intermediate)
-    before = steps[-2] if len(steps) >= 2 else -1
-    return before < start
+    steps = last_steps(trial.intermediate, 2)
+    return (steps[0] if len(steps) == 2 else -1) < start
 
 
 __all__ = ["BasePruner", "NopPruner", "PrunerView", "ReportedTrial", "check_count",

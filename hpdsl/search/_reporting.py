@@ -9,9 +9,9 @@ A link carries a trial's reports to the study's storage and asks the pruner:
   wrote (at most every `SNAPSHOT_S` seconds) and asks the pruner in the worker. A
   LocalLink pickles as a StoredLink when its storage has a URL.
 - `HubLink`: in another process, for a study in memory. Reports go one way over a
-  socket to the `ReportHub` thread in the driver (no reply awaited); `should_prune`
-  judges from a snapshot of the other trials that it refreshes from the hub at most
-  every `SNAPSHOT_S` seconds, plus the trial's own reports. When the objective
+  socket to the `ReportHub` thread in the driver (no reply awaited), in batches sent at
+  most every `SNAPSHOT_S` seconds; `should_prune` judges from a snapshot of the other
+  trials that it refreshes from the hub as often, plus the trial's own reports. When the objective
   returns, `flush` waits for the hub to have stored every report, so that a trial is
   told only once its values are in.
 
@@ -33,7 +33,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
-from ..storage import TrialState
+from ..storage import TrialState, check_report, last_key
 
 if TYPE_CHECKING:
     from ..pruners import BasePruner, PrunerView, ReportedTrial
@@ -72,8 +72,9 @@ class Views:
         others = []
         me = ReportedTrial(number, TrialState.RUNNING, MappingProxyType({}))
         for n, state, values in rows:
-            if n == number:
-                me = ReportedTrial(n, state, shown(values))
+            if n == number:  # reported by this thread: nothing changes it meanwhile
+                me = ReportedTrial(n, state, MappingProxyType(values) if sign == 1.0
+                                   else shown(values))
                 continue
             seen = self._finished.get(n)
             if seen is not None:
@@ -234,8 +235,8 @@ class ReportHub:
         try:
             while True:
                 message = conn.recv()
-                if message[0] == "report":
-                    self._store(*message[1:])
+                if message[0] == "reports":
+                    self._store(message[1])
                 elif message[0] == "snapshot":
                     conn.send(self._snapshot(message[1]))
                 else:  # "flush": every earlier message on this connection is handled
@@ -245,13 +246,14 @@ class ReportHub:
         finally:
             conn.close()
 
-    def _store(self, number: int, step: int, value: float) -> None:
+    def _store(self, reports: list[tuple[int, int, float]]) -> None:
         with self._lock:
-            try:
-                self.storage.report(number, step, value)
-            except ConfigurationError:
-                return  # the trial finished meanwhile (it timed out): nothing to keep
-            self._log.append((number, step, value))
+            for number, step, value in reports:
+                try:
+                    self.storage.report(number, step, value)
+                except ConfigurationError:
+                    continue  # the trial finished meanwhile (it timed out): nothing to keep
+                self._log.append((number, step, value))
 
     def _snapshot(self, seen: int) -> tuple[int, list[tuple[int, int, float]], list[int]]:
         with self._lock:
@@ -269,8 +271,17 @@ class _HubSide:
         self.states: list[int] = []
         self.fetched = -float("inf")
         self.views = Views()
+        self.pending: list[tuple[int, int, float]] = []  # reports not sent yet
+        self.sent = time.monotonic()
+
+    def send_pending(self) -> None:
+        if self.pending:
+            self.conn.send(("reports", self.pending))
+            self.pending = []
+        self.sent = time.monotonic()
 
     def refresh(self) -> None:
+        self.send_pending()
         self.conn.send(("snapshot", self.seen))
         self.seen, tail, self.states = self.conn.recv()
         for number, step, value in tail:
@@ -305,13 +316,13 @@ class HubLink:
         return side
 
     def report(self, number: int, step: int, value: float) -> None:
-        from ..storage import check_report
-
         own = self._own.setdefault(number, {})
-        step, value = check_report(number, TrialState.RUNNING, max(own, default=None),
-                                   step, value)
+        step, value = check_report(number, TrialState.RUNNING, last_key(own), step, value)
         own[step] = value
-        self._side().conn.send(("report", number, step, value))
+        side = self._side()
+        side.pending.append((number, step, value))
+        if time.monotonic() - side.sent > SNAPSHOT_S:
+            side.send_pending()
 
     def should_prune(self, number: int) -> bool:
         if self.pruner is None:
@@ -332,6 +343,7 @@ class HubLink:
         sides: dict[Any, _HubSide] = _hubs.__dict__.get("sides", {})
         side = sides.get(self.address)
         if side is not None:
+            side.send_pending()
             side.conn.send(("flush",))
             side.conn.recv()
 

@@ -22,6 +22,8 @@ from ._base import (
     TrialState,
     TrialStorage,
     check_report,
+    last_key,
+    last_steps,
     space_changed,
 )
 from ._hyperopt_view import HYPEROPT_STATUS, hyperopt_result, hyperopt_trial
@@ -68,5 +70,5 @@ def list_studies(url: str) -> list[StudyInfo]:
 __all__ = ["DIRECTIONS", "Bound", "Objectives", "is_number", "make_objectives", "violation",
            "HYPEROPT_STATUS", "SCHEMA_VERSION", "InMemoryStorage", "NumberTaken", "SQLiteStorage",
            "SpaceChangedError", "StorageError", "StudyInfo", "Trial", "TrialState",
-           "TrialStorage", "check_report", "hyperopt_result", "hyperopt_trial", "list_studies",
-           "open_storage", "space_changed", "sqlite_path"]
+           "TrialStorage", "check_report", "hyperopt_result", "hyperopt_trial", "last_key",
+           "last_steps", "list_studies", "open_storage", "space_changed", "sqlite_path"]

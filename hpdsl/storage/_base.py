@@ -14,10 +14,10 @@ import enum
 import hashlib
 import math
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Reversible
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -108,7 +108,7 @@ class Trial:
     @property
     def last_step(self) -> int | None:
         """The deepest step the trial reported; None if it reported nothing."""
-        return max(self.intermediate) if self.intermediate else None
+        return last_key(self.intermediate)
 
     @property
     def duration(self) -> float | None:
@@ -232,28 +232,46 @@ class InMemoryStorage(ListedStorage):
         self._trials[trial.number] = trial
 
 
+def last_steps(values: Mapping[int, float], k: int = 1) -> list[int]:
+    """The last `k` steps (fewer if there are not as many) of values stored in increasing
+    step order, as reports are: O(k) for a dict or a mappingproxy, which keep that order."""
+    try:
+        newest = iter(reversed(cast(Reversible[int], values)))
+    except TypeError:  # a mapping that cannot be reversed
+        return sorted(values)[-k:]
+    return [step for step, _ in zip(newest, range(k), strict=False)][::-1]
+
+
+def last_key(values: Mapping[int, float]) -> int | None:
+    """The last step reported; None if none was."""
+    steps = last_steps(values)
+    return steps[0] if steps else None
+
+
 def check_report(number: int, state: TrialState, last: int | None, step: object,
                  value: object) -> tuple[int, float]:
     """(step, value) as stored for trial `number` in `state` whose last reported step is
     `last`, or the ConfigurationError that says why they cannot be stored."""
-    where = f"trial {number}"
-    if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
-        raise ConfigurationError(f"{where}: the step must be a non-negative int (an epoch, "
+    # `type(...) is` first: the ABC checks cost more than the rest of a report
+    if type(step) is not int and (isinstance(step, bool)
+                                  or not isinstance(step, numbers.Integral)) or step < 0:
+        raise ConfigurationError(f"trial {number}: the step must be a non-negative int (an epoch, "
                                  f"an iteration), not {step!r:.40}")
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ConfigurationError(f"{where}: report a number, not {type(value).__name__} "
+    if type(value) is not float and (isinstance(value, bool)
+                                     or not isinstance(value, numbers.Real)):
+        raise ConfigurationError(f"trial {number}: report a number, not {type(value).__name__} "
                                  f"{value!r:.40}")
     value = float(value)
     if not math.isfinite(value):
         raise ConfigurationError(
-            f"{where}: reported {value} at step {step}; only finite values can be compared "
+            f"trial {number}: reported {value} at step {step}; only finite values can be compared "
             "(to stop a diverging trial, raise hpdsl.TrialPruned())")
     if state != TrialState.RUNNING:
-        raise ConfigurationError(f"{where} is already finished ({state.name}): it can no "
+        raise ConfigurationError(f"trial {number} is already finished ({state.name}): it can no "
                                  "longer report")
     if last is not None and step <= last:
         said = "was reported already" if step == last else "goes backwards"
-        raise ConfigurationError(f"{where}: step {step} {said} (the last step reported is "
+        raise ConfigurationError(f"trial {number}: step {step} {said} (the last step reported is "
                                  f"{last}); report each step once, in increasing order")
     return int(step), value
 
@@ -280,4 +298,4 @@ def space_changed(label: str, old: str, new: str) -> SpaceChangedError:
 
 
 __all__ = ["InMemoryStorage", "NumberTaken", "SpaceChangedError", "StorageError", "Trial",
-           "TrialStorage", "check_report", "sha256", "space_changed"]
+           "TrialStorage", "check_report", "last_key", "last_steps", "sha256", "space_changed"]
