@@ -235,6 +235,18 @@ def test_a_resumed_study_prunes_from_the_values_stored_before(tmp_path: Path) ->
     assert running.should_prune()
 
 
+def test_a_search_resumed_from_its_file_prunes_as_one_run_does(tmp_path: Path) -> None:
+    """Decisions come from stored data: 8 + 8 trials in two processes' worth of Trials
+    objects give the same trials, states and values as 16 in one go."""
+    once = search(hpdsl.Trials(f"sqlite:///{tmp_path / 'once.db'}"), n=16)
+    url = f"sqlite:///{tmp_path / 'twice.db'}"
+    search(hpdsl.Trials(url), n=8)
+    twice = search(hpdsl.Trials(url), n=16)
+    assert TrialState.PRUNED in [t.state for t in twice][8:]
+    assert [(t.config, t.state, t.loss, t.intermediate) for t in once] == [
+        (t.config, t.state, t.loss, t.intermediate) for t in twice]
+
+
 def test_a_file_from_before_intermediate_values_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)
