@@ -115,11 +115,12 @@ class LocalLink:
 
     def judge(self, pruner: BasePruner | None, number: int, sign: float) -> bool:
         """Ask `pruner` about trial `number`, having read what other processes wrote
-        unless that was done less than SNAPSHOT_S ago."""
+        unless that was done less than SNAPSHOT_S ago and the trial is known."""
         if pruner is None:
             return False
         with self._lock:
-            if time.monotonic() - self._refreshed > SNAPSHOT_S:
+            if (time.monotonic() - self._refreshed > SNAPSHOT_S
+                    or number >= len(self.storage)):
                 self.storage.refresh()
                 self._refreshed = time.monotonic()
             return self._views.judge(pruner, storage_rows(self.storage), number, sign)
