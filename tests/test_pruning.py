@@ -28,6 +28,7 @@ from hpdsl.pruners import (
     ReportedTrial,
     ThresholdPruner,
 )
+from hpdsl.pruners._percentile import percentile
 from hpdsl.storage._schema import MIGRATIONS, SCHEMA_VERSION
 
 SPACE = "x ~ uniform(0, 1)\n"
@@ -310,6 +311,14 @@ def test_median_and_percentile_compare_with_finished_trials_at_the_same_step() -
     every_other = MedianPruner(n_startup_trials=0, n_warmup_steps=1, interval_steps=2)
     assert every_other.prune(VIEW, running({1: 9.0}))
     assert not every_other.prune(VIEW, running({1: 9.0, 2: 9.0}))  # step 2: not judged
+
+
+@pytest.mark.parametrize("q", [0.0, 10.0, 25.0, 50.0, 62.5, 90.0, 100.0])
+def test_the_percentile_is_numpy_s(q: float) -> None:
+    rng = np.random.default_rng(int(q))
+    for n in (1, 2, 3, 10, 101):
+        values = list(rng.normal(size=n))
+        assert percentile(values, q) == pytest.approx(float(np.percentile(values, q)))
 
 
 def test_patient_threshold_and_nop() -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..errors import ConfigurationError
 from ..storage import TrialState
 from ._base import BasePruner, PrunerView, ReportedTrial, check_count, check_steps, due
@@ -54,9 +52,18 @@ class PercentilePruner(BasePruner):
         others = study.values_at(step)
         if len(others) < self.n_min_trials:
             return False
-        threshold = float(np.percentile(np.asarray(others), self.percentile))
+        threshold = percentile(others, self.percentile)
         best = min(trial.intermediate.values())
         return not math.isnan(threshold) and best > threshold
+
+
+def percentile(values: list[float], q: float) -> float:
+    """numpy's default (linear) percentile, without numpy's overhead on short lists."""
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100.0
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 class MedianPruner(PercentilePruner):

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 SNAPSHOT_S = 0.05
 
 Row = tuple[int, TrialState, Mapping[int, float]]  # number, state, values by step
+_NONE: Mapping[int, float] = MappingProxyType({})
 
 
 class Views:
@@ -53,15 +54,16 @@ class Views:
         self._finished: dict[int, ReportedTrial] = {}
 
     def judge(self, pruner: BasePruner | None, rows: Iterable[Row], number: int,
-              sign: float = 1.0) -> bool:
-        """Ask `pruner` about trial `number`: False without a pruner or a report."""
+              sign: float = 1.0, own: Mapping[int, float] | None = None) -> bool:
+        """Ask `pruner` about trial `number`: False without a pruner or a report.
+        `own`: the trial's values, when `rows` may hold older ones."""
         if pruner is None:
             return False
-        study, trial = self.build(rows, number, sign)
+        study, trial = self.build(rows, number, sign, own)
         return trial.last_step is not None and bool(pruner.prune(study, trial))
 
-    def build(self, rows: Iterable[Row], number: int, sign: float = 1.0
-              ) -> tuple[PrunerView, ReportedTrial]:
+    def build(self, rows: Iterable[Row], number: int, sign: float = 1.0,
+              own: Mapping[int, float] | None = None) -> tuple[PrunerView, ReportedTrial]:
         """The view of the other trials and the trial `number`, values times `sign`."""
         from ..pruners import PrunerView, ReportedTrial
 
@@ -73,6 +75,7 @@ class Views:
         me = ReportedTrial(number, TrialState.RUNNING, MappingProxyType({}))
         for n, state, values in rows:
             if n == number:  # reported by this thread: nothing changes it meanwhile
+                values = values if own is None else own
                 me = ReportedTrial(n, state, MappingProxyType(values) if sign == 1.0
                                    else shown(values))
                 continue
@@ -269,7 +272,7 @@ class _HubSide:
         self.conn = Client(address, authkey=authkey)
         self.seen = 0  # log entries received
         self.values: dict[int, dict[int, float]] = {}
-        self.states: list[int] = []
+        self.rows: list[Row] = []  # every trial as the last snapshot showed it
         self.fetched = -float("inf")
         self.views = Views()
         self.pending: list[tuple[int, int, float]] = []  # reports not sent yet
@@ -284,9 +287,11 @@ class _HubSide:
     def refresh(self) -> None:
         self.send_pending()
         self.conn.send(("snapshot", self.seen))
-        self.seen, tail, self.states = self.conn.recv()
+        self.seen, tail, states = self.conn.recv()
         for number, step, value in tail:
             self.values.setdefault(number, {})[step] = value
+        self.rows = [(n, TrialState(state), self.values.get(n, _NONE))
+                     for n, state in enumerate(states)]
         self.fetched = time.monotonic()
 
 
@@ -329,15 +334,10 @@ class HubLink:
         if self.pruner is None:
             return False
         side = self._side()
-        if time.monotonic() - side.fetched > SNAPSHOT_S:
+        if time.monotonic() - side.fetched > SNAPSHOT_S or number >= len(side.rows):
             side.refresh()
-        rows = [(n, TrialState(state), self._own.get(n, side.values.get(n, {})))
-                for n, state in enumerate(side.states)]
-        if number >= len(rows):  # asked before the snapshot knew the trial
-            side.refresh()
-            rows = [(n, TrialState(state), self._own.get(n, side.values.get(n, {})))
-                    for n, state in enumerate(side.states)]
-        return side.views.judge(self.pruner, rows, number, self.sign)
+        return side.views.judge(self.pruner, side.rows, number, self.sign,
+                                self._own.get(number, _NONE))
 
     def flush(self) -> None:
         """Wait until the hub has stored this trial's reports."""
