@@ -170,6 +170,18 @@ def test_a_study_with_several_objectives_takes_no_pruner() -> None:
         Study(SPACE, directions=("minimize", "maximize"), pruner=MedianPruner())
 
 
+def always_pruned(cfg: dict[str, Any], trial: RunningTrial) -> float:
+    trial.report(cfg["x"], 1)
+    raise TrialPruned()
+
+
+def test_when_every_trial_is_pruned_fmin_says_so() -> None:
+    with pytest.raises(hpdsl.AllTrialsFailed, match=r"no trial finished with a loss \(3 "
+                                                    r"trials; 3 pruned \(a pruned trial is "
+                                                    r"never the best\)\)"):
+        hpdsl.fmin(always_pruned, SPACE, max_evals=3, show_progressbar=False)
+
+
 def test_ask_tell_reports_prunes_and_tells_pruned(tmp_path: Path) -> None:
     study = Study(SPACE, algo=hpdsl.rand.suggest, seed=0,
                   trials=hpdsl.Trials(f"sqlite:///{tmp_path / 's.db'}"),

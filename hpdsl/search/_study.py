@@ -307,6 +307,9 @@ class Study:
     def _none_ok(self) -> NoReturn:
         errors = [t.error for t in self.trials if t.state == TrialState.FAIL]
         detail = f"; the first error: {errors[0]}" if errors else ""
+        pruned = sum(t.state == TrialState.PRUNED for t in self.trials)
+        if pruned:
+            detail += f"; {pruned} pruned (a pruned trial is never the best)"
         raise AllTrialsFailed(f"no trial finished with a loss ({len(self.trials)} trials"
                               f"{detail}{self.trials.infeasible_note()})")
 
