@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from .search import evolution as evolution
     from .search import fmin as fmin
     from .search import grid as grid
+    from .search import hypergrad as hypergrad
     from .search import rand as rand
     from .search import space_eval as space_eval
     from .search import tpe as tpe
@@ -69,7 +70,8 @@ _WHERE = {
     "STATUS_FAIL": ".search", "STATUS_OK": ".search", "RunningTrial": ".search",
     "Study": ".search", "Trial": ".search", "Trials": ".search", "TrialState": ".search",
     "anneal": ".search", "early_stop": ".search", "evolution": ".search", "fmin": ".search",
-    "grid": ".search", "rand": ".search", "space_eval": ".search", "tpe": ".search",
+    "grid": ".search", "hypergrad": ".search", "rand": ".search", "space_eval": ".search",
+    "tpe": ".search",
 }
 
 __all__ = ["__version__", *_WHERE]

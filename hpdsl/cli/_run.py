@@ -62,7 +62,7 @@ examples:
   hpdsl run space.hps --objective mypkg.train:objective --n-jobs 4 --trial-timeout 600
   hpdsl best sqlite:///runs/demo.db     # later: the best trial of the stored study"""
 
-ALGORITHMS = ("tpe", "rand", "anneal", "grid", "evolution")
+ALGORITHMS = ("tpe", "rand", "anneal", "grid", "evolution", "hypergrad")
 
 
 def _n_jobs(text: str) -> int:

@@ -1,6 +1,6 @@
-"""Search: algorithms (`rand`, `anneal`, `grid`, `tpe`, `evolution`) and the loop that
-runs them (`fmin`, `Study`, `Trials`); `pareto` scores fronts of several objectives. Every
-algorithm has the signature of `_base.Suggest`.
+"""Search: algorithms (`rand`, `anneal`, `grid`, `tpe`, `evolution`, `hypergrad`) and the
+loop that runs them (`fmin`, `Study`, `Trials`); `pareto` scores fronts of several
+objectives. Every algorithm has the signature of `_base.Suggest`.
 
 Names are imported on first use, so that a worker process that only needs
 `hpdsl.search._worker` does not load numpy, networkx and lark for nothing.
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from . import early_stop as early_stop
     from . import evolution as evolution
     from . import grid as grid
+    from . import hypergrad as hypergrad
     from . import pareto as pareto
     from . import rand as rand
     from . import tpe as tpe
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from ._base import Suggest as Suggest
     from ._compat import space_eval as space_eval
     from ._fmin import fmin as fmin
+    from ._gradients import GradientWarning as GradientWarning
     from ._parallel import workers_to_start as workers_to_start
     from ._running import RunningTrial as RunningTrial
     from ._running import takes_trial as takes_trial
@@ -49,13 +51,14 @@ _WHERE = {
     "History": "._base", "Suggest": "._base",
     "space_eval": "._compat",
     "fmin": "._fmin",
+    "GradientWarning": "._gradients",
     "workers_to_start": "._parallel",
     "RunningTrial": "._running", "takes_trial": "._running",
     "Study": "._study",
     "STATUS_FAIL": "._trials", "STATUS_OK": "._trials", "InMemoryStorage": "._trials",
     "Trial": "._trials", "Trials": "._trials", "TrialStorage": "._trials",
 }
-_MODULES = {"anneal", "early_stop", "evolution", "grid", "pareto", "rand", "tpe"}
+_MODULES = {"anneal", "early_stop", "evolution", "grid", "hypergrad", "pareto", "rand", "tpe"}
 
 __all__ = [*_WHERE, *sorted(_MODULES)]
 

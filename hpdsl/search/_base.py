@@ -44,6 +44,10 @@ class History:
     steps: (m,) int, the deepest step each trial reported, -1 if none (default: all -1).
     A PRUNED trial's loss is the value it reported at that step (NaN if it reported
     none): algorithms that learn from pruned trials rank them with `steps`.
+    grads: (m, D) float, the derivatives of the loss with respect to the coordinates
+    that OK trials returned (`_gradients.py`), NaN where none (all NaN by default).
+    grad_failed: (m,) bool, the trial returned a gradient that cannot be used (NaN,
+    not a number).
     """
 
     X: np.ndarray
@@ -53,6 +57,8 @@ class History:
     values: np.ndarray = field(default=None)  # type: ignore[arg-type]
     violation: np.ndarray = field(default=None)  # type: ignore[arg-type]
     steps: np.ndarray = field(default=None)  # type: ignore[arg-type]
+    grads: np.ndarray = field(default=None)  # type: ignore[arg-type]
+    grad_failed: np.ndarray = field(default=None)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         if self.values is None:
@@ -61,6 +67,10 @@ class History:
             object.__setattr__(self, "violation", np.where(np.isnan(self.losses), np.nan, 0.0))
         if self.steps is None:
             object.__setattr__(self, "steps", np.full(len(self.losses), -1, dtype=np.int64))
+        if self.grads is None:
+            object.__setattr__(self, "grads", np.full(self.X.shape, np.nan))
+        if self.grad_failed is None:
+            object.__setattr__(self, "grad_failed", np.zeros(self.losses.shape, dtype=bool))
 
     @classmethod
     def empty(cls, n_dims: int, n_objectives: int = 1) -> History:
@@ -78,7 +88,9 @@ class History:
                        np.append(self.states, np.full(r, TrialState.RUNNING)),
                        np.vstack([self.values, np.full((r, self.n_objectives), np.nan)]),
                        np.append(self.violation, np.full(r, np.nan)),
-                       np.append(self.steps, np.full(r, -1, dtype=np.int64)))
+                       np.append(self.steps, np.full(r, -1, dtype=np.int64)),
+                       np.vstack([self.grads, np.full(X.shape, np.nan)]),
+                       np.append(self.grad_failed, np.zeros(r, dtype=bool)))
 
     @property
     def n_objectives(self) -> int:

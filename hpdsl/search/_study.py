@@ -20,6 +20,7 @@ from ..errors import AllTrialsFailed, ConfigurationError, SamplingError
 from ..pruners import BasePruner
 from ..storage import NumberTaken, StorageError, TrialState
 from ._base import Suggest, multi_objective
+from ._gradients import GRAD_KEY, GradientWarning, read_gradient
 from ._outcome import read_outcome
 from ._reporting import Link, LocalLink
 from ._running import RunningTrial
@@ -252,6 +253,8 @@ class Study:
             t.loss = read.values[0] if read.values is not None else None
             t.attachments = {**t.attachments, **{k: v for k, v in t.result.items()
                                                  if k not in ("loss", "status", "constraints")}}
+            if t.state == TrialState.OK and GRAD_KEY in t.result:
+                self._check_gradient(t)
         t.finished = datetime.now()
         try:
             self.trials._save(t)
@@ -259,6 +262,14 @@ class Study:
             t.__dict__.update(before)  # not written (a full disk): the trial is still running
             raise
         return t
+
+    def _check_gradient(self, t: Trial) -> None:
+        """Warn (GradientWarning) about what of the trial's `grad` cannot be used."""
+        _, failed, problems = read_gradient(self.space, t.x, t.active, t.result[GRAD_KEY])
+        if problems:
+            what = "cannot be used" if failed else "is used in part"
+            warnings.warn(f"the objective's `{GRAD_KEY}` {what}: " + "; ".join(problems),
+                          GradientWarning, stacklevel=3)
 
     def running_trial(self, trial: Trial | int, *, link: Link | None = None
                       ) -> RunningTrial:

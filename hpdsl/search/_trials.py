@@ -31,6 +31,7 @@ from ..storage import (
     space_changed,
 )
 from ._base import History
+from ._gradients import GRAD_KEY, gradients
 from ._same_space import same_meaning
 from .pareto import non_dominated
 
@@ -202,7 +203,10 @@ class Trials:
                           math.nan)
         steps = np.array([-1 if t.last_step is None else t.last_step for t in trials],
                          dtype=np.int64)
-        return History(X, active, losses, states, values, violation, steps)
+        if not any(GRAD_KEY in t.result for t in trials):
+            return History(X, active, losses, states, values, violation, steps)
+        grads, failed = gradients(space, trials)
+        return History(X, active, losses, states, values, violation, steps, grads, failed)
 
     def to_records(self) -> list[dict[str, Any]]:
         """One flat dict per trial: number, state, loss, duration, error,
