@@ -77,23 +77,26 @@ if model == a {
     b3 ~ randint(0, 30)
 } elif model == c {
     c1 ~ uniform(-5, 5)
-    c2 ~ choice(x, y, z)
+    c2 ~ uniform(-5, 5)
+    c3 ~ choice(x, y, z)
 } else {
-    d1 ~ uniform(0, 1)
+    d1 ~ uniform(-5, 5)
 }
 """
 
 
 def branches(c: Config) -> float:
+    """Four branches, each with its own parameters to tune; the best branch has the most."""
     m = c["model"]
     if m == "a":
         return ((c["a1"] - 1.3) ** 2 + (c["a2"] + 2.2) ** 2 + (c["a3"] - 0.4) ** 2
                 + (math.log10(c["a4"]) - 1.7) ** 2)
     if m == "b":
-        return 0.5 + (c["b1"] - 3.1) ** 2 + (c["b2"] + 1) ** 2 + 0.02 * abs(c["b3"] - 17)
+        return 0.3 + (c["b1"] - 3.1) ** 2 + (c["b2"] + 1) ** 2 + 0.02 * abs(c["b3"] - 17)
     if m == "c":
-        return 1.0 + (c["c1"] + 1.5) ** 2 + {"x": 0.5, "y": 0.0, "z": 1.0}[c["c2"]]
-    return 3.0 + c["d1"]
+        return (0.6 + (c["c1"] + 1.5) ** 2 + (c["c2"] - 2) ** 2
+                + {"x": 0.5, "y": 0.0, "z": 1.0}[c["c3"]])
+    return 1.0 + (c["d1"] - 0.7) ** 2
 
 
 LOOPS = """
