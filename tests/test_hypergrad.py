@@ -77,6 +77,14 @@ def test_steps_stay_inside_the_bounds_and_stop_at_them() -> None:
     assert trials.best_trial.config["y"] == pytest.approx(0.3, abs=1e-6)
 
 
+def test_steps_grow_while_the_loss_keeps_falling_as_steeply() -> None:
+    """On a slope (no curvature), a full step that ends as steep as it began is doubled,
+    as a line search that extrapolates does, until the bound."""
+    trials = run(lambda cfg: {"loss": -cfg["x"], "grad": {"x": -1.0}},
+                 "x ~ uniform(0, 100) default 0", 6)
+    assert [t.config["x"] for t in trials][:5] == pytest.approx([0, 10, 30, 70, 100])
+
+
 def test_parameters_without_a_gradient_are_held_at_the_incumbent() -> None:
     space = """
 x ~ uniform(-5, 5) default 3

@@ -20,7 +20,11 @@ usable gradient, kept inside the bounds of the space:
 - The direction: L-BFGS (the last `memory` pairs of successive incumbents) over
   the coordinates with a gradient at the incumbent, not pushed against a bound.
   With no curvature pair yet, the first step moves the coordinate with the
-  largest derivative by `first_step` times its range.
+  largest derivative by `first_step` times its range. A step is projected onto
+  the bounds (coordinates that reach one stop there) when that still goes
+  downhill, else shortened as a whole to end inside them. When the full step that
+  reached the incumbent left the loss falling about as steeply as before (Wolfe's
+  curvature condition fails), the next step is that step again, twice as long.
 - The line search (backtracking): a trial that does not improve on the
   incumbent, fails, or returns a NaN or unusable gradient is a rejected step;
   the next trial lies between the incumbent and it (a quadratic fit, kept within
@@ -50,6 +54,9 @@ from ..storage import TrialState
 from ._base import History
 from ._gradients import GRAD_KEY, differentiable
 from ._operators import mutate
+
+CURVATURE = 0.9  # Wolfe's c2: a step after which the slope kept this much is extended
+EXPAND = 2.0  # by this factor of itself
 
 
 def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1, *,
@@ -103,7 +110,7 @@ def _one(space: Space, history: History, rng: np.random.Generator, memory: int,
     else:
         step = np.zeros(len(dims))
         d = _direction(history, inc, usable, free, g0, width, memory, first_step)
-        step[free] = _inside(x0[free], d, low[free], high[free])
+        step[free] = _inside(x0[free], d, g0[free], low[free], high[free])
     if np.max(np.abs(step[free]) / width[free]) < tol:
         return mutate(space, x0, a0, rng)
     for _ in range(8):  # a proposal that a constraint excludes: a shorter step
@@ -115,9 +122,14 @@ def _one(space: Space, history: History, rng: np.random.Generator, memory: int,
     return mutate(space, x0, a0, rng)
 
 
-def _inside(x: np.ndarray, d: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """The step d, shortened (as a whole, so that it keeps its direction) to end inside
-    the bounds; coordinates at a bound that d pushes outwards do not move."""
+def _inside(x: np.ndarray, d: np.ndarray, g: np.ndarray, low: np.ndarray, high: np.ndarray
+            ) -> np.ndarray:
+    """The step d kept inside the bounds: projected onto them (coordinates that reach a
+    bound stop there, the others go on) if that still goes downhill along g, else
+    shortened as a whole, so that it keeps its direction."""
+    projected: np.ndarray = np.clip(x + d, low, high) - x
+    if float(g @ projected) < 0:
+        return projected
     d = np.where(((x <= low) & (d < 0)) | ((x >= high) & (d > 0)), 0.0, d)
     with np.errstate(divide="ignore", invalid="ignore"):
         room = np.where(d > 0, (high - x) / d, np.where(d < 0, (low - x) / d, np.inf))
@@ -182,6 +194,14 @@ def _direction(history: History, inc: int, usable: np.ndarray, free: np.ndarray,
             pairs.append((s, y))
     pairs = pairs[-memory:]
     g = g0[free]
+    if len(records) >= 2 and records[-2] == inc - 1:
+        # the full step that reached the incumbent left the loss still falling steeply
+        # (the curvature condition of Wolfe's line search fails): go on further along it
+        s = history.X[inc, free] - history.X[records[-2], free]
+        before = float(history.grads[records[-2], free] @ s)
+        if before < 0 and float(g @ s) < CURVATURE * before:
+            result: np.ndarray = EXPAND * s
+            return result
     steepest: np.ndarray = -g / np.max(np.abs(g) / width[free]) * first_step
     if not pairs:
         return steepest
