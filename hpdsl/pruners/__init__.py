@@ -18,9 +18,13 @@ own by subclassing `BasePruner` (one method, `prune(study, trial) -> bool`).
 from __future__ import annotations
 
 from ._base import BasePruner, NopPruner, PrunerView, ReportedTrial
+from ._halving import SuccessiveHalvingPruner
+from ._hyperband import HyperbandPruner
 from ._patient import PatientPruner
 from ._percentile import MedianPruner, PercentilePruner
 from ._threshold import ThresholdPruner
+from ._wilcoxon import WilcoxonPruner
 
-__all__ = ["BasePruner", "MedianPruner", "NopPruner", "PatientPruner", "PercentilePruner",
-           "PrunerView", "ReportedTrial", "ThresholdPruner"]
+__all__ = ["BasePruner", "HyperbandPruner", "MedianPruner", "NopPruner", "PatientPruner",
+           "PercentilePruner", "PrunerView", "ReportedTrial", "SuccessiveHalvingPruner",
+           "ThresholdPruner", "WilcoxonPruner"]
