@@ -173,8 +173,18 @@ class SQLiteStorage(ListedStorage):
                 self._trials[number].intermediate[stored_step] = stored_value
 
     def intermediate(self, number: int) -> dict[int, float]:
-        self.refresh()
-        return dict(self.get(number).intermediate)
+        """The trial's values as the file holds them (other processes may have reported
+        them), kept in this storage's copy of the trial too."""
+        rows = self._read(lambda db: db.execute(
+            "SELECT rowid, number, step, value FROM intermediate WHERE study_id = ? AND "
+            "number = ? ORDER BY step", (self._study_id, number)).fetchall())
+        with self._lock:
+            if number >= len(self._trials):
+                self.refresh()
+            seen = self._reports_seen
+            self._merge_reports(rows)  # the same rows read again later change nothing
+            self._reports_seen = seen
+            return dict(self.get(number).intermediate)
 
     def space_source(self) -> str | None:
         source: str | None = self._read(lambda db: db.execute(
