@@ -8,6 +8,7 @@ import importlib.util
 import math
 import sys
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +192,14 @@ def test_several_rows_at_once_try_shorter_steps() -> None:
     assert (steps @ g < 0).all()  # all downhill, along one direction, shorter each time
     lengths = np.linalg.norm(steps, axis=1)
     assert lengths[0] > lengths[1] > lengths[2] > 0
+
+
+def test_parallel_workers_still_converge() -> None:
+    trials = hpdsl.Trials()
+    with ThreadPoolExecutor(3) as pool:
+        run(two, TWO, 30, trials=trials, executor=pool)
+    assert len(trials) == 30 and all(t.state == TrialState.OK for t in trials)
+    assert best(trials) < 1e-6
 
 
 def load_example() -> Any:

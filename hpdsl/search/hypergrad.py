@@ -28,9 +28,10 @@ usable gradient, kept inside the bounds of the space:
 - The line search (backtracking): a trial that does not improve on the
   incumbent, fails, or returns a NaN or unusable gradient is a rejected step;
   the next trial lies between the incumbent and it (a quadratic fit, kept within
-  [0.1, 0.5] of the way), at most `max_backtracks` times. Pending trials
-  (parallel workers) count as rejected steps until they finish, so workers try a
-  ladder of shorter steps.
+  [0.1, 0.5] of the way), at most `max_backtracks` times. Only trials on the
+  ray of the incumbent's step count; pending ones (parallel workers) count as
+  rejected until they finish, so workers try a ladder of shorter steps, and
+  trials proposed from an earlier incumbent do not shorten the new one's steps.
 - Parameters without a gradient (choices, integers, quantized or dependent
   ones, and continuous ones the objective leaves out) are held at the incumbent's
   values. When the descent has converged (a step shorter than `tol` of the
@@ -96,21 +97,27 @@ def _one(space: Space, history: History, rng: np.random.Generator, memory: int,
     if not free.any() or np.max(np.abs(g0[free]) * width[free]) <= 1e-12:
         return mutate(space, x0, a0, rng)
 
+    # the step from the incumbent (the same whenever it is computed: it depends on the
+    # trials up to the incumbent only), and the trials since then on its ray: the line search
+    full = np.zeros(len(dims))
+    d = _direction(history, inc, usable, free, g0, width, memory, first_step)
+    full[free] = _inside(x0[free], d, g0[free], low[free], high[free])
+    if not np.any(full[free]):
+        return mutate(space, x0, a0, rng)
     held = ~free
     same = (history.active == a0).all(axis=1) & (
         (history.X[:, held] == x0[held]) | np.isnan(x0[held])).all(axis=1)
     later = np.flatnonzero((np.arange(len(history)) > inc) & same)
+    later = later[_on_ray(history.X[later][:, free] - x0[free], full[free])]
     if later.size >= max_backtracks:  # the line search gave up: converged here
         return mutate(space, x0, a0, rng)
-    if later.size:  # the last step from the incumbent was rejected (or is pending): shorten it
+    if later.size:  # the last step on the ray was rejected (or is pending): shorten it
         ref = int(later[-1])
         step = history.X[ref] - x0
         step[held] = 0.0
         step *= _shrink(history, ref, float(history.losses[inc]), float(g0[free] @ step[free]))
     else:
-        step = np.zeros(len(dims))
-        d = _direction(history, inc, usable, free, g0, width, memory, first_step)
-        step[free] = _inside(x0[free], d, g0[free], low[free], high[free])
+        step = full
     if np.max(np.abs(step[free]) / width[free]) < tol:
         return mutate(space, x0, a0, rng)
     for _ in range(8):  # a proposal that a constraint excludes: a shorter step
@@ -120,6 +127,16 @@ def _one(space: Space, history: History, rng: np.random.Generator, memory: int,
             return x
         step *= 0.5
     return mutate(space, x0, a0, rng)
+
+
+def _on_ray(S: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Which steps (rows of S) point the way p does: the points of its line search, not
+    trials proposed from elsewhere (another incumbent, a worker's earlier proposal)."""
+    norms = np.linalg.norm(S, axis=1) * np.linalg.norm(p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cos = (S @ p) / norms
+    result: np.ndarray = (norms > 0) & (cos > 1 - 1e-9)
+    return result
 
 
 def _inside(x: np.ndarray, d: np.ndarray, g: np.ndarray, low: np.ndarray, high: np.ndarray
