@@ -182,3 +182,22 @@ def test_the_pruning_example_runs_and_counts_epochs_by_its_fidelity(
     assert trials[0].state == TrialState.OK and trials[0].last_step == 27
     assert any(t.state == TrialState.PRUNED for t in trials)
     assert f"epochs trained of the {27 * 5} that 27 for every trial would take" in out
+
+
+def test_plotting_curves_of_a_study_that_reported_none_is_an_error_line(
+        capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    assert run(capsys, objective="plain")[0] == 0
+    status, _, err = cli(capsys, "plot", "sqlite:///runs/s.db", "--kind", "intermediate",
+                         "--out", "curves.png")
+    assert status == 1 and not (project / "curves.png").exists()
+    assert err.startswith("hpdsl: error: cannot draw the intermediate plot: no trial "
+                          "reported intermediate values")
+
+
+def test_worker_processes_report_and_prune_from_the_command_line(
+        capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    status, out, err = run(capsys, "--pruner", "median:n_startup_trials=2", "--n-jobs", "2")
+    assert status == 0, err
+    trials = list(hpdsl.Trials("sqlite:///runs/s.db", study="space"))
+    assert all(t.intermediate for t in trials)
+    assert any(t.state == TrialState.PRUNED for t in trials) and "pruned" in out
