@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/hpdsl run examples/classifier.hps --objective examples/classifier.py:objective \
 		--max-evals 60 --storage sqlite:///runs/demo.db --plots runs/plots
 	$(BIN)/hpdsl run examples/pruning.hps --objective examples/pruning.py:objective \
-		--pruner median:n_warmup_steps=3 --max-evals 60 --storage sqlite:///runs/demo.db \
+		--pruner hyperband --max-evals 60 --storage sqlite:///runs/demo.db \
 		--plots runs/pruning-plots
 
 test: lint typecheck pytest wheel-check

@@ -201,3 +201,38 @@ def test_worker_processes_report_and_prune_from_the_command_line(
     trials = list(hpdsl.Trials("sqlite:///runs/s.db", study="space"))
     assert all(t.intermediate for t in trials)
     assert any(t.state == TrialState.PRUNED for t in trials) and "pruned" in out
+
+
+FIDELITY_SPACE = "epochs ~ fidelity(1, 9, 3)\nlr ~ loguniform(1e-4, 1)\n"
+
+BUDGETED = """\
+import hpdsl
+
+
+def objective(config, trial):
+    for epoch in range(1, config["epochs"] + 1):
+        loss = abs(config["lr"] - 0.1) + 1.0 / epoch
+        trial.report(loss, epoch)
+        if trial.should_prune():
+            raise hpdsl.TrialPruned()
+    return loss
+"""
+
+
+def test_hyperband_on_the_command_line_takes_its_resources_from_the_fidelity(
+        capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    (project / "budget.hps").write_text(FIDELITY_SPACE, encoding="utf-8")
+    (project / "budget.py").write_text(BUDGETED, encoding="utf-8")
+    command = ["run", "budget.hps", "--objective", "budget.py:objective", "--max-evals", "20",
+               "--storage", "sqlite:///runs/b.db", "--seed", "0", "--no-progress"]
+    status, out, err = cli(capsys, *command, "--pruner", "hyperband")
+    assert status == 0, err
+    trials = list(hpdsl.Trials("sqlite:///runs/b.db", study="budget"))
+    stopped = {t.last_step for t in trials if t.state == TrialState.PRUNED}
+    assert stopped and stopped <= {1, 3}  # the rungs of fidelity(1, 9, 3)
+    assert all(t.last_step == 9 for t in trials if t.state == TrialState.OK)
+    assert "epochs trained of the 180 that 9 for every trial would take" in out
+
+    status, _, err = cli(capsys, *command, "--study", "other", "--pruner",
+                         "hyperband:min_resource=20")
+    assert status == 2 and "min_resource" in err
