@@ -46,6 +46,11 @@ that study: --max-evals counts all its trials, so a study that already has
 them runs nothing (raise --max-evals to go on). Without --max-evals or
 --timeout the search runs until Ctrl-C (or until grid runs out).
 
+With --pruner (e.g. hyperband, median), an objective that takes the trial and
+reports as it trains (trial.report(value, step), trial.should_prune(), raise
+hpdsl.TrialPruned) is stopped early when it falls behind; the summary then
+says how many steps (epochs) pruning saved. See docs/pruning.md.
+
 At the end the best configuration is printed (JSON) with its loss and extra
 results. Ctrl-C stops cleanly: the running trials are recorded as interrupted
 (a resumed run runs them again), the best so far is printed, exit status 130.
@@ -60,6 +65,8 @@ examples:
   hpdsl run examples/classifier.hps --objective examples/classifier.py:objective \\
       --max-evals 60 --storage sqlite:///runs/demo.db --plots runs/plots
   hpdsl run space.hps --objective mypkg.train:objective --n-jobs 4 --trial-timeout 600
+  hpdsl run examples/pruning.hps --objective examples/pruning.py:objective \\
+      --pruner hyperband --max-evals 60 --storage sqlite:///runs/demo.db
   hpdsl best sqlite:///runs/demo.db     # later: the best trial of the stored study"""
 
 ALGORITHMS = ("tpe", "rand", "anneal", "grid", "evolution", "hypergrad")
