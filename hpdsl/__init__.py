@@ -78,6 +78,7 @@ __all__ = ["__version__", *_WHERE]
 
 
 _SUBPACKAGES = {"analysis", "cli", "compile", "convert", "diagnostics", "errors", "format",
+                "integration",
                 "plot", "pruners", "search", "storage", "syntax"}
 
 

@@ -317,3 +317,19 @@ def test_the_running_trial_carries_the_study_s_direction_to_worker_processes() -
     assert sent.direction == "maximize"
     minimized = hpdsl.Study("x ~ uniform(0, 1)")
     assert minimized.running_trial(minimized.ask()).direction == "minimize"
+
+
+def test_each_library_is_imported_only_when_its_helper_is() -> None:
+    import subprocess
+    import sys
+
+    libraries = ("xgboost", "lightgbm", "keras", "torch", "lightning")
+    script = ("import sys, hpdsl; hpdsl.integration.report_and_prune; {use}; "
+              f"print(sorted(m for m in {libraries!r} if m in sys.modules))")
+    loaded = [subprocess.run([sys.executable, "-c", script.format(use=use)],
+                             capture_output=True, text=True, timeout=120, check=True
+                             ).stdout.strip()
+              for use in ("None", "hpdsl.integration.fit_epochs",
+                          "hpdsl.integration.LightGBMPruningCallback",
+                          "hpdsl.integration.XGBoostPruningCallback")]
+    assert loaded == ["[]", "[]", "[]", "['xgboost']"]
