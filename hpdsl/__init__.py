@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from .search import fmin as fmin
     from .search import grid as grid
     from .search import hypergrad as hypergrad
+    from .search import nsga2 as nsga2
     from .search import rand as rand
     from .search import space_eval as space_eval
     from .search import tpe as tpe
@@ -70,7 +71,8 @@ _WHERE = {
     "STATUS_FAIL": ".search", "STATUS_OK": ".search", "RunningTrial": ".search",
     "Study": ".search", "Trial": ".search", "Trials": ".search", "TrialState": ".search",
     "anneal": ".search", "early_stop": ".search", "evolution": ".search", "fmin": ".search",
-    "grid": ".search", "hypergrad": ".search", "rand": ".search", "space_eval": ".search",
+    "grid": ".search", "hypergrad": ".search", "nsga2": ".search", "rand": ".search",
+    "space_eval": ".search",
     "tpe": ".search",
 }
 

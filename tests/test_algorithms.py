@@ -32,6 +32,7 @@ ALGORITHMS: dict[str, Suggest] = {
     "anneal": hpdsl.anneal.suggest,
     "evolution": functools.partial(hpdsl.evolution.suggest, population_size=4),
     "grid": functools.partial(hpdsl.grid.suggest, resolution=4),
+    "nsga2": functools.partial(hpdsl.nsga2.suggest, population_size=4),
 }
 
 

@@ -95,7 +95,7 @@ def test_run_resumes_the_study(project: Path) -> None:
 
 
 def test_run_in_memory_with_other_algorithms(project: Path) -> None:
-    for algo in ("rand", "anneal", "evolution"):
+    for algo in ("rand", "anneal", "evolution", "nsga2"):
         proc = hpdsl_cli("run", "space.hps", "--objective", "obj.py:objective", "--algo", algo,
                          "--max-evals", "5", "--no-progress", cwd=project)
         assert proc.returncode == 0, proc.stderr

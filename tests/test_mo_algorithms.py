@@ -4,7 +4,9 @@ the choices inside them that the benchmarks depend on."""
 
 from __future__ import annotations
 
+import functools
 import math
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -12,7 +14,7 @@ import pytest
 from scipy import stats
 
 import hpdsl
-from hpdsl.search import History, TrialState, pareto, rand, tpe
+from hpdsl.search import History, TrialState, nsga2, pareto, rand, tpe
 from hpdsl.search.tpe import _motpe
 
 ZDT1_SPACE = "\n".join(f"x{i} ~ uniform(0, 1)" for i in range(6))
@@ -31,7 +33,7 @@ def hypervolume_of_run(algo: Any, seed: int, n: int) -> float:
     return pareto.hypervolume([t.values for t in trials], [1.1, 6.0])
 
 
-ALGORITHMS = {"motpe": tpe.suggest}
+ALGORITHMS = {"motpe": tpe.suggest, "nsga2": nsga2.suggest}
 
 
 @pytest.mark.parametrize("name", ALGORITHMS)
@@ -146,3 +148,88 @@ def test_the_default_for_several_objectives_is_measured_motpe() -> None:
     study = hpdsl.Study(ZDT1_SPACE, directions=("minimize", "minimize"))
     assert study.algo is tpe.suggest
 
+
+
+# --- NSGA-II ----------------------------------------------------------------------------
+
+CONDITIONAL = """
+model ~ choice(linear, forest, net)
+if model == linear {
+    C ~ loguniform(1e-3, 1e3)
+} elif model == forest {
+    n_trees ~ qloguniform(10, 500, 10)
+    depth   ~ randint(2, 12)
+} else {
+    n_layers ~ randint(1, 3)
+    for i in 1..n_layers {
+        units[i] ~ qloguniform(16, 256, 16)
+    }
+    lr ~ loguniform(1e-4, 1e-1)
+}
+forbid model == forest and n_trees * depth > 2000
+require model != net or units[1] >= 32
+"""
+
+
+def test_children_of_parents_in_different_branches_are_valid() -> None:
+    space = hpdsl.loads(CONDITIONAL)
+    parents = [{"model": "linear", "C": 1.0},
+               {"model": "forest", "n_trees": 200, "depth": 10},
+               {"model": "net", "n_layers": 3, "units": [32, 64, 128], "lr": 0.01}]
+    # three non-dominated parents: every child comes from two of them
+    h = history(space, parents, [[0.0, 2.0], [1.0, 1.0], [2.0, 0.0]])
+    X = nsga2.suggest(space, h, np.random.default_rng(0), 200, population_size=3)
+    batch = space.coords.run(X)
+    assert batch.feasible.all()
+    children = space.coords.configs(batch, np.arange(len(X)))
+    assert all(child in space for child in children)
+    assert {c["model"] for c in children} == {"linear", "forest", "net"}
+    # children really mix: a network may keep a parent's layers with a new learning rate
+    nets = [c for c in children if c["model"] == "net"]
+    assert any(c["units"] == [32, 64, 128] and c["lr"] != 0.01 for c in nets)
+
+
+def test_selection_is_feasibility_first_then_fronts_then_crowding() -> None:
+    values = np.array([[0.0, 0.0],                           # infeasible, however good
+                       [0.0, 3.0], [1.0, 2.0], [1.5, 1.5],   # front 0 ...
+                       [3.0, 0.0], [4.0, 4.0]])              # ... and front 1
+    violation = np.array([1.0, 0, 0, 0, 0, 0])
+    keep, rank, _ = nsga2.select(values, violation, 3)
+    # the extremes of front 0 (infinite crowding), then its less crowded inner point:
+    # (1.5,1.5) has gaps 2/3 + 2/3, (1,2) only 1/2 + 1/2
+    assert sorted(keep.tolist()) == [1, 3, 4]
+    assert rank.tolist() == [0, 0, 0]
+    keep, rank, _ = nsga2.select(values, violation, 6)
+    assert keep[-1] == 0 and rank[-1] == rank.max()
+
+
+def test_the_same_seed_gives_the_same_study() -> None:
+    def configs(seed: int) -> list[dict[str, Any]]:
+        trials = hpdsl.Trials()
+        hpdsl.fmin(zdt1, ZDT1_SPACE, nsga2.suggest, max_evals=40, trials=trials, rstate=seed,
+                   directions=("minimize", "minimize"), show_progressbar=False)
+        return [t.config for t in trials]
+    assert configs(3) == configs(3) != configs(4)
+
+
+def test_runs_asynchronously_with_pending_trials() -> None:
+    space = hpdsl.loads(CONDITIONAL)
+
+    def objective(cfg: dict[str, Any]) -> dict[str, Any]:
+        cost = {"linear": 1.0, "forest": cfg.get("n_trees", 0) / 100,
+                "net": sum(cfg.get("units", [])) / 32}[cfg["model"]]
+        error = 1.0 / (1.0 + cost) + 0.01 * abs(math.log10(cfg.get("C", 1.0)))
+        return {"loss": [error, cost], "constraints": [cost - 10.0]}
+
+    trials = hpdsl.Trials()
+    with ThreadPoolExecutor(2) as pool:
+        hpdsl.fmin(objective, space, functools.partial(nsga2.suggest, population_size=8),
+                   max_evals=30, trials=trials, executor=pool, rstate=0,
+                   directions=("minimize", "minimize"), show_progressbar=False)
+    assert len(trials) == 30 and all(t.state == TrialState.OK for t in trials)
+    assert all(t.config in space for t in trials)
+    pending = history(space, [t.config for t in trials][:10],
+                      [list(t.values) for t in trials][:10])
+    pending = pending.with_pending(pending.X[:3], pending.active[:3])
+    X = nsga2.suggest(space, pending, np.random.default_rng(0), 5, population_size=8)
+    assert space.coords.run(X).feasible.all()

@@ -69,7 +69,7 @@ examples:
       --pruner hyperband --max-evals 60 --storage sqlite:///runs/demo.db
   hpdsl best sqlite:///runs/demo.db     # later: the best trial of the stored study"""
 
-ALGORITHMS = ("tpe", "rand", "anneal", "grid", "evolution", "hypergrad")
+ALGORITHMS = ("tpe", "rand", "anneal", "grid", "evolution", "hypergrad", "nsga2")
 
 
 def _n_jobs(text: str) -> int:
@@ -99,7 +99,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=_seconds, metavar="S",
                         help="start no new trial after S seconds (inf: no limit)")
     parser.add_argument("--algo", choices=ALGORITHMS, default="tpe",
-                        help="the search algorithm (default tpe)")
+                        help="the search algorithm (default tpe, which is MOTPE for several "
+                             "objectives; nsga2 handles several too)")
     parser.add_argument("--seed", type=integer_at_least(0), metavar="S", help="random seed")
     parser.add_argument("--storage", metavar="URL",
                         help="keep the trials in a file, e.g. sqlite:///runs/demo.db "

@@ -1,5 +1,5 @@
-"""Search: algorithms (`rand`, `anneal`, `grid`, `tpe`, `evolution`, `hypergrad`) and the
-loop that runs them (`fmin`, `Study`, `Trials`); `pareto` scores fronts of several
+"""Search: algorithms (`rand`, `anneal`, `grid`, `tpe`, `evolution`, `hypergrad`, `nsga2`)
+and the loop that runs them (`fmin`, `Study`, `Trials`); `pareto` scores fronts of several
 objectives. Every algorithm has the signature of `_base.Suggest`.
 
 Names are imported on first use, so that a worker process that only needs
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from . import evolution as evolution
     from . import grid as grid
     from . import hypergrad as hypergrad
+    from . import nsga2 as nsga2
     from . import pareto as pareto
     from . import rand as rand
     from . import tpe as tpe
@@ -58,7 +59,8 @@ _WHERE = {
     "STATUS_FAIL": "._trials", "STATUS_OK": "._trials", "InMemoryStorage": "._trials",
     "Trial": "._trials", "Trials": "._trials", "TrialStorage": "._trials",
 }
-_MODULES = {"anneal", "early_stop", "evolution", "grid", "hypergrad", "pareto", "rand", "tpe"}
+_MODULES = {"anneal", "early_stop", "evolution", "grid", "hypergrad", "nsga2", "pareto", "rand",
+            "tpe"}
 
 __all__ = [*_WHERE, *sorted(_MODULES)]
 
