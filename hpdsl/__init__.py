@@ -72,8 +72,7 @@ _WHERE = {
     "Study": ".search", "Trial": ".search", "Trials": ".search", "TrialState": ".search",
     "anneal": ".search", "early_stop": ".search", "evolution": ".search", "fmin": ".search",
     "grid": ".search", "hypergrad": ".search", "nsga2": ".search", "rand": ".search",
-    "space_eval": ".search",
-    "tpe": ".search",
+    "space_eval": ".search", "tpe": ".search",
 }
 
 __all__ = ["__version__", *_WHERE]
