@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_algorithms.py --quick      # 3 seeds, shorter runs
     .venv/bin/python benchmarks/bench_algorithms.py              # 10 seeds: README.md's run
     .venv/bin/python benchmarks/bench_algorithms.py --section hypergrad
+    .venv/bin/python benchmarks/bench_algorithms.py --section cmaes
 
 Sections:
 - evolution: regularized evolution against random search and TPE on conditional
@@ -11,28 +12,43 @@ Sections:
   given the same gradients, 30 trials, from the same random starting point per seed,
   on the ridge example (six penalties) and on logistic regression with one penalty per
   feature group (both with exact hypergradients by implicit differentiation).
+- cmaes: hpdsl's CMA-ES against Optuna's `CmaEsSampler` and hpdsl's TPE on BBOB functions
+  (COCO's `cocoex`, `pip install coco-experiment`: the official shifted and rotated
+  instances; seed s runs instance s + 1), 10 and 20 dimensions, 30 x dimension evaluations
+  (quick: f1 and f10 in 10-d only).
+- sobol: TPE with its start-up trials from the Sobol sequence (`startup="sobol"`) against
+  the random start, on the quick problems of bench_tpe.py.
 
 Seeds are interleaved (seed, then problem, then algorithm) so that machine load hits
 all algorithms alike. Each table gives the median and mean best loss per algorithm and
-one-sided Mann-Whitney p-values (scipy) of the first algorithm against each other.
+one-sided Mann-Whitney p-values (scipy) of the first algorithm against each other; the
+cmaes and sobol sections print the mean rank (1 = best) and two-sided p-values too.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import importlib.util
 import math
 import sys
+import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import optuna
 from scipy import optimize, stats
 
 import hpdsl
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+warnings.filterwarnings("ignore", category=FutureWarning, module="optuna")
 
 Config = dict[str, Any]
 ROOT = Path(__file__).resolve().parent.parent
@@ -302,7 +318,157 @@ def hypergrad(n_seeds: int, n_trials: int) -> None:
               f"{int((ratio <= 1.02).sum())} of {len(ratio)} |")
 
 
-SECTIONS = {"evolution": evolution, "hypergrad": hypergrad}
+Run = Callable[[Any, int], float]  # (problem, seed) -> best value of one seeded run
+
+
+def compare(title: str, problems: list[Any], algos: dict[str, Run], seeds: int,
+            pairs: list[tuple[str, str]]) -> None:
+    """Run every algorithm on every problem for `seeds` seeds, interleaved; print tables."""
+    best: dict[tuple[str, str], list[float]] = {(p.name, a): [] for p in problems for a in algos}
+    for seed in range(seeds):
+        for p in problems:
+            for a, run in algos.items():
+                best[p.name, a].append(run(p, seed))
+        print(f"{title}: seed {seed} done", file=sys.stderr, flush=True)
+    names = list(algos)
+    ranks: dict[str, list[float]] = {a: [] for a in names}
+    for p in problems:
+        table = np.array([best[p.name, a] for a in names])  # (algos, seeds)
+        for a, r in zip(names, stats.rankdata(table, axis=0).mean(axis=1), strict=True):
+            ranks[a].append(float(r))
+    width = max(len(p.name) for p in problems + [_Named("mean rank (1 = best)")])
+    print(f"\n{title}: median best value over {seeds} seeds (lower is better)\n")
+    print(f"| {'problem':<{width}} | " + " | ".join(names) + " |")
+    print(f"|{'-' * (width + 2)}|" + "|".join("-" * (len(a) + 2) for a in names) + "|")
+    for p in problems:
+        cells = [f"{np.median(best[p.name, a]):.4g}".rjust(len(a)) for a in names]
+        print(f"| {p.name:<{width}} | " + " | ".join(cells) + " |")
+    cells = [f"{np.mean(ranks[a]):.2f}".rjust(len(a)) for a in names]
+    print(f"| {'mean rank (1 = best)':<{width}} | " + " | ".join(cells) + " |")
+    for ours, theirs in pairs:
+        print(f"\nMann-Whitney U, {ours} vs {theirs}: two-sided p; one-sided p that {ours} "
+              f"is better / worse\n")
+        print(f"| {'problem':<{width}} | two-sided | better | worse |")
+        print(f"|{'-' * (width + 2)}|-----------|--------|-------|")
+        for p in problems:
+            x, y = best[p.name, ours], best[p.name, theirs]
+            two = stats.mannwhitneyu(x, y, alternative="two-sided").pvalue
+            less = stats.mannwhitneyu(x, y, alternative="less").pvalue
+            more = stats.mannwhitneyu(x, y, alternative="greater").pvalue
+            print(f"| {p.name:<{width}} | {two:9.3f} | {less:6.3f} | {more:5.3f} |")
+    print()
+
+
+@dataclass(frozen=True)
+class _Named:
+    name: str
+
+
+# --- cmaes: BBOB functions ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bbob:
+    """BBOB function `function` in `dim` dimensions; `budget` evaluations per run."""
+
+    function: int
+    dim: int
+    budget: int
+
+    @property
+    def name(self) -> str:
+        return f"f{self.function} {BBOB_NAMES[self.function]} ({self.dim}-d)"
+
+    def problem(self, seed: int) -> tuple[Callable[[np.ndarray], float], float]:
+        """The objective of instance seed + 1 and its optimal value."""
+        import cocoex
+
+        suite = cocoex.Suite("bbob", "", f"function_indices:{self.function} "
+                             f"dimensions:{self.dim} instance_indices:{seed + 1}")
+        problem = next(iter(suite))
+        # cocoex gives the optimum's location (written to a file), not its value
+        with tempfile.TemporaryDirectory() as tmp, contextlib.chdir(tmp):
+            problem._best_parameter("print")
+            xopt = np.loadtxt("._bbob_problem_best_parameter.txt")
+        return (lambda x: float(problem(x))), float(problem(xopt))
+
+
+BBOB_NAMES = {1: "sphere", 2: "ellipsoid", 8: "rosenbrock", 10: "rotated ellipsoid",
+              12: "bent cigar", 15: "rotated rastrigin", 21: "gallagher 101"}
+
+
+def run_hpdsl_bbob(algo: Any) -> Run:
+    def run(p: Bbob, seed: int) -> float:
+        f, fopt = p.problem(seed)
+        space = hpdsl.loads(f"for i in 1..{p.dim} {{\n    x[i] ~ uniform(-5, 5)\n}}\n")
+        best = np.inf
+
+        def objective(cfg: dict[str, Any]) -> float:
+            nonlocal best
+            value = f(np.asarray(cfg["x"], dtype=float)) - fopt
+            best = min(best, value)
+            return value
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            hpdsl.fmin(objective, space, algo=algo, max_evals=p.budget, rstate=seed,
+                       show_progressbar=False)
+        return float(best)
+    return run
+
+
+def run_optuna_cmaes(p: Bbob, seed: int) -> float:
+    f, fopt = p.problem(seed)
+    study = optuna.create_study(sampler=optuna.samplers.CmaEsSampler(seed=seed))
+
+    def objective(t: optuna.Trial) -> float:
+        return f(np.array([t.suggest_float(f"x{i}", -5, 5) for i in range(p.dim)])) - fopt
+
+    study.optimize(objective, n_trials=p.budget)
+    return float(study.best_value)
+
+
+def cmaes_bbob(seeds: int, quick: bool) -> None:
+    functions = (1, 10) if quick else (1, 8, 10, 15)
+    dims = (10,) if quick else (10, 20)
+    problems = [Bbob(fn, d, 30 * d) for d in dims for fn in functions]
+    algos: dict[str, Run] = {
+        "hpdsl cmaes": run_hpdsl_bbob(hpdsl.cmaes.suggest),
+        "optuna cmaes": run_optuna_cmaes,
+        "hpdsl tpe": run_hpdsl_bbob(hpdsl.tpe.suggest),
+    }
+    compare("cmaes", problems, algos, seeds, [("hpdsl cmaes", "optuna cmaes"),
+                                              ("hpdsl cmaes", "hpdsl tpe")])
+
+
+# --- sobol: TPE's start ------------------------------------------------------------
+
+def sobol_start(seeds: int, quick: bool) -> None:
+    from bench_tpe import PROBLEMS  # the quick problems of the TPE benchmark
+
+    problems = [p for p in PROBLEMS if not p.name.startswith("sklearn")]
+
+    def run_tpe(startup: str) -> Run:
+        algo = functools.partial(hpdsl.tpe.suggest, startup=startup)
+
+        def run(p: Any, seed: int) -> float:
+            losses: list[float] = []
+
+            def objective(cfg: dict[str, Any]) -> float:
+                losses.append(p.loss(cfg))
+                return losses[-1]
+
+            hpdsl.fmin(objective, hpdsl.loads(p.hps), algo=algo, max_evals=p.n_trials,
+                       rstate=seed, show_progressbar=False)
+            return min(losses)
+        return run
+
+    compare("sobol", problems, {"tpe sobol start": run_tpe("sobol"),
+                                "tpe random start": run_tpe("random")},
+            seeds, [("tpe sobol start", "tpe random start")])
+
+
+SECTIONS = {"evolution": evolution, "hypergrad": hypergrad, "cmaes": cmaes_bbob,
+            "sobol": sobol_start}
 
 
 def main() -> None:
@@ -316,6 +482,9 @@ def main() -> None:
         evolution(seeds, 150 if args.quick else 300)
     if args.section in ("hypergrad", "all"):
         hypergrad(seeds, 30)
+    for name, section in (("cmaes", cmaes_bbob), ("sobol", sobol_start)):
+        if args.section in (name, "all"):
+            section(seeds, args.quick)
 
 
 if __name__ == "__main__":

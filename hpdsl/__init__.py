@@ -43,12 +43,14 @@ if TYPE_CHECKING:
     from .search import Trials as Trials
     from .search import TrialState as TrialState
     from .search import anneal as anneal
+    from .search import cmaes as cmaes
     from .search import early_stop as early_stop
     from .search import evolution as evolution
     from .search import fmin as fmin
     from .search import grid as grid
     from .search import hypergrad as hypergrad
     from .search import nsga2 as nsga2
+    from .search import qmc as qmc
     from .search import rand as rand
     from .search import space_eval as space_eval
     from .search import tpe as tpe
@@ -70,9 +72,10 @@ _WHERE = {
     "format_source": ".format",
     "STATUS_FAIL": ".search", "STATUS_OK": ".search", "RunningTrial": ".search",
     "Study": ".search", "Trial": ".search", "Trials": ".search", "TrialState": ".search",
-    "anneal": ".search", "early_stop": ".search", "evolution": ".search", "fmin": ".search",
-    "grid": ".search", "hypergrad": ".search", "nsga2": ".search", "rand": ".search",
-    "space_eval": ".search", "tpe": ".search",
+    "anneal": ".search", "cmaes": ".search", "early_stop": ".search",
+    "evolution": ".search", "fmin": ".search", "grid": ".search", "hypergrad": ".search",
+    "nsga2": ".search", "qmc": ".search", "rand": ".search", "space_eval": ".search",
+    "tpe": ".search",
 }
 
 __all__ = ["__version__", *_WHERE]

@@ -95,11 +95,21 @@ def test_run_resumes_the_study(project: Path) -> None:
 
 
 def test_run_in_memory_with_other_algorithms(project: Path) -> None:
-    for algo in ("rand", "anneal", "evolution", "nsga2"):
+    for algo in ("rand", "anneal", "evolution", "nsga2", "qmc", "cmaes"):
         proc = hpdsl_cli("run", "space.hps", "--objective", "obj.py:objective", "--algo", algo,
                          "--max-evals", "5", "--no-progress", cwd=project)
         assert proc.returncode == 0, proc.stderr
         assert "the trials (in memory): 5 trials" in proc.stdout
+
+
+def test_run_cmaes_names_the_parameters_it_leaves_to_the_fallback_in_one_line(
+        project: Path) -> None:
+    proc = hpdsl_cli("run", "space.hps", "--objective", "obj.py:objective", "--algo", "cmaes",
+                     "--max-evals", "3", "--no-progress", cwd=project)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == [
+        "hpdsl: warning: cmaes searches the float and integer parameters that are always "
+        "active; the others (kind, y) are drawn by the fallback (tpe)"]
 
 
 def test_run_with_worker_processes_loads_the_file_objective(project: Path) -> None:

@@ -9,8 +9,10 @@ import math
 import os
 import signal
 import sys
+import warnings
 from pathlib import Path
 from types import FrameType
+from typing import TextIO
 
 from .. import plot
 from ..compile import Space
@@ -69,7 +71,8 @@ examples:
       --pruner hyperband --max-evals 60 --storage sqlite:///runs/demo.db
   hpdsl best sqlite:///runs/demo.db     # later: the best trial of the stored study"""
 
-ALGORITHMS = ("tpe", "rand", "anneal", "grid", "evolution", "hypergrad", "nsga2")
+ALGORITHMS = ("tpe", "rand", "anneal", "grid", "evolution", "hypergrad", "nsga2", "qmc",
+              "cmaes")
 
 
 def _n_jobs(text: str) -> int:
@@ -186,6 +189,7 @@ def run(args: argparse.Namespace) -> int:
               f"process{'es' * (n_jobs != 1)}, {why}", file=sys.stderr)
     interrupt = _Interrupt()
     previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+    shown, warnings.showwarning = warnings.showwarning, _warning_line
     try:
         fmin(objective, space, algo=_algorithm(args.algo), max_evals=args.max_evals,
              timeout=args.timeout, trials=trials, rstate=args.seed,
@@ -199,6 +203,7 @@ def run(args: argparse.Namespace) -> int:
         error(str(err))
         return 2
     finally:
+        warnings.showwarning = shown
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     try:
@@ -214,6 +219,12 @@ def run(args: argparse.Namespace) -> int:
     if args.plots is not None and _plots(trials, args.plots) != 0:
         return 1
     return status
+
+
+def _warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
+    """A warning of the search (an algorithm's note) as one line, without the source line."""
+    print(f"hpdsl: warning: {printable(str(message))}", file=sys.stderr)
 
 
 def _algorithm(name: str) -> Suggest:

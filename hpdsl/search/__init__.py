@@ -1,6 +1,6 @@
-"""Search: algorithms (`rand`, `anneal`, `grid`, `tpe`, `evolution`, `hypergrad`, `nsga2`)
-and the loop that runs them (`fmin`, `Study`, `Trials`); `pareto` scores fronts of several
-objectives. Every algorithm has the signature of `_base.Suggest`.
+"""Search: algorithms (`rand`, `anneal`, `grid`, `tpe`, `evolution`, `hypergrad`, `nsga2`,
+`qmc`, `cmaes`) and the loop that runs them (`fmin`, `Study`, `Trials`); `pareto` scores
+fronts of several objectives. Every algorithm has the signature of `_base.Suggest`.
 
 Names are imported on first use, so that a worker process that only needs
 `hpdsl.search._worker` does not load numpy, networkx and lark for nothing.
@@ -19,12 +19,14 @@ if TYPE_CHECKING:
     from ..errors import SearchExhausted as SearchExhausted
     from ..storage import TrialState as TrialState
     from . import anneal as anneal
+    from . import cmaes as cmaes
     from . import early_stop as early_stop
     from . import evolution as evolution
     from . import grid as grid
     from . import hypergrad as hypergrad
     from . import nsga2 as nsga2
     from . import pareto as pareto
+    from . import qmc as qmc
     from . import rand as rand
     from . import tpe as tpe
     from ._base import History as History
@@ -59,8 +61,8 @@ _WHERE = {
     "STATUS_FAIL": "._trials", "STATUS_OK": "._trials", "InMemoryStorage": "._trials",
     "Trial": "._trials", "Trials": "._trials", "TrialStorage": "._trials",
 }
-_MODULES = {"anneal", "early_stop", "evolution", "grid", "hypergrad", "nsga2", "pareto", "rand",
-            "tpe"}
+_MODULES = {"anneal", "cmaes", "early_stop", "evolution", "grid", "hypergrad", "nsga2", "pareto",
+            "qmc", "rand", "tpe"}
 
 __all__ = [*_WHERE, *sorted(_MODULES)]
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from ...compile import Space
 from ...storage import TrialState
+from .. import qmc, rand
 from .._base import History
 from . import _motpe
 from ._parzen import Mixtures, SpaceModel, spec_for
@@ -60,9 +61,8 @@ def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1
     s = replace(settings or Settings(), **overrides)
     finished = int(np.count_nonzero(history.states != TrialState.RUNNING))
     if finished < s.n_startup_jobs or not space.coords.dimensions:
-        batch, rows = space.coords.sample(rng, n)
-        result: np.ndarray = batch.X[rows]
-        return result
+        start = qmc.suggest if s.startup == "sobol" else rand.suggest
+        return start(space, history, rng, n)
     model = _model(space, s.multivariate)
     out = np.empty((n, len(space.coords.dimensions)))
     for i in range(n):

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 BANDWIDTHS = ("scott", "neighbor")
+STARTUPS = ("random", "sobol")
 
 
 def default_gamma(n: int) -> int:
@@ -28,6 +29,8 @@ class Settings:
     """How TPE splits, smooths and searches.
 
     n_startup_jobs: finished trials before TPE starts; until then, prior samples.
+    startup: how those first trials are drawn: "random" (independent prior draws) or
+        "sobol" (the scrambled Sobol sequence of `hpdsl.qmc`; needs scipy).
     n_ei_candidates: rows drawn from the good density per suggestion; the one with
         the best log l(x) - log g(x) is returned.
     gamma: the good split, a fraction of the finished trials (ceil(gamma * n)) or a
@@ -42,6 +45,7 @@ class Settings:
     """
 
     n_startup_jobs: int = 10
+    startup: str = "random"
     n_ei_candidates: int = 24
     gamma: float | Callable[[int], int] = default_gamma
     prior_weight: float = 1.0
@@ -51,6 +55,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.n_startup_jobs < 0:
             raise ValueError("n_startup_jobs must be >= 0")
+        if self.startup not in STARTUPS:
+            raise ValueError(f"startup must be one of {STARTUPS}")
         if self.n_ei_candidates < 1:
             raise ValueError("n_ei_candidates must be >= 1")
         if not callable(self.gamma) and not 0.0 < self.gamma <= 1.0:
