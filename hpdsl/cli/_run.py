@@ -18,7 +18,7 @@ from .. import plot
 from ..compile import Space
 from ..errors import AllTrialsFailed, HpsError
 from ..search import Suggest, Trials, TrialState, fmin, takes_trial, workers_to_start
-from ..storage import SpaceChangedError
+from ..storage import DIRECTIONS, SpaceChangedError, make_objectives
 from ._common import (
     add_colour_argument,
     error,
@@ -30,6 +30,7 @@ from ._common import (
 )
 from ._objective import ObjectiveError, load_objective
 from ._pruner import PRUNERS, build_pruner, pruner_spec
+from ._stored import number, table
 
 DESCRIPTION = """\
 Minimize an objective over the space in SPACE. The objective is a function
@@ -59,6 +60,15 @@ results. Ctrl-C stops cleanly: the running trials are recorded as interrupted
 SIGTERM does the same, with exit status 143. Worker processes (--n-jobs) end
 with the command, even when it is killed.
 
+--direction maximize maximizes the one objective. Several objectives: the
+objective returns a tuple (or a dict whose `loss` is a list) and --directions
+gives one word per objective (minimize,maximize), --objectives their names
+(error,latency_ms); the command then prints the Pareto front. --constraint
+"latency_ms <= 20" (repeatable) declares an outcome constraint on a returned
+value (an objective's, or a key of the result dict); the objective may also
+return `constraints`, numbers that are feasible when <= 0. Trials that break a
+constraint are kept but never best. A resumed study keeps its objectives.
+
 Exit status: 0 done, 1 no trial finished with a loss or the plots could not
 be written, 2 bad input (space errors, objective not found, storage errors, a
 study run on another space), 130 interrupted, 143 terminated."""
@@ -69,6 +79,9 @@ examples:
   hpdsl run space.hps --objective mypkg.train:objective --n-jobs 4 --trial-timeout 600
   hpdsl run examples/pruning.hps --objective examples/pruning.py:objective \\
       --pruner hyperband --max-evals 60 --storage sqlite:///runs/demo.db
+  hpdsl run examples/tradeoff.hps --objective examples/tradeoff.py:objective \\
+      --objectives accuracy,latency_ms --directions maximize,minimize \\
+      --constraint "latency_ms <= 5" --max-evals 40 --storage sqlite:///runs/tradeoff.db
   hpdsl best sqlite:///runs/demo.db     # later: the best trial of the stored study"""
 
 ALGORITHMS = ("tpe", "rand", "anneal", "grid", "evolution", "hypergrad", "nsga2", "qmc",
@@ -93,6 +106,14 @@ def _seconds(text: str) -> float | None:
     return None if math.isinf(value) else value
 
 
+def _words(text: str) -> list[str]:
+    """argparse type: a comma-separated list of words."""
+    words = [w.strip() for w in text.split(",")]
+    if not all(words):
+        raise argparse.ArgumentTypeError(f"a comma-separated list of words, not {text!r}")
+    return words
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("space", metavar="SPACE", help="the space file")
     parser.add_argument("--objective", required=True, metavar="FILE.py:FUNC|module:func",
@@ -104,6 +125,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--algo", choices=ALGORITHMS, default="tpe",
                         help="the search algorithm (default tpe, which is MOTPE for several "
                              "objectives; nsga2 handles several too)")
+    parser.add_argument("--direction", choices=DIRECTIONS,
+                        help="minimize (default) or maximize the objective")
+    parser.add_argument("--directions", type=_words, metavar="D1,D2,...",
+                        help="several objectives: one direction each, e.g. "
+                             "minimize,maximize")
+    parser.add_argument("--objectives", type=_words, metavar="NAME1,NAME2,...",
+                        help="the objectives' names, e.g. error,latency_ms (shown in tables "
+                             "and plots)")
+    parser.add_argument("--constraint", action="append", metavar="'NAME <= X'",
+                        help="an outcome constraint on a returned value, e.g. "
+                             "'latency_ms <= 20' (repeatable)")
     parser.add_argument("--seed", type=integer_at_least(0), metavar="S", help="random seed")
     parser.add_argument("--storage", metavar="URL",
                         help="keep the trials in a file, e.g. sqlite:///runs/demo.db "
@@ -164,12 +196,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"hpdsl: warning: --pruner {args.pruner[0]}: the objective takes no second "
               "parameter (the trial), so it reports nothing and no trial is pruned",
               file=sys.stderr)
+    wanted = {"direction": args.direction, "directions": args.directions,
+              "objectives": args.objectives, "constraints": args.constraint}
+    try:
+        make_objectives(args.direction, args.directions, args.objectives,
+                        args.constraint or ())
+    except HpsError as err:
+        error(str(err))
+        return 2
     study = args.study or Path(args.space).stem
     where = f"study `{study}` in {args.storage}" if args.storage else "the trials (in memory)"
     try:
         trials = (Trials(args.storage, study=study, allow_space_change=args.allow_space_change)
                   if args.storage else Trials())
         trials.bind(space)
+        trials.bind_objectives(**wanted)
     except SpaceChangedError as err:
         error(str(err))
         print("help: on the command line, pass --allow-space-change or another --study",
@@ -194,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
         fmin(objective, space, algo=_algorithm(args.algo), max_evals=args.max_evals,
              timeout=args.timeout, trials=trials, rstate=args.seed,
              catch_eval_exceptions=True, show_progressbar=not args.no_progress,
-             n_jobs=n_jobs, trial_timeout=args.trial_timeout, pruner=pruner)
+             n_jobs=n_jobs, trial_timeout=args.trial_timeout, pruner=pruner, **wanted)
     except AllTrialsFailed:
         pass  # reported below
     except KeyboardInterrupt:
@@ -243,13 +284,25 @@ def _report(trials: Trials, where: str, space: Space) -> int:
     counts = f"{ok} ok, {failed} failed" + "".join(f", {n} {name}" for n, name in others if n)
     print(f"{printable(where)}: {len(states)} trials ({counts})")
     _savings(trials, space)
-    best = trials.best_trial
-    if best is None:
+    objectives = trials.objectives
+    front = trials.pareto_front() if objectives.multi else [
+        t for t in [trials.best_trial] if t is not None]
+    if not front:
         first = next((t.error for t in trials if t.state == TrialState.FAIL), None)
         error("no trial finished with a loss" + (f"; the first error: {first}" if first
-                                                 else ""))
+                                                 else "") + trials.infeasible_note())
         return 1
-    print(f"best trial: {best.number}, loss {best.loss:.6g}")
+    if objectives.multi:
+        print(f"Pareto front: {len(front)} trials ({printable(objectives.describe())})")
+        names = list(objectives.names)
+        print(table(["number", *names],
+                    [[str(t.number), *(number(v) for v in t.values or ())] for t in front]))
+        print("their configurations (JSON, one a line):")
+        for t in front:
+            print(json.dumps(t.config, default=str))
+        return 0
+    best = front[0]
+    print(f"best trial: {best.number}, {printable(objectives.names[0])} {best.loss:.6g}")
     print_results({k: v for k, v in best.result.items() if k not in ("loss", "status")})
     print("best configuration:")
     print(json.dumps(best.config, indent=2, default=str))

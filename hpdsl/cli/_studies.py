@@ -10,8 +10,9 @@ from ._common import error
 from ._stored import number, read_study, table
 
 DESCRIPTION = """\
-List the studies in a storage file: name, number of trials, best loss and
-when the study was created.
+List the studies in a storage file: name, number of trials, best loss (for a
+study with several objectives: how many trials its Pareto front holds) and when
+the study was created.
 
 Exit status: 0, or 2 if the storage cannot be read."""
 EPILOG = """\
@@ -28,8 +29,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         rows = []
         for info in list_studies(args.storage):
-            best = read_study(args.storage, info.name).best_trial
-            rows.append([info.name, str(info.n_trials), number(best and best.loss),
+            trials = read_study(args.storage, info.name)
+            if trials.objectives.multi:
+                best = f"front of {len(trials.pareto_front())}"
+            else:
+                found = trials.best_trial
+                best = number(found and found.loss)
+            rows.append([info.name, str(info.n_trials), best,
                          info.created.strftime("%Y-%m-%d %H:%M:%S")])
     except HpsError as err:
         error(str(err))

@@ -8,16 +8,18 @@ import json
 import sys
 from typing import Any
 
-from ..search import Trials
+from ..search import Trials, TrialState
 from ._common import error, integer_at_least
 from ._stored import StudyNotFound, add_storage_arguments, number, open_study, table
 
 DESCRIPTION = """\
-List every trial of a study in a storage: number, state, loss, duration,
-error, each parameter (`params.NAME`, empty where inactive) and each extra
-result the objective returned (`result.KEY`). When trials reported intermediate
-values (pruning), `step` is the deepest step each reached: where a PRUNED
-trial stopped; a PRUNED trial's loss is the value it reported there.
+List every trial of a study in a storage: number, state, loss (with several
+objectives, each one's value: `values.NAME`), the outcome-constraint violation
+(when the study has constraints; 0 is feasible), duration, error, each parameter
+(`params.NAME`, empty where inactive) and each extra result the objective
+returned (`result.KEY`). When trials reported intermediate values (pruning),
+`step` is the deepest step each reached: where a PRUNED trial stopped; a PRUNED
+trial's loss is the value it reported there.
 
 --format json prints an array of objects with the parameters and results
 nested (`params`, `result`); csv has one column per key, as in the table.
@@ -38,6 +40,7 @@ examples:
                                                                       # its learning curve"""
 
 BASE = ("number", "state", "loss", "duration", "error")
+_NESTED = ("params.", "result.", "values.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,16 +60,15 @@ def run(args: argparse.Namespace) -> int:
     if args.number is not None:
         return _one(trials, args.number, args.format)
     records = trials.to_records()
-    base = list(BASE)
     if any(t.intermediate for t in trials):
-        base.insert(2, "step")
-        for rec, t in zip(records, trials, strict=True):
-            rec["step"] = t.last_step
-    columns = list(dict.fromkeys([*base, *(k for rec in records for k in rec)]))
+        records = [{**dict(list(rec.items())[:2]), "step": t.last_step, **rec}
+                   for rec, t in zip(records, trials, strict=True)]
+    first = records[0] if records else dict.fromkeys(BASE)
+    columns = list(dict.fromkeys([*first, *(k for rec in records for k in rec)]))
     if args.format == "json":
-        nested = [{**{k: rec[k] for k in base},
-                   "params": {k[7:]: v for k, v in rec.items() if k.startswith("params.")},
-                   "result": {k[7:]: v for k, v in rec.items() if k.startswith("result.")}}
+        nested = [{**{k: v for k, v in rec.items() if not k.startswith(_NESTED)},
+                   **({"values": _part(rec, "values.")} if trials.objectives.multi else {}),
+                   "params": _part(rec, "params."), "result": _part(rec, "result.")}
                   for rec in records]
         print(json.dumps(nested, indent=2, default=str))
     elif args.format == "csv":
@@ -77,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
         shown = [c for c in columns if c != "error"] + ["error"]
         print(table(shown, [[_cell(rec, c) for c in shown] for rec in records]))
     return 0
+
+
+def _part(record: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {k[len(prefix):]: v for k, v in record.items() if k.startswith(prefix)}
 
 
 def _cell(record: dict[str, Any], column: str) -> str:
@@ -93,9 +99,15 @@ def _one(trials: Trials, n: int, form: str) -> int:
         error(f"the study has {len(trials)} trials (numbered from 0): no trial {n}")
         return 2
     t = trials[n]
+    objectives = trials.objectives
+    values = (dict(zip(objectives.names, t.values, strict=True))
+              if t.values is not None and len(t.values) == objectives.k else {})
     record: dict[str, Any] = {"number": t.number, "state": t.state.name, "loss": t.loss,
               "duration": t.duration, "error": t.error, "params": t.params,
-              "result": {k: v for k, v in t.result.items() if k not in ("loss", "status")},
+              "values": values, "constraints": list(t.constraints or ()),
+              "violation": t.violation if t.state == TrialState.OK else None,
+              "result": {k: v for k, v in t.result.items()
+                         if k not in ("loss", "status", "constraints")},
               "intermediate": [{"step": k, "value": v} for k, v in t.intermediate.items()],
               "traceback": t.traceback}
     if form == "json":
@@ -111,7 +123,10 @@ def _one(trials: Trials, n: int, form: str) -> int:
         return 0
     for key in BASE:
         print(f"{key}: {number(record[key])}")
-    for part in ("params", "result"):
+    if t.constraints:
+        shown = ", ".join(number(c) for c in t.constraints)
+        print(f"constraints: {shown} (violation {number(t.violation)})")
+    for part in ("values", "params", "result") if objectives.multi else ("params", "result"):
         if record[part]:
             print(f"{part}:")
             for key, value in record[part].items():

@@ -209,15 +209,28 @@ class Trials:
         return History(X, active, losses, states, values, violation, steps, grads, failed)
 
     def to_records(self) -> list[dict[str, Any]]:
-        """One flat dict per trial: number, state, loss, duration, error,
-        `params.<name>` per parameter and `result.<key>` per extra result."""
+        """One flat dict per trial: number, state, loss (with several objectives:
+        `values.<name>` per objective instead), `violation` (when the study has outcome
+        constraints), duration, error, `params.<name>` per parameter and
+        `result.<key>` per extra result."""
+        objectives = self.objectives
+        trials = list(self)
+        constrained = bool(objectives.bounds) or any(t.constraints for t in trials)
         records = []
-        for t in self:
-            rec: dict[str, Any] = {"number": t.number, "state": t.state.name, "loss": t.loss,
-                                   "duration": t.duration, "error": t.error}
+        for t in trials:
+            rec: dict[str, Any] = {"number": t.number, "state": t.state.name}
+            if objectives.multi:
+                rec.update({f"values.{name}": (t.values[i] if t.values is not None
+                                               and len(t.values) == objectives.k else None)
+                            for i, name in enumerate(objectives.names)})
+            else:
+                rec["loss"] = t.loss
+            if constrained:
+                rec["violation"] = t.violation if t.state == TrialState.OK else None
+            rec.update({"duration": t.duration, "error": t.error})
             rec.update({f"params.{k}": v for k, v in t.params.items()})
             rec.update({f"result.{k}": v for k, v in t.result.items()
-                        if k not in ("loss", "status")})
+                        if k not in ("loss", "status", "constraints")})
             records.append(rec)
         return records
 
@@ -227,9 +240,10 @@ class Trials:
             import pandas as pd
         except ImportError as err:
             raise ImportError("Trials.to_dataframe needs pandas: pip install pandas") from err
-        columns: dict[str, None] = dict.fromkeys(["number", "state", "loss", "duration",
-                                                  "error"])
         records = self.to_records()
+        columns: dict[str, None] = dict.fromkeys(records[0] if records else
+                                                 ["number", "state", "loss", "duration",
+                                                  "error"])
         for rec in records:
             columns.update(dict.fromkeys(rec))
         return pd.DataFrame.from_records(records, columns=list(columns))

@@ -1,0 +1,129 @@
+"""The command line with directions, several objectives and outcome constraints."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from run_cli import cli
+
+SPACE = "x ~ uniform(0, 1)\nk ~ randint(0, 3)\n"
+OBJECTIVES = """\
+def two(config):
+    return {"loss": [config["x"] + config["k"], (1 - config["x"]) ** 2 + config["k"]],
+            "latency_ms": 40 * config["x"]}
+
+
+def one(config):
+    return config["x"]
+
+
+def short(config):
+    return (config["x"],)
+"""
+TWO = ("--directions", "minimize,minimize", "--objectives", "error,size")
+
+
+@pytest.fixture()
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "space.hps").write_text(SPACE, encoding="utf-8")
+    (tmp_path / "obj.py").write_text(OBJECTIVES, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def search(capsys: pytest.CaptureFixture[str], fn: str, *extra: str, max_evals: int = 12
+           ) -> tuple[int, str, str]:
+    return cli(capsys, "run", "space.hps", "--objective", f"obj.py:{fn}", "--max-evals",
+               str(max_evals), "--storage", "sqlite:///s.db", "--seed", "0", "--algo", "rand",
+               "--no-progress", *extra)
+
+
+def test_run_prints_the_front_and_best_shows_it_in_every_format(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = search(capsys, "two", *TWO, "--constraint", "latency_ms <= 30")
+    assert status == 0
+    assert "Pareto front: " in out and "error (minimize), size (minimize)" in out
+    lines = out.splitlines()
+    header = lines.index(next(line for line in lines if line.startswith("number")))
+    assert lines[header].split() == ["number", "error", "size"]
+    status, table_out, _ = cli(capsys, "best", "sqlite:///s.db")
+    assert status == 0 and "Pareto front of 12 trials" in table_out
+    status, json_out, _ = cli(capsys, "best", "sqlite:///s.db", "--format", "json")
+    doc = json.loads(json_out)
+    assert doc["objectives"] == [{"name": "error", "direction": "minimize"},
+                                 {"name": "size", "direction": "minimize"}]
+    assert doc["constraints"] == ["latency_ms <= 30"]
+    front = doc["front"]
+    assert front and all(f["config"]["x"] * 40 <= 30 for f in front)
+    assert all(f["values"]["error"] == f["config"]["x"] + f["config"]["k"] for f in front)
+    status, csv_out, _ = cli(capsys, "best", "sqlite:///s.db", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(csv_out)))
+    assert [int(r["number"]) for r in rows] == [f["number"] for f in front]
+    assert [float(r["size"]) for r in rows] == [f["values"]["size"] for f in front]
+    _, studies, _ = cli(capsys, "studies", "sqlite:///s.db")
+    assert f"front of {len(front)}" in studies
+
+
+def test_trials_show_each_value_and_the_violation(project: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    search(capsys, "two", *TWO, "--constraint", "latency_ms <= 30", max_evals=6)
+    status, out, _ = cli(capsys, "trials", "sqlite:///s.db", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert status == 0 and len(rows) == 6
+    assert list(rows[0])[:5] == ["number", "state", "values.error", "values.size", "violation"]
+    for r in rows:
+        x = float(r["params.x"])
+        assert float(r["violation"]) == pytest.approx(max(0.0, 40 * x - 30))
+    _, out, _ = cli(capsys, "trials", "sqlite:///s.db", "--format", "json")
+    assert set(json.loads(out)[0]["values"]) == {"error", "size"}
+    _, out, _ = cli(capsys, "trials", "sqlite:///s.db", "--number", "0")
+    assert "values:\n  error: " in out and "constraints: " in out
+
+
+def test_run_maximize_reports_the_highest(project: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = search(capsys, "one", "--direction", "maximize")
+    assert status == 0
+    _, csv_out, _ = cli(capsys, "trials", "sqlite:///s.db", "--format", "csv")
+    best = max(float(r["loss"]) for r in csv.DictReader(io.StringIO(csv_out)))
+    assert f"loss {best:.6g}" in out
+    _, best_out, _ = cli(capsys, "best", "sqlite:///s.db", "--format", "json")
+    assert json.loads(best_out)["loss"] == best
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (("--directions", "minimize,upward"), "unknown direction 'upward'"),
+    (("--directions", "minimize,,maximize"), "a comma-separated list of words"),
+    (("--constraint", "latency_ms < 3"), "is not `name <= number`"),
+    (("--objectives", "a,b", "--directions", "minimize"), "2 objective names for 1"),
+    (("--directions", "minimize,minimize", "--algo", "anneal"),
+     "`anneal.suggest` optimizes one objective"),
+])
+def test_bad_objective_arguments_exit_2_with_the_reason(
+        project: Path, capsys: pytest.CaptureFixture[str], extra: tuple[str, ...],
+        message: str) -> None:
+    args = ["run", "space.hps", "--objective", "obj.py:two", "--max-evals", "3",
+            "--no-progress", *extra]
+    status, out, err = cli(capsys, *args)
+    assert status == 2 and message in err and "Traceback" not in err
+
+
+def test_resuming_with_other_directions_is_refused(project: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    search(capsys, "one", max_evals=3)
+    status, _, err = search(capsys, "two", *TWO, max_evals=6)
+    assert status == 2
+    assert "was run with 1 objective: loss (minimize); this search has 2 objectives" in err
+    _, out, _ = cli(capsys, "trials", "sqlite:///s.db", "--format", "csv")
+    assert len(out.splitlines()) == 4  # nothing lost, nothing added
+
+
+def test_the_wrong_number_of_values_fails_every_trial_with_the_reason(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = search(capsys, "short", *TWO, max_evals=3)
+    assert status == 1
+    assert "the first error: the objective returned 1 values for 2 objectives" in err
