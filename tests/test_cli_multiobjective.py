@@ -127,3 +127,31 @@ def test_the_wrong_number_of_values_fails_every_trial_with_the_reason(
     status, _, err = search(capsys, "short", *TWO, max_evals=3)
     assert status == 1
     assert "the first error: the objective returned 1 values for 2 objectives" in err
+
+
+def png(path: Path) -> bytes:
+    data = path.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5000
+    return data
+
+
+def test_plots_of_several_objectives(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("matplotlib")
+    search(capsys, "two", *TWO, "--constraint", "latency_ms <= 30", "--plots", "plots")
+    for kind in ("history", "importance", "parallel", "slice", "pareto"):
+        png(project / "plots" / f"{kind}.png")
+    status, _, err = cli(capsys, "plot", "sqlite:///s.db", "--kind", "slice", "--objective",
+                         "size", "--out", "size.png")
+    assert status == 0 and png(project / "size.png") != png(project / "plots" / "slice.png")
+    status, _, err = cli(capsys, "plot", "sqlite:///s.db", "--kind", "slice", "--objective",
+                         "speed", "--out", "x.png")
+    assert status == 1 and "no objective 'speed': the study's are error, size" in err
+
+
+def test_a_pareto_plot_of_one_objective_says_why_not(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("matplotlib")
+    search(capsys, "one", "--plots", "plots", max_evals=4)
+    assert not (project / "plots" / "pareto.png").exists()
+    status, _, err = cli(capsys, "plot", "sqlite:///s.db", "--kind", "pareto", "--out", "p.png")
+    assert status == 1 and "a Pareto front needs at least 2 objectives" in err

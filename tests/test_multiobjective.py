@@ -287,3 +287,31 @@ def test_study_files_of_every_older_version_migrate(tmp_path: Path, version: int
         hpdsl.Study(SPACE, trials=trials, direction="maximize")
     run(lambda c: c["x"], max_evals=3, trials=trials)
     assert len(trials) == 3 and trials[2].values == (trials[2].config["x"],)
+
+
+# --- plots ----------------------------------------------------------------------------------
+def test_importance_is_per_objective() -> None:
+    pytest.importorskip("matplotlib")
+    trials = hpdsl.Trials()
+    run(lambda c: (c["x"], float(c["k"])), max_evals=30, trials=trials,
+        objectives=("error", "size"))
+    error = hpdsl.plot.parameter_importance(trials, objective="error", method="variance")
+    size = hpdsl.plot.parameter_importance(trials, objective="size", method="variance")
+    assert error["x"] > error["k"] and size["k"] > size["x"]
+
+
+def test_the_pareto_plot_marks_the_front_and_the_infeasible_trials() -> None:
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    trials = hpdsl.Trials()
+    run(lambda c: {"loss": [c["x"], 1 - c["x"], float(c["k"])],
+                   "constraints": [c["x"] - 0.8]}, max_evals=20, trials=trials,
+        directions=("minimize", "maximize", "minimize"))
+    fig = hpdsl.plot.pareto(trials, Figure())
+    assert len(fig.axes) == 9  # a pairs plot of 3 objectives
+    labels = [t.get_label() for ax in fig.axes for t in ax.collections]
+    front = len(trials.pareto_front())
+    infeasible = sum(not t.feasible for t in trials)
+    assert f"Pareto front ({front})" in labels and f"infeasible ({infeasible})" in labels
+    assert fig.axes[1].get_xlabel() == "value1 (max)"

@@ -22,6 +22,12 @@ the extension: .png, .svg, .pdf):
   slice       the loss against each parameter, one panel per parameter
   intermediate  every trial's learning curve (the values it reported, by
               step), pruned trials in grey
+  pareto      several objectives: each trial in objective space, the Pareto
+              front highlighted, infeasible trials as grey crosses (a pairs
+              plot for three objectives or more)
+
+With several objectives, history and importance draw one panel per objective,
+parallel and slice the first; --objective NAME chooses the one shown.
 
 Needs matplotlib: pip install 'hpdsl[plot]'. If the storage holds one study,
 --study may be left out.
@@ -32,15 +38,18 @@ EPILOG = """\
 examples:
   hpdsl plot sqlite:///runs/demo.db --kind history --out history.png
   hpdsl plot sqlite:///runs/demo.db --study classifier --kind importance --out imp.png
-  hpdsl plot sqlite:///runs/pruning.db --kind intermediate --out curves.png"""
+  hpdsl plot sqlite:///runs/pruning.db --kind intermediate --out curves.png
+  hpdsl plot sqlite:///runs/tradeoff.db --kind pareto --out pareto.png"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_storage_arguments(parser)
-    parser.add_argument("--kind", choices=plot.KINDS, default="history",
+    parser.add_argument("--kind", choices=plot.KINDS + plot.MULTI_KINDS, default="history",
                         help="which plot (default history)")
     parser.add_argument("--out", required=True, type=Path, metavar="FILE",
                         help="the file to write, e.g. history.png")
+    parser.add_argument("--objective", metavar="NAME",
+                        help="with several objectives: the one to show")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         error(str(err))
         return 2
     try:
-        plot.save(trials, args.kind, args.out)
+        plot.save(trials, args.kind, args.out, objective=args.objective)
     except ValueError as err:
         error(f"cannot draw the {args.kind} plot: {err}")
         return 1

@@ -158,8 +158,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "median:n_warmup_steps=5 (docs/pruning.md)")
     parser.add_argument("--plots", metavar="DIR", type=Path,
                         help="write history, importance, parallel and slice plots (PNG) to "
-                             "DIR after the run, and intermediate when trials reported "
-                             "(needs the `plot` extra)")
+                             "DIR after the run, intermediate when trials reported values, "
+                             "pareto with several objectives (needs the `plot` extra)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_colour_argument(parser)
 
@@ -341,7 +341,8 @@ def _plots(trials: Trials, directory: Path) -> int:
         return 1
     written = []
     curves = any(t.intermediate for t in trials)
-    for kind in (k for k in plot.KINDS if k != "intermediate" or curves):
+    kinds = plot.KINDS + (plot.MULTI_KINDS if trials.objectives.multi else ())
+    for kind in (k for k in kinds if k != "intermediate" or curves):
         path = directory / f"{kind}.png"
         try:
             plot.save(trials, kind, path)

@@ -6,11 +6,14 @@
     hpdsl.plot.importance(trials)       # parameter importance (see `parameter_importance`)
     hpdsl.plot.parallel(trials)         # parallel coordinates
     hpdsl.plot.slice(trials)            # loss against each parameter
+    hpdsl.plot.pareto(trials)           # several objectives: the Pareto front
     hpdsl.plot.save(trials, "history", "history.png")
 
 `history`, `importance` and `parallel` draw on `ax` (a new figure if None) and return
-the axes; `slice` draws several subplots on `fig` and returns the figure. Each takes
-`space=` to name the space; by default it is the one the study recorded.
+the axes; `slice` and `pareto` draw several subplots on `fig` and return the figure.
+Each takes `space=` to name the space; by default it is the one the study recorded.
+With several objectives, `objective=` names the one a plot shows (default: the first);
+`save` draws `history` and `importance` with one panel per objective.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ from ._history import history
 from ._importance import importance, parameter_importance
 from ._intermediate import intermediate
 from ._parallel import parallel
+from ._pareto import pareto, pareto_size
 from ._slice import slice, slice_size
 
 KINDS = ("history", "importance", "parallel", "slice", "intermediate")
+MULTI_KINDS = ("pareto",)  # the plots of a study with several objectives
 
 _AXES_PLOTS: dict[str, tuple[Callable[..., Any], Callable[[int], tuple[float, float]]]] = {
     "history": (history, lambda n: (8.0, 4.5)),
@@ -39,25 +44,38 @@ _AXES_PLOTS: dict[str, tuple[Callable[..., Any], Callable[[int], tuple[float, fl
 
 
 def save(trials: Trials, kind: str, path: str | os.PathLike[str], *,
-         space: Space | None = None, dpi: int = 100) -> None:
-    """Draw plot `kind` (one of KINDS) on a figure of its own and write it to `path`
-    (the format follows the extension). Uses no pyplot state, so no GUI backend."""
+         space: Space | None = None, dpi: int = 100, objective: str | None = None) -> None:
+    """Draw plot `kind` (one of KINDS or MULTI_KINDS) on a figure of its own and write it
+    to `path` (the format follows the extension). Uses no pyplot state, so no GUI backend.
+    With several objectives and no `objective`, `history` and `importance` draw one
+    panel per objective; `parallel` and `slice` show the first."""
     try:
         from matplotlib.figure import Figure
     except ImportError as err:
         raise ImportError("hpdsl.plot needs matplotlib: pip install 'hpdsl[plot]'") from err
-    if kind not in KINDS:
-        raise ValueError(f"unknown plot kind {kind!r}: use one of {', '.join(KINDS)}")
-    n = len(table(trials, space).columns)
+    if kind not in KINDS + MULTI_KINDS:
+        raise ValueError(f"unknown plot kind {kind!r}: use one of "
+                         f"{', '.join(KINDS + MULTI_KINDS)}")
+    n = len(table(trials, space, objective).columns)
+    names = trials.objectives.names
     if kind == "slice":
         fig = Figure(figsize=slice_size(n), layout="constrained")
-        slice(trials, fig, space=space)
+        slice(trials, fig, space=space, objective=objective)
+    elif kind == "pareto":
+        fig = Figure(figsize=pareto_size(len(names)), layout="constrained")
+        pareto(trials, fig, space=space)
     else:
         draw, size = _AXES_PLOTS[kind]
-        fig = Figure(figsize=size(n), layout="constrained")
-        draw(trials, fig.add_subplot(), space=space)
+        panels = names if objective is None and kind in ("history", "importance") else (
+            objective,)
+        width, height = size(n)
+        fig = Figure(figsize=(width, height * len(panels)), layout="constrained")
+        for i, name in enumerate(panels):
+            chosen = {} if kind == "intermediate" else {
+                "objective": name if len(names) > 1 else None}
+            draw(trials, fig.add_subplot(len(panels), 1, i + 1), space=space, **chosen)
     fig.savefig(path, dpi=dpi)
 
 
-__all__ = ["KINDS", "history", "importance", "intermediate", "parallel",
-           "parameter_importance", "save", "slice"]
+__all__ = ["KINDS", "MULTI_KINDS", "history", "importance", "intermediate", "parallel",
+           "parameter_importance", "pareto", "save", "slice"]

@@ -1,5 +1,8 @@
 """The trials as columns the plots read: one numeric column per parameter, the losses.
 
+With several objectives, `losses` holds the one chosen (`objective=`, by default the
+first) and `values` all of them, as the objective returned them.
+
 Each parameter becomes a float column with NaN where it is inactive: numbers as they
 are (plots draw parameters with a log distribution on a log scale), categorical
 parameters as the index of their option (`Column.options` gives the labels). The
@@ -18,7 +21,8 @@ import numpy as np
 from .._load import load_recorded
 from ..compile import Dimension, Space
 from ..errors import HpsError
-from ..search import Trials, TrialState
+from ..search import Trial, Trials, TrialState
+from ..storage import Objectives
 
 
 @dataclass
@@ -48,8 +52,10 @@ class Column:
 
 @dataclass
 class Table:
-    """Finished trials (OK, failed, pruned) in order: numbers, states, losses (NaN unless
-    OK), and the last value each PRUNED trial reported (NaN for the others)."""
+    """Finished trials (OK, failed, pruned) in order: numbers, states, losses (the chosen
+    objective's value, NaN unless OK), the last value each PRUNED trial reported (NaN
+    for the others), `values` (n, k): every objective's, `feasible`: OK and within the
+    outcome constraints."""
 
     numbers: np.ndarray
     states: list[TrialState]
@@ -57,6 +63,20 @@ class Table:
     columns: list[Column]
     space: Space | None = None  # the space the columns were read with, if any
     pruned_values: np.ndarray = field(default_factory=lambda: np.empty(0))
+    values: np.ndarray = field(default_factory=lambda: np.empty((0, 1)))
+    feasible: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
+    objectives: Objectives = field(default_factory=Objectives)
+    objective: int = 0  # which column of `values` is `losses`
+
+    @property
+    def label(self) -> str:
+        """The chosen objective's name, as axes show it (`accuracy (max)`)."""
+        name = self.objectives.names[self.objective]
+        return f"{name} (max)" if self.maximized else name
+
+    @property
+    def maximized(self) -> bool:
+        return self.objectives.directions[self.objective] == "maximize"
 
     @property
     def ok(self) -> np.ndarray:
@@ -64,8 +84,14 @@ class Table:
         return result
 
 
-def table(trials: Trials, space: Space | None = None) -> Table:
-    """The finished trials of `trials` as columns (running trials are left out)."""
+def table(trials: Trials, space: Space | None = None, objective: str | None = None) -> Table:
+    """The finished trials of `trials` as columns (running trials are left out);
+    `objective`: the name of the one `losses` holds (default: the first)."""
+    objectives = trials.objectives
+    if objective is not None and objective not in objectives.names:
+        raise ValueError(f"no objective {objective!r}: the study's are "
+                         + ", ".join(objectives.names))
+    chosen = 0 if objective is None else objectives.names.index(objective)
     done = [t for t in trials if t.state != TrialState.RUNNING]
     space = space if space is not None else _recorded_space(trials)
     dims = _dimensions(space)
@@ -75,12 +101,23 @@ def table(trials: Trials, space: Space | None = None) -> Table:
     order = {name: i for i, name in enumerate(dims)}  # the space's order, then the others
     columns = [_column(name, [t.params.get(name) for t in done], dims.get(name))
                for name in sorted(names, key=lambda n: order.get(n, len(order)))]
-    losses = np.array([t.loss if t.state == TrialState.OK and t.loss is not None else np.nan
-                       for t in done], dtype=float)
+    values = np.array([_values(t, objectives.k) for t in done],
+                      dtype=float).reshape(len(done), objectives.k)
+    feasible = np.array([t.state == TrialState.OK and t.feasible for t in done], dtype=bool)
     pruned = np.array([t.loss if t.state == TrialState.PRUNED and t.loss is not None
                        else np.nan for t in done], dtype=float)
     return Table(np.array([t.number for t in done], dtype=int), [t.state for t in done],
-                 losses, columns, space, pruned)
+                 values[:, chosen].copy(), columns, space, pruned, values, feasible,
+                 objectives, chosen)
+
+
+def _values(t: Trial, k: int) -> tuple[float, ...]:
+    """The trial's values, NaN unless OK (a trial stored without them: its loss)."""
+    if t.state != TrialState.OK:
+        return (np.nan,) * k
+    if t.values is not None and len(t.values) == k:
+        return t.values
+    return (np.nan,) * k if t.loss is None or k != 1 else (t.loss,)
 
 
 def _recorded_space(trials: Trials) -> Space | None:

@@ -1,4 +1,4 @@
-"""The optimization history: the loss of each trial and the best loss so far."""
+"""The optimization history: each objective's value per trial and the best so far."""
 
 from __future__ import annotations
 
@@ -12,18 +12,28 @@ from ._data import table
 from ._mpl import new_axes
 
 
-def history(trials: Trials, ax: Any = None, *, space: Space | None = None) -> Any:
+def history(trials: Trials, ax: Any = None, *, space: Space | None = None,
+            objective: str | None = None) -> Any:
     """Plot the loss of each finished trial against its number, with the best loss so far
-    as a step line (over finished trials only); pruned trials as hollow grey circles at
-    the last value they reported (from an earlier step, so not comparable with a final
-    loss); failed trials as a red x along the top. Returns the axes."""
-    data = table(trials, space)
+    (the highest, when maximized) as a step line (over finished trials only); pruned
+    trials as hollow grey circles at the last value they reported (from an earlier step,
+    so not comparable with a final loss); failed trials as a red x along the top, trials
+    that break an outcome constraint as grey crosses. With several objectives,
+    `objective` names the one drawn (default: the first; `save` draws one panel each).
+    Returns the axes."""
+    data = table(trials, space, objective)
     ax = new_axes(ax, (8, 4.5))
     ok = data.ok
-    ax.scatter(data.numbers[ok], data.losses[ok], s=18, color="tab:blue", alpha=0.7,
-               label="loss")
-    if ok.any():
-        best = np.fmin.accumulate(np.where(ok, data.losses, np.inf))
+    feasible = ok & data.feasible
+    infeasible = ok & ~data.feasible
+    ax.scatter(data.numbers[feasible], data.losses[feasible], s=18, color="tab:blue",
+               alpha=0.7, label=data.label)
+    if infeasible.any():
+        ax.scatter(data.numbers[infeasible], data.losses[infeasible], s=18, color="tab:gray",
+                   marker="x", alpha=0.7, label=f"infeasible ({infeasible.sum()})")
+    if feasible.any():
+        sign = -1.0 if data.maximized else 1.0
+        best = sign * np.fmin.accumulate(np.where(feasible, sign * data.losses, np.inf))
         shown = np.isfinite(best)
         ax.step(data.numbers[shown], best[shown], where="post", color="tab:orange",
                 linewidth=2, label="best so far")
@@ -40,8 +50,9 @@ def history(trials: Trials, ax: Any = None, *, space: Space | None = None) -> An
                    color="tab:red", transform=ax.get_xaxis_transform(), clip_on=False,
                    label=f"failed ({failed.sum()})")
     ax.set_xlabel("trial")
-    ax.set_ylabel("loss")
-    ax.set_title(f"Optimization history ({len(data.numbers)} trials)")
+    ax.set_ylabel(data.label)
+    what = "" if not data.objectives.multi else f": {data.label}"
+    ax.set_title(f"Optimization history{what} ({len(data.numbers)} trials)")
     ax.grid(alpha=0.3)
     if len(data.numbers):
         ax.legend(loc="best")

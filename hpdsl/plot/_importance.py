@@ -48,11 +48,13 @@ TREES = 100
 
 
 def parameter_importance(trials: Trials, *, space: Space | None = None,
-                         method: str = "auto", seed: int = 0) -> dict[str, float]:
+                         method: str = "auto", seed: int = 0,
+                         objective: str | None = None) -> dict[str, float]:
     """The importance of each parameter, largest first, summing to 1 (all 0 when the
     losses do not vary). method: "forest", "variance", or "auto" (forest if
-    scikit-learn is installed). Needs two OK trials."""
-    data = table(trials, space)
+    scikit-learn is installed). With several objectives, `objective` names the one
+    explained (default: the first). Needs two OK trials."""
+    data = table(trials, space, objective)
     ok = data.ok
     if ok.sum() < 2:
         raise ValueError(f"parameter importance needs at least 2 trials with a loss, "
@@ -73,15 +75,16 @@ def parameter_importance(trials: Trials, *, space: Space | None = None,
 
 
 def importance(trials: Trials, ax: Any = None, *, space: Space | None = None,
-               method: str = "auto") -> Any:
+               method: str = "auto", objective: str | None = None) -> Any:
     """A horizontal bar chart of `parameter_importance`, largest on top. Returns the axes."""
-    shares = parameter_importance(trials, space=space, method=method)
+    shares = parameter_importance(trials, space=space, method=method, objective=objective)
     ax = new_axes(ax, (7, 1.5 + 0.35 * len(shares)))
     names = list(shares)[::-1]
     ax.barh(names, [shares[n] for n in names], color="tab:blue")
     ax.set_xlabel("importance (share of explained variance)")
     chosen = method if method != "auto" else ("forest" if _has_sklearn() else "variance")
-    ax.set_title(f"Parameter importance ({chosen})")
+    what = f" for {objective}" if objective is not None else ""
+    ax.set_title(f"Parameter importance{what} ({chosen})")
     ax.grid(axis="x", alpha=0.3)
     return ax
 

@@ -12,25 +12,28 @@ from ._data import Column, table
 from ._mpl import new_axes
 
 
-def parallel(trials: Trials, ax: Any = None, *, space: Space | None = None) -> Any:
+def parallel(trials: Trials, ax: Any = None, *, space: Space | None = None,
+             objective: str | None = None) -> Any:
     """Draw each OK trial as a line through its parameter values and its loss (the last
     axis), coloured by loss, the best on top. Categorical parameters sit at their options
     (labelled), log parameters on a log scale; an inactive parameter leaves a gap in the
-    line. Failed trials have no loss and are not drawn. Returns the axes."""
+    line. Failed trials have no loss and are not drawn. With several objectives,
+    `objective` names the one on the last axis (default: the first). Returns the axes."""
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
 
-    data = table(trials, space)
+    data = table(trials, space, objective)
     ok = data.ok
     columns = [Column(c.name, c.values[ok], c.options, c.log) for c in data.columns]
-    columns.append(Column("loss", data.losses[ok]))
+    columns.append(Column(data.label, data.losses[ok]))
     ax = new_axes(ax, (max(8.0, 1.1 * len(columns)), 5))
     scaled = np.column_stack([_unit(c) for c in columns]) if ok.any() else np.empty((0, 0))
     losses = data.losses[ok]
     norm = Normalize(float(losses.min()), float(losses.max())) if ok.any() else Normalize()
-    cmap = colormaps["viridis_r"]
-    for row in np.argsort(-losses):  # worst first, so the best lines are drawn last
+    cmap = colormaps["viridis" if data.maximized else "viridis_r"]
+    # worst first, so that the best lines are drawn last
+    for row in np.argsort(losses if data.maximized else -losses):
         ax.plot(range(len(columns)), scaled[row], color=cmap(norm(losses[row])),
                 alpha=0.6, linewidth=1)
     for i, c in enumerate(columns):
@@ -43,7 +46,7 @@ def parallel(trials: Trials, ax: Any = None, *, space: Space | None = None) -> A
     ax.set_ylim(-0.05, 1.05)
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
-    ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="loss")
+    ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=data.label)
     ax.set_title(f"Parallel coordinates ({int(ok.sum())} trials with a loss)")
     return ax
 

@@ -21,12 +21,14 @@ def slice_size(n: int) -> tuple[float, float]:
     return 3.2 * cols, 2.8 * max(1, math.ceil(n / cols))
 
 
-def slice(trials: Trials, fig: Any = None, *, space: Space | None = None) -> Any:
+def slice(trials: Trials, fig: Any = None, *, space: Space | None = None,
+          objective: str | None = None) -> Any:
     """One subplot per parameter: the loss of each OK trial where it is active against its
     value, coloured by trial number. Log parameters on a log axis;
     categorical ones at their options, jittered. Draws on `fig` (a new pyplot figure if
-    None) and returns it."""
-    data = table(trials, space)
+    None) and returns it. With several objectives, `objective` names the one drawn
+    (default: the first)."""
+    data = table(trials, space, objective)
     n = len(data.columns)
     if fig is None:
         fig = pyplot().figure(figsize=slice_size(n), layout="constrained")
@@ -51,9 +53,10 @@ def slice(trials: Trials, fig: Any = None, *, space: Space | None = None) -> Any
         ax.set_title(f"{c.name} ({int(shown.sum())})", fontsize=9)
         ax.tick_params(labelsize=7)
         if i % cols == 0:
-            ax.set_ylabel("loss")
+            ax.set_ylabel(data.label)
         ax.grid(alpha=0.3)
     if points is not None:
         fig.colorbar(points, ax=fig.axes, label="trial", shrink=0.8)
-    fig.suptitle(f"Loss against each parameter ({int(ok.sum())} trials with a loss)")
+    what = data.label if data.objectives.multi else "Loss"
+    fig.suptitle(f"{what} against each parameter ({int(ok.sum())} trials with a loss)")
     return fig
