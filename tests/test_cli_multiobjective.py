@@ -155,3 +155,24 @@ def test_a_pareto_plot_of_one_objective_says_why_not(
     assert not (project / "plots" / "pareto.png").exists()
     status, _, err = cli(capsys, "plot", "sqlite:///s.db", "--kind", "pareto", "--out", "p.png")
     assert status == 1 and "a Pareto front needs at least 2 objectives" in err
+
+
+def test_the_tradeoff_example_runs_with_its_constraint(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    from corpora import EXAMPLES_DIR
+    from test_cli_run import hpdsl_cli
+
+    proc = hpdsl_cli("run", EXAMPLES_DIR / "tradeoff.hps", "--objective",
+                     EXAMPLES_DIR / "tradeoff.py:objective", "--objectives",
+                     "accuracy,latency_ms", "--directions", "maximize,minimize",
+                     "--constraint", "latency_ms <= 5", "--max-evals", "6", "--seed", "0",
+                     "--storage", "sqlite:///t.db", "--plots", "plots", "--no-progress",
+                     cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "6 trials (6 ok, 0 failed)" in proc.stdout
+    assert "accuracy (maximize), latency_ms (minimize)" in proc.stdout
+    png(tmp_path / "plots" / "pareto.png")
+    best = hpdsl_cli("best", "sqlite:///t.db", "--format", "json", cwd=tmp_path)
+    front = json.loads(best.stdout)["front"]
+    assert front and all(f["values"]["latency_ms"] <= 5 for f in front)
+    assert all(0 < f["values"]["accuracy"] <= 1 for f in front)

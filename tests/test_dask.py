@@ -21,6 +21,10 @@ def objective(cfg: dict[str, Any], trial: hpdsl.RunningTrial) -> dict[str, Any]:
     return {"loss": loss, "pid": os.getpid(), "number": trial.number}
 
 
+def two_objectives(cfg: dict[str, Any]) -> dict[str, Any]:
+    return {"loss": [cfg["x"] + cfg["k"], cfg["x"] ** 2], "x": cfg["x"]}
+
+
 def test_a_study_runs_end_to_end_on_a_dask_cluster() -> None:
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                                   dashboard_address=None) as cluster, \
@@ -30,6 +34,14 @@ def test_a_study_runs_end_to_end_on_a_dask_cluster() -> None:
                           max_evals=10, trials=trials, executor=client, rstate=0,
                           show_progressbar=False, pruner=ThresholdPruner(upper=2.7))
         assert client.submit(sum, [1, 2]).result() == 3  # the client is still usable
+        several = hpdsl.Trials()
+        front = hpdsl.fmin(two_objectives, "x ~ uniform(0, 1)\nk ~ randint(0, 3)\n",
+                           max_evals=8, trials=several, executor=client, rstate=0,
+                           show_progressbar=False, directions=("minimize", "maximize"),
+                           constraints=["x <= 0.8"])
+    assert all(t.values == (t.config["x"] + t.config["k"], t.config["x"] ** 2)
+               and t.feasible == (t.config["x"] <= 0.8) for t in several)
+    assert front == [t.config for t in several.pareto_front()] != []
     pruned = [t for t in trials if t.config["k"] == 3]
     done = [t for t in trials if t.config["k"] < 3]
     assert len(trials) == 10 and pruned and done
