@@ -65,12 +65,11 @@ def as_space(space: SpaceLike) -> Space:
         f"{os.getcwd()}) or `hpdsl.loads(text)` for source text")
 
 
-def default_algo(several: bool = False) -> Suggest:
-    """TPE, imported only when needed so that the loop does not depend on it. For
-    several objectives: TPE once it handles them (`multi_objective`), random search
-    until then."""
-    from . import rand, tpe
-    return rand.suggest if several and not multi_objective(tpe.suggest) else tpe.suggest
+def default_algo() -> Suggest:
+    """TPE (MOTPE for several objectives), imported only when needed so that the loop
+    does not depend on it."""
+    from .tpe import suggest
+    return suggest
 
 
 def declares_defaults(space: Space) -> bool:
@@ -116,8 +115,7 @@ class Study:
         self.trials.bind(self.space)
         self.objectives = self.trials.bind_objectives(direction, directions, objectives,
                                                       constraints)
-        self.algo: Suggest = (algo if algo is not None
-                              else default_algo(self.objectives.multi))
+        self.algo: Suggest = algo if algo is not None else default_algo()
         if self.objectives.multi and not multi_objective(self.algo):
             raise ConfigurationError(
                 f"{_name(self.algo)} optimizes one objective; this study has "
