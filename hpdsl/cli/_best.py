@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         best = trials.best_trial
         front = [] if best is None else [best]
     if not front:
-        error(f"study `{study}` has no feasible trial with a loss yet ({len(trials)} trials"
+        error(f"study `{study}` has no trial with a loss yet ({len(trials)} trials"
               f"{trials.infeasible_note()})")
         return 1
     if args.format == "json":
