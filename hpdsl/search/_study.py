@@ -121,7 +121,8 @@ class Study:
                 f"{_name(self.algo)} optimizes one objective; this study has "
                 f"{self.objectives.k} ({self.objectives.describe()})\nhelp: use an "
                 "algorithm that handles several (its `multi_objective` is True), such as "
-                "the default (algo=None), `hpdsl.rand.suggest` or `hpdsl.grid.suggest`")
+                "the default (algo=None: multi-objective TPE), `hpdsl.nsga2.suggest`, "
+                "`hpdsl.rand.suggest` or `hpdsl.grid.suggest`")
         if pruner is not None and self.objectives.multi:
             raise ConfigurationError(
                 f"a pruner judges one reported value; this study has {self.objectives.k} "
