@@ -42,14 +42,32 @@ def non_dominated(values: ArrayLike) -> np.ndarray:
     """(n,) bool: the points no other point dominates (no worse in every objective and
     better in one); equal points are all kept."""
     v = _values(values)
-    if v.shape[1] <= 2:
-        result: np.ndarray = _ranks(v) == 0
+    if v.shape[1] == 1:
+        result: np.ndarray = v[:, 0] == v[:, 0].min(initial=np.inf)
         return result
+    if v.shape[1] == 2:
+        return _front_2d(v)
     keep = np.ones(v.shape[0], dtype=bool)
     for s in range(0, v.shape[0], _BLOCK):  # bounded temporaries: (block, n, k)
         a = v[s:s + _BLOCK, None, :]
         beaten = np.all(v[None] <= a, axis=2) & np.any(v[None] < a, axis=2)
         keep[s:s + _BLOCK] = ~np.any(beaten, axis=1)
+    return keep
+
+
+def _front_2d(v: np.ndarray) -> np.ndarray:
+    """Sorted by (f1, f2), a point is dominated exactly when a point before its group of
+    equal points has an f2 no larger than its own."""
+    order = np.lexsort((v[:, 1], v[:, 0]))
+    f1, f2 = v[order, 0], v[order, 1]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (f1[1:] != f1[:-1]) | (f2[1:] != f2[:-1])
+    starts = np.flatnonzero(new)
+    before = np.full(len(order), np.inf)  # the smallest f2 before each point's group
+    before[starts[1:]] = np.minimum.accumulate(f2[starts[:-1]])
+    before = np.maximum.accumulate(np.where(new, -before, -np.inf))  # spread over groups
+    keep = np.empty(len(order), dtype=bool)
+    keep[order] = f2 < -before
     return keep
 
 

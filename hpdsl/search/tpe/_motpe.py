@@ -42,33 +42,44 @@ def split(history: History, model: SpaceModel, settings: Settings) -> np.ndarray
             & ~np.isnan(history.violation))
     usable = model.group_active(history.active) & done[:, None]
     good: np.ndarray = np.zeros_like(usable)
-    if not usable.any():
-        return good
-    columns, inverse = np.unique(usable, axis=1, return_inverse=True)
-    for c in range(columns.shape[1]):
-        rows = np.flatnonzero(columns[:, c])
+    # groups active in the same trials (a branch's groups) share one split
+    columns: dict[bytes, list[int]] = {}
+    for g, key in enumerate(np.packbits(usable, axis=0).T):
+        columns.setdefault(key.tobytes(), []).append(g)
+    for groups in columns.values():
+        rows = np.flatnonzero(usable[:, groups[0]])
         n_good = settings.n_good(rows.size)
         if n_good == 0:
             continue
         best = rows[best_trials(history.values[rows], history.violation[rows], n_good)]
-        good[np.ix_(best, np.flatnonzero(inverse.reshape(-1) == c))] = True
+        good[np.ix_(best, groups)] = True
     return good
 
 
 def best_trials(values: np.ndarray, violation: np.ndarray, count: int) -> np.ndarray:
-    """Indices of the `count` best rows: whole fronts (feasible first, see
-    `pareto.non_dominated_ranks`), then the points of the next front that add the most
-    hypervolume (or, in an infeasible front, the first ones)."""
-    ranks = pareto.non_dominated_ranks(values, violation)
-    order = np.argsort(ranks, kind="stable")
-    boundary = ranks[order[count - 1]]
-    taken = order[ranks[order] < boundary]
-    front = np.flatnonzero(ranks == boundary)
-    need = count - taken.size
-    if need < front.size and violation[front[0]] <= 0.0:
-        feasible = values[violation <= 0.0]
-        low, high = feasible.min(axis=0), feasible.max(axis=0)
+    """Indices of the `count` best rows: whole non-dominated fronts of the feasible rows,
+    then the points of the next front that add the most hypervolume; if fewer than
+    `count` rows are feasible, the infeasible ones with the smallest violations."""
+    feasible = np.flatnonzero(violation <= 0.0)
+    if feasible.size < count:
+        infeasible = np.flatnonzero(violation > 0.0)
+        worse = infeasible[np.argsort(violation[infeasible], kind="stable")]
+        result: np.ndarray = np.concatenate([feasible, worse[:count - feasible.size]])
+        return result
+    # peel fronts off until one does not fit whole (few: `count` is small)
+    taken: list[np.ndarray] = []
+    left, n_taken = feasible, 0
+    while True:
+        on_front = pareto.non_dominated(values[left])
+        front, left = left[on_front], left[~on_front]
+        if n_taken + front.size >= count:
+            break
+        taken.append(front)
+        n_taken += front.size
+    need = count - n_taken
+    if need < front.size:
+        low, high = values[feasible].min(axis=0), values[feasible].max(axis=0)
         reference = high + np.where(high > low, 0.1 * (high - low), 1.0)
         front = front[pareto.greedy_hypervolume_order(values[front], reference, need)]
-    result: np.ndarray = np.concatenate([taken, front[:need]])
+    result = np.concatenate([*taken, front[:need]])
     return result
