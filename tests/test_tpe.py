@@ -122,13 +122,17 @@ def test_conditional_density_ignores_inactive_trials() -> None:
 
 def reference_log_pdf(model: SpaceModel, h: History, good: np.ndarray, X: np.ndarray,
                       bandwidth: str) -> np.ndarray:
-    """The Parzen model written out kernel by kernel, one component per observation."""
+    """The Parzen model written out kernel by kernel, one component per observation. A
+    group of at most one numeric dimension weighs its prior double, and only there do
+    the domain's bounds count as neighbours."""
     out = []
     for mask in (good, ~good):
         for g in model.groups:
             obs = h.X[mask & h.active[:, g].all(axis=1)][:, g]
             n, k_num = len(obs), sum(model.specs[j].kind != "categorical" for j in g)
-            dens = np.full(len(X), 1.0 / (n + 1.0))  # the prior component
+            pw = 2.0 if k_num <= 1 else 1.0
+            ends = k_num == 1
+            dens = np.full(len(X), pw / (n + pw))  # the prior component
             kernels = np.ones((n, len(X)))
             for col, j in enumerate(g):
                 spec, x = model.specs[j], X[:, j]
@@ -147,9 +151,10 @@ def reference_log_pdf(model: SpaceModel, h: History, good: np.ndarray, X: np.nda
                             else:
                                 at = np.flatnonzero(v == mu)[0] + np.count_nonzero(
                                     obs[:r, col] == mu)
-                                lo = v[at - 1] if at else (spec.lo if np.isfinite(spec.lo) else mu)
-                                hi = v[at + 1] if at + 1 < n else (spec.hi if np.isfinite(spec.hi)
-                                                                   else mu)
+                                lo = v[at - 1] if at else (spec.lo if ends and np.isfinite(
+                                    spec.lo) else mu)
+                                hi = v[at + 1] if at + 1 < n else (spec.hi if ends and np.isfinite(
+                                    spec.hi) else mu)
                                 h_ = max(mu - lo, hi - mu)
                             sigma = np.clip(h_, spec.sigma / min(100, n + 1), spec.sigma)
                         z = stats.norm(mu, sigma)
@@ -163,7 +168,7 @@ def reference_log_pdf(model: SpaceModel, h: History, good: np.ndarray, X: np.nda
                         dens *= kern
                     else:
                         kernels[r] *= kern
-            out.append(np.log(dens + kernels.sum(axis=0) / (n + 1.0)))
+            out.append(np.log(dens + kernels.sum(axis=0) / (n + pw)))
     return np.array(out).T
 
 
@@ -181,6 +186,41 @@ def test_merged_kernels_give_the_unmerged_densities(multivariate: bool, bandwidt
     X = random_history(space, 25, seed=6).X
     np.testing.assert_allclose(mix.log_pdf(X), reference_log_pdf(model, h, good, X, bandwidth),
                                rtol=1e-5, atol=1e-5)
+
+
+def test_a_lone_numeric_dimension_weighs_its_prior_double() -> None:
+    space = hpdsl.loads("u ~ uniform(0, 1)\nv ~ uniform(0, 1)\nw ~ uniform(0, 1)")
+    model = SpaceModel([spec_for(d) for d in space.coords.dimensions], [[0], [1, 2]])
+    h = random_history(space, 9)
+    everything = np.ones(9, dtype=bool)
+    mix = Mixtures(model, h.X, h.active, [everything], 1.0, "neighbor")
+    prior_w = np.exp(mix.logw[mix.obs_start + mix.n_obs])  # each density's last component
+    np.testing.assert_allclose(prior_w, [2.0 / 11.0, 1.0 / 10.0])
+    # the sampler draws from the prior with those weights too: with every trial at 0.9,
+    # only the prior puts draws below 0.3 (the kernels are 0.1 wide)
+    at = np.full((9, 3), 0.9)
+    draws = Mixtures(model, at, h.active, [everything], 1.0, "neighbor").sample(
+        np.random.default_rng(0), 20000)
+    low = (draws < 0.3).mean(axis=0)
+    assert low[0] > 1.5 * low[1] > 0.0
+
+
+def test_neighbor_edge_kernels_reach_the_bounds_only_in_one_dimension() -> None:
+    one = hpdsl.loads("u ~ uniform(0, 10)")
+    two = hpdsl.loads("u ~ uniform(0, 10)\nv ~ uniform(0, 10)")
+    X = np.repeat(np.linspace(3.0, 7.0, 9)[:, None], 2, axis=1)  # gaps of 0.5
+    sigmas = []
+    for space, groups in ((one, [[0]]), (two, [[0, 1]])):
+        model = SpaceModel([spec_for(d) for d in space.coords.dimensions], groups)
+        D = len(groups[0])
+        mix = Mixtures(model, X[:, :D], np.ones((9, D), dtype=bool), [np.ones(9, dtype=bool)],
+                       1.0, "neighbor")
+        sigmas.append(mix.sigma[:D * 9:D])  # the first dimension of each observation
+    # widths below 10 / (9 + 1) are clipped to it; in one dimension the outer kernels
+    # stretch to the bounds (3 to 0, 7 to 10)
+    np.testing.assert_allclose(sigmas[0], [3.0] + [1.0] * 7 + [3.0])
+    # in two, every kernel is as wide as the gaps to its neighbours
+    np.testing.assert_allclose(sigmas[1], [1.0] * 9)
 
 
 # --- the sampler's contract ----------------------------------------------------------
@@ -275,6 +315,49 @@ def test_tpe_beats_random_search() -> None:
     r = best_losses(space, quadratic, random_search, 50)
     assert stats.mannwhitneyu(t, r, alternative="less").pvalue < 0.01
     assert np.count_nonzero(t < r) >= 9
+
+
+DISTRACTOR = "x ~ uniform(-15, 15)"
+
+
+def distractor(cfg: dict) -> float:
+    """hyperopt's test domain: a broad slope to the right, a narrow, deeper well at -10."""
+    x = cfg["x"]
+    return -1.0 / (1.0 + math.exp(-x)) - 2.0 * math.exp(-(x + 10.0) ** 2)
+
+
+def test_tpe_finds_the_narrow_minimum_away_from_the_slope() -> None:
+    best = best_losses(hpdsl.loads(DISTRACTOR), distractor, tpe.suggest, 100)
+    # the slope alone gives at best -1; the well gives about -2
+    assert np.count_nonzero(best < -1.5) >= 8  # of 12 (the previous defaults: 5)
+
+
+MANY_DISTS = """
+a ~ choice(0, 1, 2)
+b ~ randint(0, 9)
+bb ~ randint(12, 24)
+c ~ uniform(4, 7)
+d ~ loguniform(0.1353, 1)
+e ~ quniform(0, 10, 3)
+f ~ qloguniform(1, 20, 2)
+g ~ normal(4, 7)
+h ~ lognormal(-2, 2)
+i ~ qnormal(0, 10, 2)
+j ~ qlognormal(0, 2, 1)
+k ~ pchoice(0.1: 0, 0.9: 1)
+"""
+
+
+def many_dists(cfg: dict) -> float:
+    """hyperopt's test domain: every kind of distribution, the sum should reach zero."""
+    return math.log(1e-12 + sum(float(v) for v in cfg.values()) ** 2)
+
+
+def test_tpe_beats_random_on_every_kind_of_distribution() -> None:
+    space = hpdsl.loads(MANY_DISTS)
+    t = best_losses(space, many_dists, tpe.suggest, 60)
+    r = best_losses(space, many_dists, random_search, 60)
+    assert stats.mannwhitneyu(t, r, alternative="less").pvalue < 0.01
 
 
 def test_multivariate_finds_the_right_branch() -> None:

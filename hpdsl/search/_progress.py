@@ -11,10 +11,13 @@ class Progress:
     """A tqdm bar over trials; with `enabled=False` it prints nothing."""
 
     def __init__(self, enabled: bool, total: int | None, done: int) -> None:
+        self._enabled = enabled
         self._bar = tqdm(total=total, initial=done, disable=not enabled, unit="trial",
                          dynamic_ncols=True)
 
     def update(self, trials: Trials) -> None:
+        if not self._enabled:
+            return  # the best trial or the front reads every trial: not for a hidden bar
         if trials.objectives.multi:
             self._bar.set_postfix_str(f"Pareto front: {len(trials.pareto_front())}",
                                       refresh=False)

@@ -83,6 +83,7 @@ class Trials:
         self._storage = storage if storage is not None else InMemoryStorage()
         self.allow_space_change = allow_space_change
         self.attachments = Attachments(self._storage)
+        self._coords: tuple[np.ndarray, np.ndarray] = (np.empty((0, 0)), np.empty((0, 0), bool))
 
     @property
     def storage(self) -> TrialStorage:
@@ -192,9 +193,7 @@ class Trials:
         objectives = self.objectives
         if not trials:
             return History.empty(D, objectives.k)
-        _fit(trials, D)
-        X = np.array([t.x for t in trials], dtype=np.float64).reshape(len(trials), D)
-        active = np.array([t.active for t in trials], dtype=bool).reshape(len(trials), D)
+        X, active = self._coordinates(trials, D)
         values = np.array([_minimized(t, objectives) for t in trials], dtype=np.float64)
         violation = np.array([t.violation if t.state == TrialState.OK else math.nan
                               for t in trials], dtype=np.float64)
@@ -207,6 +206,24 @@ class Trials:
             return History(X, active, losses, states, values, violation, steps)
         grads, failed = gradients(space, trials)
         return History(X, active, losses, states, values, violation, steps, grads, failed)
+
+    def _coordinates(self, trials: list[Trial], D: int) -> tuple[np.ndarray, np.ndarray]:
+        """(X, active) of `trials`, read-only. A trial's coordinates never change once it
+        has started, so only the trials added since the last call are read: a search
+        loop does not rebuild the whole history at every step."""
+        X, active = self._coords
+        if X.shape[1] != D or X.shape[0] > len(trials):
+            X, active = np.empty((0, D)), np.empty((0, D), dtype=bool)
+        new = trials[X.shape[0]:]
+        if new:
+            _fit(new, D)
+            X = np.concatenate([X, np.array([t.x for t in new], dtype=np.float64)
+                                .reshape(len(new), D)])
+            active = np.concatenate([active, np.array([t.active for t in new], dtype=bool)
+                                     .reshape(len(new), D)])
+            X.flags.writeable = active.flags.writeable = False
+            self._coords = X, active
+        return X, active
 
     def to_records(self) -> list[dict[str, Any]]:
         """One flat dict per trial: number, state, loss (with several objectives:
@@ -250,7 +267,7 @@ class Trials:
 
     def counted(self) -> int:
         """How many trials count toward `max_evals`: all but INTERRUPTED ones."""
-        return sum(t.state != TrialState.INTERRUPTED for t in self)
+        return self._storage.counted()
 
     def attach(self, number: int, key: str, value: Any) -> None:
         """Set an attachment of a trial and store it (changing the dict in

@@ -157,11 +157,9 @@ class TrialStorage(abc.ABC):
         """Append unless the study already has `max_trials` trials that count (all but
         INTERRUPTED ones); False if it has. With `number`: raise NumberTaken unless the
         trial gets that number. Shared storages check both atomically."""
-        trials = self.list_trials()
-        if number is not None and len(trials) != number:
+        if number is not None and len(self) != number:
             raise NumberTaken(f"{self.label}: trial {number} exists already")
-        counted = sum(t.state != TrialState.INTERRUPTED for t in trials)
-        if max_trials is not None and counted >= max_trials:
+        if max_trials is not None and self.counted() >= max_trials:
             return False
         self.append(trial)
         return True
@@ -179,6 +177,10 @@ class TrialStorage(abc.ABC):
     def intermediate(self, number: int) -> dict[int, float]:
         """The values trial `number` reported, by step."""
         return dict(self.get(number).intermediate)
+
+    def counted(self) -> int:
+        """How many trials count toward `max_trials`: all but INTERRUPTED ones."""
+        return sum(t.state != TrialState.INTERRUPTED for t in self.list_trials())
 
     def refresh(self) -> None:  # noqa: B027 (a no-op unless overridden, on purpose)
         """Read what other processes wrote since the last call (a no-op when unshared)."""
@@ -223,13 +225,25 @@ class InMemoryStorage(ListedStorage):
 
     def __init__(self) -> None:
         self._trials = []
+        self._interrupted: set[int] = set()  # so that `counted` reads no trial
 
     def append(self, trial: Trial) -> None:
         trial.number = len(self._trials)
         self._trials.append(trial)
+        self._note_state(trial)
 
     def update(self, trial: Trial) -> None:
         self._trials[trial.number] = trial
+        self._note_state(trial)
+
+    def _note_state(self, trial: Trial) -> None:
+        if trial.state == TrialState.INTERRUPTED:
+            self._interrupted.add(trial.number)
+        else:
+            self._interrupted.discard(trial.number)
+
+    def counted(self) -> int:
+        return len(self._trials) - len(self._interrupted)
 
 
 def last_steps(values: Mapping[int, float], k: int = 1) -> list[int]:

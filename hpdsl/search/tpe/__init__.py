@@ -2,9 +2,9 @@
 
     >>> import functools, hpdsl
     >>> from hpdsl.search import tpe
-    >>> algo = functools.partial(tpe.suggest, n_startup_jobs=5, multivariate=True)
+    >>> algo = functools.partial(tpe.suggest, n_startup_jobs=5, multivariate=False)
 
-Per dimension (or per activation group with `multivariate=True`) it fits a good
+Per activation group (or per dimension with `multivariate=False`) it fits a good
 density l(x) to the best trials and a bad density g(x) to the rest, each only from
 trials where the dimension was active, draws candidates from l and returns the
 feasible one with the largest l(x) / g(x). See `Settings` for the options and

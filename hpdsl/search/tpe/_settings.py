@@ -35,13 +35,18 @@ class Settings:
         the best log l(x) - log g(x) is returned.
     gamma: the good split, a fraction of the finished trials (ceil(gamma * n)) or a
         function n -> number of good trials.
-    prior_weight: weight of the prior component, relative to one observation.
-    bandwidth: "scott" (Scott's rule per dimension, shared by all kernels of a
-        density) or "neighbor" (each kernel as wide as the larger gap to its sorted
-        neighbours, hyperopt's rule). Both are clipped to [prior width / min(100,
-        n + 1), prior width].
+    prior_weight: weight of the prior component, relative to one observation
+        (doubled in groups of at most one numeric dimension, where exploring is cheap).
+    bandwidth: "neighbor" (each kernel as wide as the larger gap to its sorted
+        neighbours, as in hyperopt and Optuna; the domain's bounds count as neighbours
+        in groups of one numeric dimension) or "scott" (Scott's rule per dimension,
+        shared by all kernels of a density: sharper, but it smooths over the gaps
+        nothing has explored). Both are clipped to [prior width / min(100, n + 1),
+        prior width].
     multivariate: model each activation group (dimensions declared under the same
-        conditions) with product kernels instead of each dimension alone.
+        conditions) with product kernels (the default), or each dimension alone
+        (False: every group is one dimension, so the rules above for groups of one
+        numeric dimension apply everywhere).
     """
 
     n_startup_jobs: int = 10
@@ -49,8 +54,8 @@ class Settings:
     n_ei_candidates: int = 24
     gamma: float | Callable[[int], int] = default_gamma
     prior_weight: float = 1.0
-    bandwidth: str = "scott"
-    multivariate: bool = False
+    bandwidth: str = "neighbor"
+    multivariate: bool = True
 
     def __post_init__(self) -> None:
         if self.n_startup_jobs < 0:
