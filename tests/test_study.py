@@ -326,3 +326,20 @@ def test_a_proposal_whose_number_another_process_took_is_drawn_again(tmp_path: A
 def test_trials_refuse_what_is_neither_a_url_nor_a_storage(storage: Any) -> None:
     with pytest.raises(TypeError, match="storage URL"):
         hpdsl.Trials(storage)
+
+
+def test_history_follows_trials_that_finish_after_it_was_read() -> None:
+    study = Study(hpdsl.loads("x ~ uniform(0, 1)"), algo=rand, seed=0)
+    first, second = study.ask(), study.ask()
+    before = study.trials.history(study.space)
+    study.tell(first, 0.5)
+    study.tell(second, state=TrialState.INTERRUPTED, error="stopped")
+    third = study.ask()
+    after = study.trials.history(study.space)
+    np.testing.assert_array_equal(after.X[:2], before.X)
+    np.testing.assert_array_equal(after.X[2], third.x)
+    np.testing.assert_array_equal(after.losses[:1], [0.5])
+    assert list(after.states) == [TrialState.OK, TrialState.INTERRUPTED, TrialState.RUNNING]
+    assert study.trials.counted() == 2  # the interrupted trial does not count
+    with pytest.raises(ValueError):
+        after.X[0, 0] = 0.0  # shared between calls: read-only
