@@ -1,25 +1,35 @@
 """hpdsl's TPE against hyperopt's and Optuna's TPE and random search, on the same problems.
 
-    .venv/bin/python benchmarks/bench_tpe.py            # quick: 3 seeds
-    .venv/bin/python benchmarks/bench_tpe.py --seeds 10 # the run recorded in README.md
+    .venv/bin/python benchmarks/bench_tpe.py                  # quick (2 seeds, budget 100)
+    .venv/bin/python benchmarks/bench_tpe.py --seeds 10 --budgets 100 300 \
+        --results runs/bench_tpe.jsonl                        # the run in README.md
 
 Each problem is written once as a loss over a flat configuration dict, plus a `.hps`
-space, an equivalent hyperopt `hp` space and an Optuna define-by-run function. Seeds
-are interleaved (seed, then problem, then algorithm) so that machine load hits all
-algorithms alike. Prints median best loss, mean rank, Mann-Whitney p-values of hpdsl
-against Optuna, and median milliseconds per suggestion on a 20-parameter conditional
-space at 100, 300 and 1,000 finished trials.
+space, an equivalent hyperopt `hp` space and an Optuna define-by-run function: the
+benchmark's own problems, hyperopt's test domains, BBOB functions from COCO and
+bayesmark-style scikit-learn tuning. Each run goes to the largest budget once and is
+scored at every budget (its best loss among its first n trials). Seeds are interleaved
+(seed, then problem, then algorithm) so that machine load hits all algorithms alike;
+with `--results`, finished runs are appended to a file and a run that stops is resumed
+(`--report` tabulates the file alone). Prints median scores, mean ranks and Mann-Whitney
+p-values of hpdsl's default TPE against each peer per problem; then milliseconds per
+suggestion on a 20-parameter conditional space (the suggestion alone, and end to end:
+between one objective call returning and the next starting, inside `fmin` / Optuna's
+`optimize`) at 100, 300 and 1,000 finished trials.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import json
 import math
+import os
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import hyperopt
@@ -43,8 +53,9 @@ class Problem:
     hyperopt_space: Callable[[], Any]
     optuna_config: Callable[[optuna.Trial], Config]
     loss: Callable[[Config], float]
-    n_trials: int
     conditional: bool = False
+    score: str = "min"  # "min": the best loss of the first n trials; "mean": their mean
+    max_trials: int | None = None  # a smaller budget for slow objectives
 
 
 def flat(cfg: Any) -> Config:
@@ -220,8 +231,8 @@ PROBLEMS = [
     Problem("branin (2)", "x1 ~ uniform(-5, 10)\nx2 ~ uniform(0, 15)",
             lambda: {"x1": hp.uniform("x1", -5, 10), "x2": hp.uniform("x2", 0, 15)},
             lambda t: {"x1": t.suggest_float("x1", -5, 10), "x2": t.suggest_float("x2", 0, 15)},
-            branin, 100),
-    Problem("hartmann6 (6)", *_H6, hartmann6, 100),
+            branin),
+    Problem("hartmann6 (6)", *_H6, hartmann6),
     Problem("rosenbrock (4: log, q)",
             "x1 ~ uniform(-2, 2)\nx2 ~ uniform(-2, 2)\ns ~ loguniform(0.01, 100)\n"
             "x4 ~ quniform(-2, 2, 0.1)",
@@ -231,7 +242,7 @@ PROBLEMS = [
             lambda t: {"x1": t.suggest_float("x1", -2, 2), "x2": t.suggest_float("x2", -2, 2),
                        "s": t.suggest_float("s", 0.01, 100, log=True),
                        "x4": t.suggest_float("x4", -2, 2, step=0.1)},
-            rosenbrock, 100),
+            rosenbrock),
     Problem("rastrigin (5: 2 int)",
             "x1 ~ uniform(-5.12, 5.12)\nx2 ~ uniform(-5.12, 5.12)\nx3 ~ uniform(-5.12, 5.12)\n"
             "k1 ~ randint(-5, 5)\nk2 ~ randint(-5, 5)",
@@ -239,51 +250,299 @@ PROBLEMS = [
                      "k1": hp.uniformint("k1", -5, 5), "k2": hp.uniformint("k2", -5, 5)},
             lambda t: {**{f"x{i}": t.suggest_float(f"x{i}", -5.12, 5.12) for i in (1, 2, 3)},
                        "k1": t.suggest_int("k1", -5, 5), "k2": t.suggest_int("k2", -5, 5)},
-            rastrigin, 100),
-    Problem("conditional (4 branches)", COND_HPS, cond_hyperopt, cond_optuna, conditional, 100,
+            rastrigin),
+    Problem("conditional (4 branches)", COND_HPS, cond_hyperopt, cond_optuna, conditional,
             conditional=True),
-    Problem("sklearn digits (3 models)", SKLEARN_HPS, sklearn_hyperopt, sklearn_optuna,
-            sklearn_loss, 40, conditional=True),
+]
+
+# --- hyperopt's own test domains (hyperopt/tests/unit/test_domains.py), written anew ----
+
+def distractor(c: Config) -> float:
+    """A broad slope rising to the right and a narrow, deeper well at x = -10."""
+    x = c["x"]
+    return -1.0 / (1.0 + math.exp(-x)) - 2.0 * math.exp(-(x + 10) ** 2)
+
+
+def gauss_wave(c: Config) -> float:
+    """A fast sine on a broad bump; the choice shifts the sine by pi."""
+    t = c["x"] + (math.pi if c["curve"] == 1 else 0.0)
+    return -(math.sin(t) + 2.0 * math.exp(-(t / 5.0) ** 2))
+
+
+def gauss_wave2(c: Config) -> float:
+    """The broad bump, plus (when hf = 1) a sine of adjustable amplitude; the noise of
+    hyperopt's version is left out so that runs compare on the true value."""
+    t = 2.0 * math.exp(-(c["x"] / 5.0) ** 2)
+    return -(t + math.sin(c["x"]) * c["amp"] if c["hf"] == 1 else t)
+
+
+def n_arms(c: Config) -> float:
+    """Two arms; hyperopt draws each pull's reward from N(-1, 1) or N(0, 1). Scored here
+    by the expected reward of the arm, averaged over the run (not the best pull, which
+    luck decides): the fraction of pulls spent on the bad arm, minus one."""
+    return -1.0 if c["arm"] == 0 else 0.0
+
+
+def many_dists(c: Config) -> float:
+    """Every kind of distribution; the sum of all should reach zero."""
+    z = sum(float(c[k]) for k in ("a", "b", "bb", "c", "d", "e", "f", "g", "h", "i", "j", "k"))
+    return math.log(1e-12 + z * z)
+
+
+def q1_lognormal(c: Config) -> float:
+    return min(0.1 * (c["x"] - 10.0) ** 2, 10.0)
+
+
+def q1_choice(c: Config) -> float:
+    return (-3.0 - c["x_neg"]) ** 2 if c["side"] == "neg" else (3.0 - c["x_pos"]) ** 2
+
+
+MANY_DISTS_HPS = """
+a ~ choice(0, 1, 2)
+b ~ randint(0, 9)
+bb ~ randint(12, 24)
+c ~ uniform(4, 7)
+d ~ loguniform(0.1353352832366127, 1)
+e ~ quniform(0, 10, 3)
+f ~ qloguniform(1, 20.085536923187668, 2)
+g ~ normal(4, 7)
+h ~ lognormal(-2, 2)
+i ~ qnormal(0, 10, 2)
+j ~ qlognormal(0, 2, 1)
+k ~ pchoice(0.1: 0, 0.9: 1)
+"""
+
+
+def many_dists_hyperopt() -> Any:
+    return {"a": hp.choice("a", [0, 1, 2]), "b": hp.randint("b", 10),
+            "bb": hp.randint("bb", 12, 25), "c": hp.uniform("c", 4, 7),
+            "d": hp.loguniform("d", -2, 0), "e": hp.quniform("e", 0, 10, 3),
+            "f": hp.qloguniform("f", 0, 3, 2), "g": hp.normal("g", 4, 7),
+            "h": hp.lognormal("h", -2, 2), "i": hp.qnormal("i", 0, 10, 2),
+            "j": hp.qlognormal("j", 0, 2, 1), "k": hp.pchoice("k", [(0.1, 0), (0.9, 1)])}
+
+
+def many_dists_optuna(t: optuna.Trial) -> Config:
+    """Optuna has no normal priors: a normal becomes its mu +- 3 sigma range, a
+    log-normal the same range on a log scale (the closest translation it allows)."""
+    return {"a": t.suggest_categorical("a", [0, 1, 2]), "b": t.suggest_int("b", 0, 9),
+            "bb": t.suggest_int("bb", 12, 24), "c": t.suggest_float("c", 4, 7),
+            "d": t.suggest_float("d", math.exp(-2), 1, log=True),
+            "e": t.suggest_float("e", 0, 9, step=3), "f": t.suggest_float("f", 2, 20, step=2),
+            "g": t.suggest_float("g", 4 - 21, 4 + 21),
+            "h": t.suggest_float("h", math.exp(-8), math.exp(4), log=True),
+            "i": t.suggest_float("i", -30, 30, step=2),
+            "j": t.suggest_int("j", 1, 403, log=True),
+            "k": t.suggest_categorical("k", [0, 1])}
+
+
+Q1_CHOICE_HPS = """
+side ~ choice(neg, pos)
+if side == neg {
+    x_neg ~ uniform(-5, 5)
+} else {
+    x_pos ~ uniform(-5, 5)
+}
+"""
+
+
+def q1_choice_hyperopt() -> Any:
+    return {"o": hp.choice("side", [{"side": "neg", "x_neg": hp.uniform("x_neg", -5, 5)},
+                                    {"side": "pos", "x_pos": hp.uniform("x_pos", -5, 5)}])}
+
+
+def q1_choice_optuna(t: optuna.Trial) -> Config:
+    side = t.suggest_categorical("side", ["neg", "pos"])
+    return {"side": side, f"x_{side}": t.suggest_float(f"x_{side}", -5, 5)}
+
+
+HYPEROPT_DOMAINS = [
+    Problem("distractor (1)", "x ~ uniform(-15, 15)",
+            lambda: {"x": hp.uniform("x", -15, 15)},
+            lambda t: {"x": t.suggest_float("x", -15, 15)}, distractor),
+    Problem("gauss_wave (2: choice)", "x ~ uniform(-20, 20)\ncurve ~ choice(0, 1)",
+            lambda: {"x": hp.uniform("x", -20, 20), "curve": hp.choice("curve", [0, 1])},
+            lambda t: {"x": t.suggest_float("x", -20, 20),
+                       "curve": t.suggest_categorical("curve", [0, 1])}, gauss_wave),
+    Problem("gauss_wave2 (3: choice)",
+            "x ~ uniform(-20, 20)\namp ~ uniform(0, 1)\nhf ~ choice(0, 1)",
+            lambda: {"x": hp.uniform("x", -20, 20), "amp": hp.uniform("amp", 0, 1),
+                     "hf": hp.choice("hf", [0, 1])},
+            lambda t: {"x": t.suggest_float("x", -20, 20), "amp": t.suggest_float("amp", 0, 1),
+                       "hf": t.suggest_categorical("hf", [0, 1])}, gauss_wave2),
+    Problem("n_arms (1 choice, mean)", "arm ~ choice(0, 1)",
+            lambda: {"arm": hp.choice("arm", [0, 1])},
+            lambda t: {"arm": t.suggest_categorical("arm", [0, 1])}, n_arms, score="mean"),
+    Problem("many_dists (12: every kind)", MANY_DISTS_HPS, many_dists_hyperopt,
+            many_dists_optuna, many_dists),
+    Problem("q1_lognormal (1: lognormal)", "x ~ lognormal(0, 2)",
+            lambda: {"x": hp.lognormal("x", 0, 2)},
+            lambda t: {"x": t.suggest_float("x", math.exp(-6), math.exp(6), log=True)},
+            q1_lognormal),
+    Problem("q1_choice (conditional)", Q1_CHOICE_HPS, q1_choice_hyperopt, q1_choice_optuna,
+            q1_choice, conditional=True),
 ]
 
 
-# --- algorithms: each returns the best loss of one seeded run -------------------------
+# --- BBOB functions from COCO (pip install coco-experiment) ---------------------------
 
-def run_hpdsl(algo: Any) -> Callable[[Problem, int], float]:
-    def run(p: Problem, seed: int) -> float:
+BBOB = [(7, 5), (10, 5), (15, 10), (21, 10), (8, 20)]  # (function, dimension), instance 1
+
+
+@functools.cache
+def _bbob(f: int, d: int) -> Any:
+    import cocoex
+    suite = cocoex.Suite("bbob", "", f"function_indices:{f} dimensions:{d} instance_indices:1")
+    return next(iter(suite))
+
+
+def bbob_problem(f: int, d: int) -> Problem:
+    names = [f"x{i}" for i in range(d)]
+
+    def loss(c: Config) -> float:  # f itself: cocoex does not expose the optimum's value
+        return float(_bbob(f, d)([c[n] for n in names]))
+    return Problem(f"bbob f{f} (d={d})", *_floats(names, -5.0, 5.0), loss)
+
+
+def bbob_problems() -> list[Problem]:
+    try:
+        import cocoex  # noqa: F401
+    except ImportError:
+        print("coco-experiment is not installed: no BBOB rows (pip install coco-experiment)")
+        return []
+    return [bbob_problem(f, d) for f, d in BBOB]
+
+
+# --- bayesmark-style: scikit-learn models tuned by cross-validation on its datasets ----
+
+@functools.cache
+def _dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn import datasets
+    from sklearn.preprocessing import StandardScaler
+    X, y = {"wine": datasets.load_wine, "breast": datasets.load_breast_cancer}[name](
+        return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _cv_error(est: Any, data: str) -> float:
+    from sklearn.model_selection import cross_val_score
+    X, y = _dataset(data)
+    return 1.0 - float(cross_val_score(est, X, y, cv=3).mean())
+
+
+DT_HPS = """
+max_depth ~ randint(1, 15)
+min_samples_split ~ uniform(0.01, 0.99)
+min_samples_leaf ~ uniform(0.01, 0.49)
+min_weight_fraction_leaf ~ uniform(0.01, 0.49)
+max_features ~ uniform(0.01, 0.99)
+min_impurity_decrease ~ uniform(0.0, 0.5)
+"""
+
+
+def dt_wine(c: Config) -> float:
+    from sklearn.tree import DecisionTreeClassifier
+    return _cv_error(DecisionTreeClassifier(random_state=0, **c), "wine")
+
+
+def dt_hyperopt() -> Any:
+    return {"max_depth": hp.uniformint("max_depth", 1, 15),
+            **{k: hp.uniform(k, lo, hi) for k, lo, hi in _DT_FLOATS}}
+
+
+_DT_FLOATS = [("min_samples_split", 0.01, 0.99), ("min_samples_leaf", 0.01, 0.49),
+              ("min_weight_fraction_leaf", 0.01, 0.49), ("max_features", 0.01, 0.99),
+              ("min_impurity_decrease", 0.0, 0.5)]
+
+
+def dt_optuna(t: optuna.Trial) -> Config:
+    return {"max_depth": t.suggest_int("max_depth", 1, 15),
+            **{k: t.suggest_float(k, lo, hi) for k, lo, hi in _DT_FLOATS}}
+
+
+SVM_HPS = """
+kernel ~ choice(rbf, poly)
+C ~ loguniform(1e-3, 1e3)
+gamma ~ loguniform(1e-4, 1e1)
+if kernel == poly {
+    degree ~ randint(2, 4)
+    coef0 ~ uniform(0, 2)
+}
+"""
+
+
+def svm_breast(c: Config) -> float:
+    from sklearn.svm import SVC
+    return _cv_error(SVC(**c), "breast")
+
+
+def svm_hyperopt() -> Any:
+    return {"C": hp.loguniform("C", math.log(1e-3), math.log(1e3)),
+            "gamma": hp.loguniform("gamma", math.log(1e-4), math.log(1e1)),
+            "k": hp.choice("kernel", [{"kernel": "rbf"},
+                                      {"kernel": "poly", "degree": hp.uniformint("degree", 2, 4),
+                                       "coef0": hp.uniform("coef0", 0, 2)}])}
+
+
+def svm_optuna(t: optuna.Trial) -> Config:
+    kernel = t.suggest_categorical("kernel", ["rbf", "poly"])
+    c: Config = {"kernel": kernel, "C": t.suggest_float("C", 1e-3, 1e3, log=True),
+                 "gamma": t.suggest_float("gamma", 1e-4, 1e1, log=True)}
+    if kernel == "poly":
+        c |= {"degree": t.suggest_int("degree", 2, 4), "coef0": t.suggest_float("coef0", 0, 2)}
+    return c
+
+
+SKLEARN = [
+    Problem("sklearn DT wine (6)", DT_HPS, dt_hyperopt, dt_optuna, dt_wine),
+    Problem("sklearn SVM breast (cond.)", SVM_HPS, svm_hyperopt, svm_optuna, svm_breast,
+            conditional=True),
+    Problem("sklearn digits (3 models)", SKLEARN_HPS, sklearn_hyperopt, sklearn_optuna,
+            sklearn_loss, conditional=True, max_trials=40),
+]
+
+
+# --- algorithms: each returns the losses of one seeded run, in trial order ------------
+
+Run = Callable[[Problem, int, int], list[float]]
+
+
+def run_hpdsl(algo: Any) -> Run:
+    def run(p: Problem, seed: int, n: int) -> list[float]:
         space = hpdsl.loads(p.hps)
         losses: list[float] = []
 
         def fn(cfg: Config) -> float:
             losses.append(p.loss(cfg))
             return losses[-1]
-        hpdsl.search.fmin(fn, space, algo, max_evals=p.n_trials, rstate=seed,
-                          show_progressbar=False)
-        return min(losses)
+        hpdsl.search.fmin(fn, space, algo, max_evals=n, rstate=seed, show_progressbar=False)
+        return losses
     return run
 
 
-def run_hyperopt(p: Problem, seed: int) -> float:
+def run_hyperopt(p: Problem, seed: int, n: int) -> list[float]:
     trials = hyperopt.Trials()
     hyperopt.fmin(lambda c: p.loss(flat(c)), p.hyperopt_space(), algo=hyperopt.tpe.suggest,
-                  max_evals=p.n_trials, trials=trials, rstate=np.random.default_rng(seed),
+                  max_evals=n, trials=trials, rstate=np.random.default_rng(seed),
                   show_progressbar=False)
-    return float(min(trials.losses()))
+    return [float(v) for v in trials.losses()]
 
 
-def run_optuna(multivariate: bool) -> Callable[[Problem, int], float]:
-    def run(p: Problem, seed: int) -> float:
+def run_optuna(multivariate: bool) -> Run:
+    def run(p: Problem, seed: int, n: int) -> list[float]:
         sampler = optuna.samplers.TPESampler(seed=seed, multivariate=multivariate,
                                              group=multivariate)
         study = optuna.create_study(sampler=sampler)
-        study.optimize(lambda t: p.loss(p.optuna_config(t)), n_trials=p.n_trials)
-        return float(study.best_value)
+        study.optimize(lambda t: p.loss(p.optuna_config(t)), n_trials=n)
+        return [float(t.value) for t in study.trials]
     return run
 
 
-ALGOS: dict[str, Callable[[Problem, int], float]] = {
-    "hpdsl tpe": run_hpdsl(tpe.suggest),
-    "hpdsl tpe mv": run_hpdsl(functools.partial(tpe.suggest, multivariate=True)),
+OURS = "hpdsl tpe"
+PEERS = ("hyperopt tpe", "optuna tpe", "optuna tpe mv+group")
+ALGOS: dict[str, Run] = {
+    OURS: run_hpdsl(tpe.suggest),
+    "hpdsl tpe ind": run_hpdsl(functools.partial(tpe.suggest, multivariate=False)),
     "hyperopt tpe": run_hyperopt,
     "optuna tpe": run_optuna(False),
     "optuna tpe mv+group": run_optuna(True),
@@ -291,42 +550,92 @@ ALGOS: dict[str, Callable[[Problem, int], float]] = {
 }
 
 
-def quality(n_seeds: int) -> None:
-    best = {(p.name, a): [] for p in PROBLEMS for a in ALGOS}  # type: dict[tuple[str, str], list[float]]
-    for seed in range(n_seeds):
-        for p in PROBLEMS:
+def all_problems(quick: bool) -> list[Problem]:
+    problems = PROBLEMS + HYPEROPT_DOMAINS + bbob_problems() + SKLEARN
+    return [p for p in problems if not (quick and p.max_trials)]  # quick: no digits
+
+
+def score(p: Problem, losses: list[float], n: int) -> float:
+    head = losses[:min(n, p.max_trials or n)]
+    return float(np.mean(head) if p.score == "mean" else np.min(head))
+
+
+def quality(problems: list[Problem], seeds: range, budgets: list[int],
+            results: list[Path]) -> dict[tuple[str, str, int], list[float]]:
+    """Every (problem, algorithm, seed) run to the largest budget, interleaved; runs
+    found in the `results` files are not run again, new ones are appended to the first
+    (several processes can share the seeds, each appending to its own file)."""
+    done: dict[tuple[str, str, int], list[float]] = {}
+    for path in results:
+        for line in path.read_text().splitlines() if path.exists() else ():
+            r = json.loads(line)
+            done[r["problem"], r["algo"], r["seed"]] = r["losses"]
+    top = max(budgets)
+    for seed in seeds:
+        t0 = time.perf_counter()
+        for p in problems:
             for a, run in ALGOS.items():
-                best[p.name, a].append(run(p, seed))
-        print(f"seed {seed} done", flush=True)
+                if (p.name, a, seed) in done:
+                    continue
+                losses = run(p, seed, min(top, p.max_trials or top))
+                done[p.name, a, seed] = losses
+                if results:
+                    with results[0].open("a") as f:
+                        f.write(json.dumps({"problem": p.name, "algo": a, "seed": seed,
+                                            "losses": losses}) + "\n")
+        print(f"seed {seed} done ({time.perf_counter() - t0:.0f} s, load average "
+              f"{os.getloadavg()[0]:.1f})", flush=True)
+    return done
+
+
+def report(problems: list[Problem], runs: dict[tuple[str, str, int], list[float]],
+           budget: int) -> None:
     names = list(ALGOS)
-    ranks = {a: [] for a in names}  # type: dict[str, list[float]]
-    for p in PROBLEMS:
-        table = np.array([best[p.name, a] for a in names])  # (algos, seeds)
+    problems = [p for p in problems if all((p.name, a, 0) in runs for a in names)]
+    best: dict[tuple[str, str], list[float]] = {}
+    for p in problems:
+        for a in names:
+            seeds = sorted(s for (q, b, s) in runs if q == p.name and b == a)
+            best[p.name, a] = [score(p, runs[p.name, a, s], budget) for s in seeds]
+    n_seeds = min(len(v) for v in best.values()) if best else 0
+    ranks: dict[str, list[float]] = {a: [] for a in names}
+    for p in problems:
+        table = np.array([best[p.name, a][:n_seeds] for a in names])  # (algos, seeds)
         for a, r in zip(names, stats.rankdata(table, axis=0).mean(axis=1), strict=True):
             ranks[a].append(float(r))
-    width = max(len(p.name) for p in PROBLEMS)
-    print(f"\nmedian best loss over {n_seeds} seeds (lower is better)\n")
+    width = max(len(p.name) for p in problems)
+    print(f"\nbudget {budget}: median score over {n_seeds} seeds (best loss of the first "
+          f"{budget} trials; n_arms: mean loss; lower is better)\n")
     print(f"| {'problem':<{width}} | " + " | ".join(names) + " |")
     print(f"|{'-' * (width + 2)}|" + "|".join("-" * (len(a) + 2) for a in names) + "|")
-    for p in PROBLEMS:
+    for p in problems:
         cells = [f"{np.median(best[p.name, a]):.4g}".rjust(len(a)) for a in names]
         print(f"| {p.name:<{width}} | " + " | ".join(cells) + " |")
     cells = [f"{np.mean(ranks[a]):.2f}".rjust(len(a)) for a in names]
     print(f"| {'mean rank (1 = best)':<{width}} | " + " | ".join(cells) + " |")
-    print("\nMann-Whitney U, hpdsl vs Optuna (two-sided p; one-sided 'hpdsl better' p on "
-          "conditional problems)\n")
-    print(f"| {'problem':<{width}} | ind vs optuna | mv vs optuna mv+group |")
-    print(f"|{'-' * (width + 2)}|---------------|-----------------------|")
-    for p in PROBLEMS:
+    print(f"\nbudget {budget}: Mann-Whitney U, {OURS} against each peer, two-sided p; "
+          "'+' hpdsl's median is lower, '-' higher; * p < 0.05; on conditional problems "
+          "also the one-sided p of 'hpdsl better'\n")
+    print(f"| {'problem':<{width}} | " + " | ".join(PEERS) + " |")
+    print(f"|{'-' * (width + 2)}|" + "|".join("-" * (len(a) + 2) for a in PEERS) + "|")
+    wins = {a: [0, 0] for a in PEERS}
+    for p in problems:
         cells = []
-        for ours, theirs in (("hpdsl tpe", "optuna tpe"), ("hpdsl tpe mv", "optuna tpe mv+group")):
-            x, y = best[p.name, ours], best[p.name, theirs]
-            two = stats.mannwhitneyu(x, y, alternative="two-sided").pvalue
-            text = f"{two:.3f}"
-            if p.conditional:
+        for peer in PEERS:
+            x, y = best[p.name, OURS], best[p.name, peer]
+            two = 1.0 if np.array_equal(np.sort(x), np.sort(y)) else float(
+                stats.mannwhitneyu(x, y, alternative="two-sided").pvalue)
+            sign = "+" if np.median(x) < np.median(y) else "-" if np.median(x) > np.median(y) \
+                else "="
+            if two < 0.05:
+                wins[peer][sign != "+"] += 1
+            text = f"{sign}{two:.3f}{'*' if two < 0.05 else ' '}"
+            if p.conditional and two < 1.0:
                 text += f" / {stats.mannwhitneyu(x, y, alternative='less').pvalue:.3f}"
-            cells.append(text)
-        print(f"| {p.name:<{width}} | {cells[0]:>13} | {cells[1]:>21} |")
+            cells.append(text.rjust(len(peer)))
+        print(f"| {p.name:<{width}} | " + " | ".join(cells) + " |")
+    print("\nsignificant wins / losses of hpdsl tpe: " + ", ".join(
+        f"{peer} {w} / {lo}" for peer, (w, lo) in wins.items()))
 
 
 # --- speed: time only the suggestion step ---------------------------------------------
@@ -400,7 +709,7 @@ def speed(repeats: int) -> None:
     rng = np.random.default_rng(0)
     space = hpdsl.loads(COND20)
     assert len(space.coords.dimensions) == 20
-    rows: dict[str, list[float]] = {k: [] for k in ("hpdsl tpe", "hpdsl tpe mv", "hyperopt tpe",
+    rows: dict[str, list[float]] = {k: [] for k in ("hpdsl tpe", "hpdsl tpe ind", "hyperopt tpe",
                                                     "optuna tpe", "optuna tpe mv+group")}
     # Optuna and hyperopt histories grow from the same random trials, 100 -> 300 -> 1000
     studies = {mv: optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
@@ -411,7 +720,7 @@ def speed(repeats: int) -> None:
         batch, idx = space.coords.sample(rng, m)
         history = History(batch.X[idx], batch.active[idx], rng.random(m),
                           np.full(m, TrialState.OK, dtype=np.int64))
-        for name, mv in (("hpdsl tpe", False), ("hpdsl tpe mv", True)):
+        for name, mv in (("hpdsl tpe", True), ("hpdsl tpe ind", False)):
             times = []
             for r in range(repeats):
                 t0 = time.perf_counter()
@@ -443,7 +752,62 @@ def speed(repeats: int) -> None:
             hyperopt.tpe.suggest(ids, domain, h_trials, r)
             times.append(time.perf_counter() - t0)
         rows["hyperopt tpe"].append(_median_ms(times))
-    print(f"\nmedian ms per suggestion, 20-parameter conditional space ({repeats} repeats)\n")
+    print(f"\nmedian ms per suggestion alone, 20-parameter conditional space ({repeats} "
+          f"repeats, load average {os.getloadavg()[0]:.1f})\n")
+    print("| algorithm | " + " | ".join(f"{m} trials" for m in SIZES) + " | x hpdsl at 1000 |")
+    print("|---|" + "---|" * len(SIZES) + "---|")
+    ref = rows["hpdsl tpe"][-1]
+    for name, ms in rows.items():
+        cells = " | ".join(f"{v:.2f}" for v in ms)
+        print(f"| {name} | {cells} | {ms[-1] / ref:.1f} |")
+
+
+class Clock:
+    """Stamps taken inside an objective: when it starts working, when it returns."""
+
+    def __init__(self) -> None:
+        self.enter: list[float] = []
+        self.leave: list[float] = []
+
+    def stamp(self) -> float:
+        now = time.perf_counter()
+        self.enter.append(now)
+        self.leave.append(now)
+        return len(self.enter) % 97 / 97  # a trivial loss, and not a constant
+
+    def gaps(self) -> list[float]:
+        """Median ms from one objective returning to the next one's stamp, over the 21
+        trials around 100 and 300 finished ones and the last 21 (at 1,000)."""
+        gaps = 1000 * (np.array(self.enter[1:]) - np.array(self.leave[:-1]))
+        return [float(np.median(gaps[max(0, m - 11):m + 10])) for m in SIZES[:-1]] + [
+            float(np.median(gaps[-21:]))]
+
+
+def end_to_end() -> None:
+    """What users feel: `fmin` with in-memory Trials and a trivial objective against
+    Optuna's `optimize` on an in-memory study, the same 20-parameter space. Optuna draws
+    parameters inside the objective (define-by-run), so its stamp is taken after them."""
+    space = hpdsl.loads(COND20)
+    rows: dict[str, list[float]] = {}
+    for name, algo in (("hpdsl tpe", tpe.suggest),
+                       ("hpdsl tpe ind", functools.partial(tpe.suggest, multivariate=False))):
+        clock = Clock()
+        hpdsl.search.fmin(lambda cfg, c=clock: c.stamp(), space, algo, max_evals=SIZES[-1],
+                          rstate=0, show_progressbar=False)
+        rows[name] = clock.gaps()
+    for mv in (False, True):
+        clock = Clock()
+
+        def objective(t: optuna.Trial, c: Clock = clock) -> float:
+            cond20_optuna(t)
+            return c.stamp()
+        study = optuna.create_study(sampler=optuna.samplers.TPESampler(
+            seed=0, multivariate=mv, group=mv))
+        study.optimize(objective, n_trials=SIZES[-1])
+        rows["optuna tpe mv+group" if mv else "optuna tpe"] = clock.gaps()
+    print(f"\nmedian ms per trial end to end (one objective returning -> the next starting, "
+          f"parameters drawn), 20-parameter conditional space, load average "
+          f"{os.getloadavg()[0]:.1f}\n")
     print("| algorithm | " + " | ".join(f"{m} trials" for m in SIZES) + " | x hpdsl at 1000 |")
     print("|---|" + "---|" * len(SIZES) + "---|")
     ref = rows["hpdsl tpe"][-1]
@@ -454,15 +818,30 @@ def speed(repeats: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, default=3, help="seeds per problem (README: 10)")
+    parser.add_argument("--seeds", type=int, default=2, help="seeds per problem (README: 10)")
+    parser.add_argument("--budgets", type=int, nargs="+", default=[100],
+                        help="trial budgets to score (README: 100 300)")
+    parser.add_argument("--results", type=Path, nargs="*", default=[],
+                        help="append runs to the first file; resume from all of them")
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--only", nargs="*", help="problems whose names start so")
+    parser.add_argument("--report", action="store_true",
+                        help="only tabulate the runs in --results")
     parser.add_argument("--repeats", type=int, default=10, help="timed suggestions per size")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args()
-    if not args.skip_speed:
+    quick = args.seeds < 3
+    if not args.skip_speed and not args.report:
         speed(args.repeats)
+        end_to_end()
     if not args.skip_quality:
-        quality(args.seeds)
+        problems = [p for p in all_problems(quick)
+                    if not args.only or any(p.name.startswith(o) for o in args.only)]
+        seeds = range(args.first_seed, args.first_seed + (0 if args.report else args.seeds))
+        runs = quality(problems, seeds, args.budgets, args.results)
+        for budget in args.budgets:
+            report(problems, runs, budget)
 
 
 if __name__ == "__main__":
