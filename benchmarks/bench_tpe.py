@@ -591,13 +591,18 @@ def quality(problems: list[Problem], seeds: range, budgets: list[int],
 def report(problems: list[Problem], runs: dict[tuple[str, str, int], list[float]],
            budget: int) -> None:
     names = list(ALGOS)
-    problems = [p for p in problems if all((p.name, a, 0) in runs for a in names)]
     best: dict[tuple[str, str], list[float]] = {}
-    for p in problems:
+    for p in problems:  # the seeds every algorithm ran to this budget
+        n = min(budget, p.max_trials or budget)
+        seeds = [s for s in range(max(s for (*_, s) in runs) + 1)
+                 if all(len(runs.get((p.name, a, s), ())) >= n for a in names)]
         for a in names:
-            seeds = sorted(s for (q, b, s) in runs if q == p.name and b == a)
             best[p.name, a] = [score(p, runs[p.name, a, s], budget) for s in seeds]
-    n_seeds = min(len(v) for v in best.values()) if best else 0
+    problems = [p for p in problems if best[p.name, names[0]]]
+    if not problems:
+        print(f"\nbudget {budget}: no problem has runs of every algorithm")
+        return
+    n_seeds = min(len(best[p.name, a]) for p in problems for a in names)
     ranks: dict[str, list[float]] = {a: [] for a in names}
     for p in problems:
         table = np.array([best[p.name, a][:n_seeds] for a in names])  # (algos, seeds)

@@ -343,3 +343,5 @@ def test_history_follows_trials_that_finish_after_it_was_read() -> None:
     assert study.trials.counted() == 2  # the interrupted trial does not count
     with pytest.raises(ValueError):
         after.X[0, 0] = 0.0  # shared between calls: read-only
+    study.tell(third, 0.25)
+    assert list(study.trials.history(study.space).losses[[0, 2]]) == [0.5, 0.25]

@@ -84,6 +84,7 @@ class Trials:
         self.allow_space_change = allow_space_change
         self.attachments = Attachments(self._storage)
         self._coords: tuple[np.ndarray, np.ndarray] = (np.empty((0, 0)), np.empty((0, 0), bool))
+        self._finished: tuple[Objectives | None, tuple[np.ndarray, ...]] = (None, ())
 
     @property
     def storage(self) -> TrialStorage:
@@ -194,18 +195,30 @@ class Trials:
         if not trials:
             return History.empty(D, objectives.k)
         X, active = self._coordinates(trials, D)
-        values = np.array([_minimized(t, objectives) for t in trials], dtype=np.float64)
-        violation = np.array([t.violation if t.state == TrialState.OK else math.nan
-                              for t in trials], dtype=np.float64)
-        states = np.array([int(t.state) for t in trials], dtype=np.int64)
+        values, violation, states, steps = self._outcomes(trials, objectives)
         losses = np.where((violation == 0.0) | (states == TrialState.PRUNED), values[:, 0],
                           math.nan)
-        steps = np.array([-1 if t.last_step is None else t.last_step for t in trials],
-                         dtype=np.int64)
         if not any(GRAD_KEY in t.result for t in trials):
             return History(X, active, losses, states, values, violation, steps)
         grads, failed = gradients(space, trials)
         return History(X, active, losses, states, values, violation, steps, grads, failed)
+
+    def _outcomes(self, trials: list[Trial], objectives: Objectives
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """History's (values, violation, states, steps) of `trials`. What a finished
+        trial holds never changes, so the rows of the finished trials before the first
+        running one are kept between calls and only the others are read again."""
+        kept_for, kept = self._finished
+        if kept_for != objectives or len(kept[2]) > len(trials):
+            kept = _outcome_rows([], objectives)
+        rest = _outcome_rows(trials[len(kept[2]):], objectives)
+        values, violation, states, steps = (np.concatenate([a, b])
+                                            for a, b in zip(kept, rest, strict=True))
+        running = np.flatnonzero(states == TrialState.RUNNING)
+        settled = running[0] if running.size else len(trials)
+        self._finished = objectives, (values[:settled], violation[:settled],
+                                      states[:settled], steps[:settled])
+        return values, violation, states, steps
 
     def _coordinates(self, trials: list[Trial], D: int) -> tuple[np.ndarray, np.ndarray]:
         """(X, active) of `trials`, read-only. A trial's coordinates never change once it
@@ -346,6 +359,18 @@ def _count(objectives: Objectives) -> str:
     bounds = "; outcome constraints " + ", ".join(map(str, objectives.bounds)) if (
         objectives.bounds) else ""
     return f"{k} objective{'s' * (k > 1)}: {objectives.describe()}{bounds}"
+
+
+def _outcome_rows(trials: list[Trial], objectives: Objectives) -> tuple[np.ndarray, ...]:
+    """(values, violation, states, steps) arrays of `trials`, as History holds them."""
+    values = np.array([_minimized(t, objectives) for t in trials],
+                      dtype=np.float64).reshape(len(trials), objectives.k)
+    violation = np.array([t.violation if t.state == TrialState.OK else math.nan
+                          for t in trials], dtype=np.float64)
+    states = np.array([int(t.state) for t in trials], dtype=np.int64)
+    steps = np.array([-1 if t.last_step is None else t.last_step for t in trials],
+                     dtype=np.int64)
+    return values, violation, states, steps
 
 
 def _minimized(t: Trial, objectives: Objectives) -> tuple[float, ...]:
