@@ -759,6 +759,10 @@ def speed(repeats: int) -> None:
         rows["hyperopt tpe"].append(_median_ms(times))
     print(f"\nmedian ms per suggestion alone, 20-parameter conditional space ({repeats} "
           f"repeats, load average {os.getloadavg()[0]:.1f})\n")
+    _print_timings(rows)
+
+
+def _print_timings(rows: dict[str, list[float]]) -> None:
     print("| algorithm | " + " | ".join(f"{m} trials" for m in SIZES) + " | x hpdsl at 1000 |")
     print("|---|" + "---|" * len(SIZES) + "---|")
     ref = rows["hpdsl tpe"][-1]
@@ -813,12 +817,7 @@ def end_to_end() -> None:
     print(f"\nmedian ms per trial end to end (one objective returning -> the next starting, "
           f"parameters drawn), 20-parameter conditional space, load average "
           f"{os.getloadavg()[0]:.1f}\n")
-    print("| algorithm | " + " | ".join(f"{m} trials" for m in SIZES) + " | x hpdsl at 1000 |")
-    print("|---|" + "---|" * len(SIZES) + "---|")
-    ref = rows["hpdsl tpe"][-1]
-    for name, ms in rows.items():
-        cells = " | ".join(f"{v:.2f}" for v in ms)
-        print(f"| {name} | {cells} | {ms[-1] / ref:.1f} |")
+    _print_timings(rows)
 
 
 def main() -> None:
