@@ -130,7 +130,7 @@ def reference_log_pdf(model: SpaceModel, h: History, good: np.ndarray, X: np.nda
         for g in model.groups:
             obs = h.X[mask & h.active[:, g].all(axis=1)][:, g]
             n, k_num = len(obs), sum(model.specs[j].kind != "categorical" for j in g)
-            pw = 2.0 if k_num <= 1 else 1.0
+            pw = 2.0 if k_num <= 1 and bandwidth == "neighbor" else 1.0
             ends = k_num == 1
             dens = np.full(len(X), pw / (n + pw))  # the prior component
             kernels = np.ones((n, len(X)))
@@ -368,3 +368,11 @@ def test_multivariate_finds_the_right_branch() -> None:
     # a run can settle in a wrong branch (loss ~5), so count wins rather than compare means
     assert stats.mannwhitneyu(t, r, alternative="less").pvalue < 0.05
     assert np.count_nonzero(t < r) >= 8
+
+
+def test_open_settings_are_chosen_by_the_number_of_objectives() -> None:
+    one, several = tpe.Settings().resolved(1), tpe.Settings().resolved(2)
+    assert (one.bandwidth, one.multivariate) == ("neighbor", True)
+    assert (several.bandwidth, several.multivariate) == ("scott", False)  # MOTPE's
+    mine = tpe.Settings(bandwidth="neighbor", multivariate=True).resolved(2)
+    assert (mine.bandwidth, mine.multivariate) == ("neighbor", True)

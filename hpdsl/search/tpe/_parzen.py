@@ -221,7 +221,8 @@ class Mixtures:
     """Parzen estimators for every (row mask, activation group) pair, fitted at once.
 
     Each density mixes its observations (weight 1 each) with the prior (weight
-    `prior_weight`, doubled for groups of at most one numeric dimension: `SpaceModel`).
+    `prior_weight`; with the "neighbor" rule doubled for groups of at most one numeric
+    dimension: `SpaceModel`).
 
     Density `s * G + g` is fitted to the rows of `masks[s]` (an (m,) row mask or an
     (m, G) mask per group) in which group g is active. All densities live in flat
@@ -253,7 +254,8 @@ class Mixtures:
         self.obs_start = np.concatenate([[0], np.cumsum(self.n_obs + 1)[:-1]])
         n_here = self.n_obs[dens].astype(np.float64)
         group = dens % G
-        pw = prior_weight * md.prior_scale[group]
+        self.prior_scale = md.prior_scale if bandwidth == "neighbor" else np.ones(G)
+        pw = prior_weight * self.prior_scale[group]
         logw = np.log(np.where(prior, pw, 1.0) / (n_here + pw))
         k = md.sizes[group]
         cstart = np.concatenate([[0], np.cumsum(k)[:-1]])
@@ -425,7 +427,7 @@ class Mixtures:
         G = len(md.groups)
         dens = s * G + np.arange(G)
         n = self.n_obs[dens]
-        pw = self.prior_weight * md.prior_scale
+        pw = self.prior_weight * self.prior_scale
         w_prior = pw / (n + pw)
         u = rng.random((size, G))
         # each observation has weight (1 - w_prior) / n; the prior takes the rest

@@ -58,12 +58,12 @@ def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1
     Settings come as keywords (`functools.partial(tpe.suggest, gamma=0.2)`), as a
     `Settings` record, or both (keywords win); see `Settings` for their meaning.
     """
-    s = replace(settings or Settings(), **overrides)
+    s = replace(settings or Settings(), **overrides).resolved(history.values.shape[1])
     finished = int(np.count_nonzero(history.states != TrialState.RUNNING))
     if finished < s.n_startup_jobs or not space.coords.dimensions:
         start = qmc.suggest if s.startup == "sobol" else rand.suggest
         return start(space, history, rng, n)
-    model = _model(space, s.multivariate)
+    model = _model(space, bool(s.multivariate))  # resolved: never None here
     out = np.empty((n, len(space.coords.dimensions)))
     for i in range(n):
         x, active = _suggest_one(space, model, history, rng, s)
@@ -108,7 +108,7 @@ def _suggest_one(space: Space, model: SpaceModel, history: History, rng: np.rand
                  s: Settings) -> tuple[np.ndarray, np.ndarray]:
     good = (_motpe.split if _motpe.applies(history) else _split)(history, model, s)
     mix = Mixtures(model, history.X, history.active, [good, ~good], s.prior_weight,
-                   s.bandwidth)
+                   str(s.bandwidth))
     size = s.n_ei_candidates
     for _ in range(_RETRIES):
         batch = space.coords.run(mix.sample(rng, size))

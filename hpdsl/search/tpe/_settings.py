@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 BANDWIDTHS = ("scott", "neighbor")
 STARTUPS = ("random", "sobol")
@@ -36,7 +36,8 @@ class Settings:
     gamma: the good split, a fraction of the finished trials (ceil(gamma * n)) or a
         function n -> number of good trials.
     prior_weight: weight of the prior component, relative to one observation
-        (doubled in groups of at most one numeric dimension, where exploring is cheap).
+        (with "neighbor", doubled in groups of at most one numeric dimension, where
+        exploring is cheap).
     bandwidth: "neighbor" (each kernel as wide as the larger gap to its sorted
         neighbours, as in hyperopt and Optuna; the domain's bounds count as neighbours
         in groups of one numeric dimension) or "scott" (Scott's rule per dimension,
@@ -44,9 +45,12 @@ class Settings:
         nothing has explored). Both are clipped to [prior width / min(100, n + 1),
         prior width].
     multivariate: model each activation group (dimensions declared under the same
-        conditions) with product kernels (the default), or each dimension alone
-        (False: every group is one dimension, so the rules above for groups of one
-        numeric dimension apply everywhere).
+        conditions) with product kernels (True), or each dimension alone (False: every
+        group is one dimension, so the rules above for groups of one numeric
+        dimension apply everywhere).
+    bandwidth and multivariate default to None: "neighbor" and True with one
+    objective; with several (MOTPE) "scott" and False, the settings MOTPE was measured
+    with (`resolved`).
     """
 
     n_startup_jobs: int = 10
@@ -54,8 +58,8 @@ class Settings:
     n_ei_candidates: int = 24
     gamma: float | Callable[[int], int] = default_gamma
     prior_weight: float = 1.0
-    bandwidth: str = "neighbor"
-    multivariate: bool = True
+    bandwidth: str | None = None
+    multivariate: bool | None = None
 
     def __post_init__(self) -> None:
         if self.n_startup_jobs < 0:
@@ -68,8 +72,16 @@ class Settings:
             raise ValueError("gamma must be a fraction in (0, 1] or a function of n")
         if not self.prior_weight > 0.0:
             raise ValueError("prior_weight must be > 0")
-        if self.bandwidth not in BANDWIDTHS:
+        if self.bandwidth is not None and self.bandwidth not in BANDWIDTHS:
             raise ValueError(f"bandwidth must be one of {BANDWIDTHS}")
+
+    def resolved(self, objectives: int) -> Settings:
+        """These settings with the defaults left open (None) chosen for a study with
+        this many objectives."""
+        several = objectives > 1
+        return replace(
+            self, bandwidth=self.bandwidth or ("scott" if several else "neighbor"),
+            multivariate=(not several) if self.multivariate is None else self.multivariate)
 
     def n_good(self, n: int) -> int:
         """The number of good trials among `n` finished ones."""
