@@ -37,8 +37,8 @@ class Coordinates:
 
     `dimensions` has one `Dimension` per coordinate. Rows are (n, D) float arrays, NaN
     where a parameter is inactive. A `Batch` is the result of running the space over
-    rows: `X` (coordinates), `active` (n, D) and `feasible` (n,) (constraints and
-    dependent bounds hold).
+    rows: `X` (coordinates), `active` (n, D) and `feasible` (n,) (every active
+    coordinate is a finite number, constraints and dependent bounds hold).
     """
 
     def __init__(self, program: Program) -> None:
@@ -119,7 +119,11 @@ class Coordinates:
                 "Loosen the `forbid`/`require` constraints or narrow the distributions.")
 
     def run(self, X: np.ndarray) -> Batch:
-        """Run the space over coordinate rows (n, D) without building dicts."""
+        """Run the space over coordinate rows (n, D) without building dicts.
+
+        A row whose active parameter has a NaN or infinite coordinate is infeasible
+        (inactive ones are ignored): `feasible` is what an algorithm checks its own rows with.
+        """
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
         return self._program.run(X.shape[0], self._program.matrix_coords(X))
 
@@ -131,7 +135,8 @@ class Coordinates:
         """Configurations from coordinate rows (n, D), and which rows are feasible.
 
         Coordinates of inactive parameters are ignored; every row gets a configuration,
-        and `feasible[i]` says whether the constraints (and dependent bounds) allow it.
+        and `feasible[i]` says whether it is one: every active coordinate finite, and the
+        constraints (and dependent bounds) allow it.
         """
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
         if X.shape[1] != len(self.dimensions):

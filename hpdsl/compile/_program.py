@@ -77,7 +77,9 @@ class Batch:
     env: Env
     X: np.ndarray  # (n, D) coordinates, NaN where inactive
     active: np.ndarray  # (n, D) bool
-    feasible: np.ndarray  # (n,) bool: bounds valid and no constraint excludes the row
+    # (n,) bool: every active coordinate finite (NaN or inf is no value: realized, it would
+    # be NaN or a silent first option), bounds valid, and no constraint excludes the row
+    feasible: np.ndarray
     valid: np.ndarray  # (n,) bool: every dependent range is non-empty
     index: dict[int, np.ndarray]  # step position -> option index (choices only)
     step_active: list[np.ndarray]  # per step
@@ -201,6 +203,7 @@ class Program:
         X = np.full((n, D), np.nan)
         A = np.zeros((n, D), dtype=bool)
         bad = np.zeros(n, dtype=bool)
+        unset = np.zeros(n, dtype=bool)  # an active parameter without a finite coordinate
         index: dict[int, np.ndarray] = {}
         step_active: list[np.ndarray] = [_NONE] * len(self.steps)
         branch_cache: dict[int, np.ndarray] = {}
@@ -221,6 +224,7 @@ class Program:
                 dim = self.dims[step.dim or 0]
                 values, invalid, idx = realize(step, dim, x, argvals)
                 bad |= active & invalid
+                unset |= active & ~np.isfinite(x)
                 assert step.dim is not None
                 X[:, step.dim] = np.where(active, canonical(dim, x, values, idx), np.nan)
                 A[:, step.dim] = active
@@ -228,7 +232,7 @@ class Program:
                     index[pos] = idx
             step_active[pos] = active
             self._store(env, step.name, values, active)
-        feasible = ~bad
+        feasible = ~bad & ~unset
         for c in self.constraints:
             if only is None or c.reads <= env.columns.keys():
                 feasible &= ~c.excluded(env)

@@ -6,8 +6,12 @@ An algorithm is a plain function
             **settings) -> numpy.ndarray  # (n, D) coordinate rows
 
 It reads the finished (and pending) trials as coordinates and returns `n` new
-coordinate rows, each feasible for the space (constraints and dependent bounds
-hold: check with `space.coords.run(X).feasible`). Everything an algorithm needs of
+coordinate rows, each feasible for the space: a finite coordinate for every active
+parameter (NaN only where inactive), constraints and dependent bounds holding. Check
+with `space.coords.run(X).feasible`, which is False for a row with a NaN or infinite
+active coordinate (a parameter a changed choice or a longer loop activates needs a
+value too), so candidates can be built in bulk and filtered; the driver refuses an
+infeasible row with a SamplingError before anything reaches the objective. Everything an algorithm needs of
 the space is in `space.coords` (`hpdsl.compile.Coordinates`); the driver (`Study`)
 turns rows into configurations with `space.coords.run` + `space.coords.configs`.
 Settings are bound with `functools.partial(tpe.suggest, gamma=0.15)`.

@@ -201,6 +201,12 @@ class Study:
                                 f"not (1, {D})")
         batch = self.space.coords.run(X)
         if not batch.feasible[0]:
+            unset = [f"`{d.name}`" for d, on, x in zip(self.space.coords.dimensions,
+                                                      batch.active[0], X[0], strict=True)
+                     if on and not np.isfinite(x)]
+            if unset:
+                raise SamplingError("the search algorithm proposed a configuration without a "
+                                    f"finite coordinate for the active {', '.join(unset)}")
             raise SamplingError("the search algorithm proposed a configuration that the "
                                 "constraints exclude")
         config = self.space.coords.configs(batch, np.arange(1))[0]
