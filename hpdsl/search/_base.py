@@ -6,14 +6,10 @@ An algorithm is a plain function
             **settings) -> numpy.ndarray  # (n, D) coordinate rows
 
 It reads the finished (and pending) trials as coordinates and returns `n` new
-coordinate rows, each feasible for the space: a finite coordinate for every active
-parameter (NaN only where inactive), constraints and dependent bounds holding. Check
-with `space.coords.run(X).feasible`, which is False for a row with a NaN or infinite
-active coordinate (a parameter a changed choice or a longer loop activates needs a
-value too), so candidates can be built in bulk and filtered; the driver refuses an
-infeasible row with a SamplingError before anything reaches the objective. Everything an algorithm needs of
-the space is in `space.coords` (`hpdsl.compile.Coordinates`); the driver (`Study`)
-turns rows into configurations with `space.coords.run` + `space.coords.configs`.
+coordinate rows, each feasible for the space (see `Suggest`). Everything an
+algorithm needs of the space is in `space.coords` (`hpdsl.compile.Coordinates`);
+the driver (`Study`) turns rows into configurations with `space.coords.run` +
+`space.coords.configs`.
 Settings are bound with `functools.partial(tpe.suggest, gamma=0.15)`.
 """
 
@@ -115,6 +111,17 @@ class History:
 
 
 class Suggest(Protocol):
+    """A search algorithm: `n` new coordinate rows (n, D) for the trials in `history`.
+
+    Every row must be feasible for the space: a finite coordinate for every active
+    parameter (NaN only where inactive; a parameter that a changed choice or a longer
+    loop activates needs a value too), constraints and dependent bounds holding.
+    `space.coords.run(X).feasible` checks exactly this, False for a row with a NaN or
+    infinite active coordinate, so an algorithm can build candidates in bulk and keep
+    the feasible ones; the driver refuses an infeasible row with a SamplingError before
+    anything reaches the objective.
+    """
+
     def __call__(self, space: Space, history: History, rng: np.random.Generator,
                  n: int = 1) -> np.ndarray: ...
 
