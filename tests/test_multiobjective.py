@@ -315,3 +315,38 @@ def test_the_pareto_plot_marks_the_front_and_the_infeasible_trials() -> None:
     infeasible = sum(not t.feasible for t in trials)
     assert f"Pareto front ({front})" in labels and f"infeasible ({infeasible})" in labels
     assert fig.axes[1].get_xlabel() == "value1 (max)"
+
+
+# --- intermediate reports of several values -------------------------------------------------
+def reports_vectors(cfg: dict[str, Any], trial: hpdsl.RunningTrial) -> tuple[float, float]:
+    for step in range(3):
+        trial.report((cfg["x"] * step, float(step)), step)
+    return cfg["x"], float(cfg["k"])
+
+
+def test_reports_of_one_value_per_objective_are_kept_whole(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/s.db"
+    run(reports_vectors, max_evals=3, trials=hpdsl.Trials(url),
+        directions=("minimize", "minimize"))
+    for t in hpdsl.Trials(url):
+        x = t.config["x"]
+        assert t.intermediate_values == {s: (x * s, float(s)) for s in range(3)}
+        assert t.intermediate == {s: x * s for s in range(3)}  # pruners read the first
+
+
+@pytest.mark.parametrize("url", [None, "sqlite"])
+@pytest.mark.parametrize(("value", "message"), [
+    ((0.1, 0.2, 0.3), "reported 3 values at step 0 for 2 objectives"),
+    ((0.1, math.nan), "reported nan at step 0"),
+    ((0.1, "x"), "report a number, not str"),
+])
+def test_a_bad_vector_report_is_refused_and_nothing_is_stored(
+        tmp_path: Path, url: str | None, value: Any, message: str) -> None:
+    trials = hpdsl.Trials(f"sqlite:///{tmp_path}/s.db" if url else None)
+    study = hpdsl.Study(SPACE, rand, seed=0, trials=trials, directions=("minimize", "minimize"))
+    trial = study.ask()
+    running = study.running_trial(trial)
+    with pytest.raises(ConfigurationError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        running.report(value, 0)
+    running.report((0.5, 1.5), 0)
+    assert study.trials[0].intermediate_values == {0: (0.5, 1.5)}

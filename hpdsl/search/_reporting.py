@@ -27,7 +27,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from multiprocessing.connection import Client, Connection, Listener
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -37,7 +37,7 @@ from ..storage import TrialState, check_report, last_key
 
 if TYPE_CHECKING:
     from ..pruners import BasePruner, PrunerView, ReportedTrial
-    from ..storage import TrialStorage
+    from ..storage import Report, TrialStorage
 
 #: how old what a pruner knows of the other trials may be when `should_prune` is asked
 #: (what other processes reported; the trial's own reports are always current)
@@ -110,7 +110,7 @@ class LocalLink:
             return StoredLink, (url, self.storage.study_name, self.pruner, self.sign)
         return DetachedLink, (self.pruner,)
 
-    def report(self, number: int, step: int, value: float) -> None:
+    def report(self, number: int, step: int, value: float | Sequence[float]) -> None:
         self.storage.report(number, step, value)
 
     def should_prune(self, number: int) -> bool:
@@ -155,7 +155,7 @@ class StoredLink:
             _opened[(self.url, self.study)] = link
         return link
 
-    def report(self, number: int, step: int, value: float) -> None:
+    def report(self, number: int, step: int, value: float | Sequence[float]) -> None:
         self._local().report(number, step, value)
 
     def should_prune(self, number: int) -> bool:
@@ -172,7 +172,7 @@ class DetachedLink:
     def __init__(self, pruner: BasePruner | None) -> None:
         self.pruner = pruner
 
-    def report(self, number: int, step: int, value: float) -> None:
+    def report(self, number: int, step: int, value: float | Sequence[float]) -> None:
         raise ConfigurationError(
             f"trial {number} belongs to a study in memory in another process: its reports "
             "cannot reach it; keep the study in a file (hpdsl.Trials('sqlite:///...')) to "
@@ -250,14 +250,15 @@ class ReportHub:
         finally:
             conn.close()
 
-    def _store(self, reports: list[tuple[int, int, float]]) -> None:
+    def _store(self, reports: list[tuple[int, int, Report]]) -> None:
         with self._lock:
             for number, step, value in reports:
                 try:
                     self.storage.report(number, step, value)
                 except ConfigurationError:
                     continue  # the trial finished meanwhile (it timed out): nothing to keep
-                self._log.append((number, step, value))
+                self._log.append((number, step,
+                                  value[0] if isinstance(value, tuple) else value))
 
     def _snapshot(self, seen: int) -> tuple[int, list[tuple[int, int, float]], list[int]]:
         with self._lock:
@@ -275,7 +276,7 @@ class _HubSide:
         self.rows: list[Row] = []  # every trial as the last snapshot showed it
         self.fetched = -float("inf")
         self.views = Views()
-        self.pending: list[tuple[int, int, float]] = []  # reports not sent yet
+        self.pending: list[tuple[int, int, Report]] = []  # reports not sent yet
         self.sent = time.monotonic()
 
     def send_pending(self) -> None:
@@ -321,12 +322,12 @@ class HubLink:
                     "a worker on another machine cannot report to a study in memory") from err
         return side
 
-    def report(self, number: int, step: int, value: float) -> None:
+    def report(self, number: int, step: int, value: float | Sequence[float]) -> None:
         own = self._own.setdefault(number, {})
-        step, value = check_report(number, TrialState.RUNNING, last_key(own), step, value)
-        own[step] = value
+        step, checked = check_report(number, TrialState.RUNNING, last_key(own), step, value)
+        own[step] = checked[0] if isinstance(checked, tuple) else checked
         side = self._side()
-        side.pending.append((number, step, value))
+        side.pending.append((number, step, checked))
         if time.monotonic() - side.sent > SNAPSHOT_S:
             side.send_pending()
 

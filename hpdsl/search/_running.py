@@ -15,7 +15,7 @@ Kept free of heavy imports: worker processes unpickle it.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,9 +38,11 @@ class RunningTrial:
     link: Link | None = field(default=None, repr=False, compare=False)
     direction: str = "minimize"
 
-    def report(self, value: float, step: int) -> None:
+    def report(self, value: float | Sequence[float], step: int) -> None:
         """Store the objective's intermediate value at `step` (an epoch, an iteration):
-        in the study's storage, where pruners read it, and `hpdsl trials` shows it.
+        in the study's storage, where pruners read it, and `hpdsl trials` shows it. In a
+        study with several objectives, `value` may be one number per objective: all are
+        kept (`trial.intermediate_values`), pruners read the first.
 
         ConfigurationError, with nothing stored, for a step that is not an int >= 0 or
         not past every step reported so far (each step once, increasing), a value that

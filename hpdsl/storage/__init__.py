@@ -16,12 +16,14 @@ from ..errors import ConfigurationError
 from ._base import (
     InMemoryStorage,
     NumberTaken,
+    Report,
     SpaceChangedError,
     StorageError,
     Trial,
     TrialState,
     TrialStorage,
     check_report,
+    keep_report,
     last_key,
     last_steps,
     space_changed,
@@ -70,5 +72,6 @@ def list_studies(url: str) -> list[StudyInfo]:
 __all__ = ["DIRECTIONS", "Bound", "Objectives", "is_number", "make_objectives", "violation",
            "HYPEROPT_STATUS", "SCHEMA_VERSION", "InMemoryStorage", "NumberTaken", "SQLiteStorage",
            "SpaceChangedError", "StorageError", "StudyInfo", "Trial", "TrialState",
-           "TrialStorage", "check_report", "hyperopt_result", "hyperopt_trial", "last_key",
-           "last_steps", "list_studies", "open_storage", "space_changed", "sqlite_path"]
+           "TrialStorage", "Report", "check_report", "keep_report", "hyperopt_result",
+           "hyperopt_trial", "last_key", "last_steps", "list_studies", "open_storage",
+           "space_changed", "sqlite_path"]

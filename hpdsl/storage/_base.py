@@ -14,7 +14,7 @@ import enum
 import hashlib
 import math
 import numbers
-from collections.abc import Callable, Mapping, Reversible
+from collections.abc import Callable, Mapping, Reversible, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -68,7 +68,8 @@ class Trial:
     when OK; `loss` is the first one. constraints: the outcome constraint values, the
     returned ones then the declared ones (c <= 0 is feasible); None without any.
     intermediate: the values the objective reported while running, by step (steps
-    increasing); read it, write through `TrialStorage.report`.
+    increasing); read it, write through `TrialStorage.report`. intermediate_values: the
+    reports that gave one value per objective, whole (`intermediate` holds the first).
     """
 
     number: int
@@ -87,6 +88,8 @@ class Trial:
     values: tuple[float, ...] | None = None
     constraints: tuple[float, ...] | None = field(default=None, repr=False)
     intermediate: dict[int, float] = field(default_factory=dict, repr=False)
+    intermediate_values: dict[int, tuple[float, ...]] = field(default_factory=dict,
+                                                              repr=False)
 
     def __getitem__(self, key: str) -> Any:
         """hyperopt's dict form of the trial (`trial["result"]["loss"]`,
@@ -164,15 +167,17 @@ class TrialStorage(abc.ABC):
         self.append(trial)
         return True
 
-    def report(self, number: int, step: int, value: float) -> None:
+    def report(self, number: int, step: int, value: float | Sequence[float]) -> None:
         """Store the intermediate value of running trial `number` at `step`.
 
         ConfigurationError, with nothing stored, unless the trial is RUNNING, `step` is
-        an int past every step it reported, and `value` a finite number.
+        an int past every step it reported, and `value` a finite number (or, in a study
+        with several objectives, a sequence of one finite number per objective).
         """
         trial = self.get(number)
-        step, value = check_report(number, trial.state, trial.last_step, step, value)
-        trial.intermediate[step] = value
+        k = None if type(value) is float else (self.objectives() or Objectives()).k
+        checked = check_report(number, trial.state, trial.last_step, step, value, k)
+        keep_report(trial, *checked)
 
     def intermediate(self, number: int) -> dict[int, float]:
         """The values trial `number` reported, by step."""
@@ -262,24 +267,28 @@ def last_key(values: Mapping[int, float]) -> int | None:
     return steps[0] if steps else None
 
 
+Report = float | tuple[float, ...]  # one value, or one per objective
+
+
 def check_report(number: int, state: TrialState, last: int | None, step: object,
-                 value: object) -> tuple[int, float]:
+                 value: object, n_objectives: int | None = None) -> tuple[int, Report]:
     """(step, value) as stored for trial `number` in `state` whose last reported step is
-    `last`, or the ConfigurationError that says why they cannot be stored."""
+    `last`, or the ConfigurationError that says why they cannot be stored. A sequence
+    of values (several objectives) must have `n_objectives` items, when given."""
     # `type(...) is` first: the ABC checks cost more than the rest of a report
     if type(step) is not int and (isinstance(step, bool)
                                   or not isinstance(step, numbers.Integral)) or step < 0:
         raise ConfigurationError(f"trial {number}: the step must be a non-negative int (an epoch, "
                                  f"an iteration), not {step!r:.40}")
-    if type(value) is not float and (isinstance(value, bool)
-                                     or not isinstance(value, numbers.Real)):
-        raise ConfigurationError(f"trial {number}: report a number, not {type(value).__name__} "
-                                 f"{value!r:.40}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ConfigurationError(
-            f"trial {number}: reported {value} at step {step}; only finite values can be compared "
-            "(to stop a diverging trial, raise hpdsl.TrialPruned())")
+    if type(value) is float or not isinstance(value, list | tuple | np.ndarray):
+        stored: Report = _reported(number, step, value)
+    else:
+        items = list(np.ravel(value)) if isinstance(value, np.ndarray) else list(value)
+        if not items or (n_objectives is not None and len(items) != n_objectives):
+            raise ConfigurationError(f"trial {number}: reported {len(items)} values at step "
+                                     f"{step} for {n_objectives or 'some'} objectives")
+        checked = tuple(_reported(number, step, v) for v in items)
+        stored = checked[0] if len(checked) == 1 else checked
     if state != TrialState.RUNNING:
         raise ConfigurationError(f"trial {number} is already finished ({state.name}): it can no "
                                  "longer report")
@@ -287,7 +296,31 @@ def check_report(number: int, state: TrialState, last: int | None, step: object,
         said = "was reported already" if step == last else "goes backwards"
         raise ConfigurationError(f"trial {number}: step {step} {said} (the last step reported is "
                                  f"{last}); report each step once, in increasing order")
-    return int(step), value
+    return int(step), stored
+
+
+def _reported(number: int, step: object, value: object) -> float:
+    """One reported value, checked (the first test is the fast path of a float)."""
+    if type(value) is not float and (isinstance(value, bool)
+                                     or not isinstance(value, numbers.Real)):
+        raise ConfigurationError(f"trial {number}: report a number, not {type(value).__name__} "
+                                 f"{value!r:.40}")
+    checked = float(value)
+    if not math.isfinite(checked):
+        raise ConfigurationError(
+            f"trial {number}: reported {checked} at step {step}; only finite values can be "
+            "compared (to stop a diverging trial, raise hpdsl.TrialPruned())")
+    return checked
+
+
+def keep_report(trial: Trial, step: int, value: Report) -> None:
+    """Put a checked report in the trial: the value (the first, of several) in
+    `intermediate`, a vector whole in `intermediate_values`."""
+    if isinstance(value, tuple):
+        trial.intermediate_values[step] = value
+        trial.intermediate[step] = value[0]
+    else:
+        trial.intermediate[step] = value
 
 
 def sha256(text: str) -> str:
@@ -312,4 +345,5 @@ def space_changed(label: str, old: str, new: str) -> SpaceChangedError:
 
 
 __all__ = ["InMemoryStorage", "NumberTaken", "SpaceChangedError", "StorageError", "Trial",
-           "TrialStorage", "check_report", "last_key", "last_steps", "sha256", "space_changed"]
+           "TrialStorage", "Report", "check_report", "keep_report", "last_key", "last_steps",
+           "sha256", "space_changed"]

@@ -87,9 +87,15 @@ def _v4_to_v5(db: sqlite3.Connection) -> None:
         )""")
 
 
+def _v5_to_v6(db: sqlite3.Connection) -> None:
+    """Version 6: a report of one value per objective keeps them all (a JSON list; NULL
+    for a single value); `value` holds the first, which is what pruners read."""
+    db.execute("ALTER TABLE intermediate ADD COLUMN vector TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1, _v1_to_v2,
                                                                  _v2_to_v3, _v3_to_v4,
-                                                                 _v4_to_v5)
+                                                                 _v4_to_v5, _v5_to_v6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

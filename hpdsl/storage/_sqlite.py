@@ -19,7 +19,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,10 +31,12 @@ from ..errors import ConfigurationError
 from ._base import (
     ListedStorage,
     NumberTaken,
+    Report,
     StorageError,
     Trial,
     TrialState,
     check_report,
+    keep_report,
     sha256,
 )
 from ._objectives import Objectives, is_number
@@ -152,25 +154,32 @@ class SQLiteStorage(ListedStorage):
             if dead:
                 self._interrupt(dead)
 
-    def report(self, number: int, step: int, value: float) -> None:
+    def report(self, number: int, step: int, value: float | Sequence[float]) -> None:
         """Store the value in one transaction, checked against the file (another process
         may have finished the trial meanwhile)."""
 
-        def write(db: sqlite3.Connection) -> tuple[int, float]:
+        def write(db: sqlite3.Connection) -> tuple[int, Report]:
             row = db.execute("SELECT state, (SELECT max(step) FROM intermediate WHERE "
                              "study_id = ?1 AND number = ?2) FROM trials WHERE study_id = ?1 "
                              "AND number = ?2", (self._study_id, number)).fetchone()
             if row is None:
                 raise ConfigurationError(f"{self.label} has no trial {number}")
-            checked = check_report(number, TrialState(row[0]), row[1], step, value)
-            db.execute("INSERT INTO intermediate (study_id, number, step, value) "
-                       "VALUES (?, ?, ?, ?)", (self._study_id, number, *checked))
+            k = None  # for a vector: the number of objectives the study records
+            if type(value) is not float and not is_number(value):
+                k = len(_metadata(db, self._study_id).get("directions") or [None])
+            checked = check_report(number, TrialState(row[0]), row[1], step, value, k)
+            stored_step, stored = checked
+            vector = _numbers_json(stored) if isinstance(stored, tuple) else None
+            first = stored[0] if isinstance(stored, tuple) else stored
+            db.execute("INSERT INTO intermediate (study_id, number, step, value, vector) "
+                       "VALUES (?, ?, ?, ?, ?)",
+                       (self._study_id, number, stored_step, first, vector))
             return checked
 
         with self._lock:
-            stored_step, stored_value = self._write(write)
+            checked = self._write(write)
             if number < len(self._trials):
-                self._trials[number].intermediate[stored_step] = stored_value
+                keep_report(self._trials[number], *checked)
 
     def intermediate(self, number: int) -> dict[int, float]:
         """The trial's values as the file holds them (other processes may have reported
@@ -297,7 +306,7 @@ class SQLiteStorage(ListedStorage):
         db.execute("BEGIN")
         try:
             rows = _select(db, self._study_id, len(self._trials), self._others_running)
-            reports = db.execute("SELECT rowid, number, step, value FROM intermediate "
+            reports = db.execute("SELECT rowid, number, step, value, vector FROM intermediate "
                                  "WHERE rowid > ? AND study_id = ? ORDER BY rowid",
                                  (self._reports_seen, self._study_id)).fetchall()
         finally:
@@ -305,13 +314,19 @@ class SQLiteStorage(ListedStorage):
         return rows, reports
 
     def _merge_reports(self, rows: list[tuple[Any, ...]]) -> None:
-        for rowid, number, step, value in rows:
+        for rowid, number, step, value, vector in rows:
+            try:
+                values = _numbers(vector, "vector")
+            except BadRow:
+                values = ()
             if not (isinstance(number, int) and 0 <= number < len(self._trials)
-                    and isinstance(step, int) and isinstance(value, float)):
+                    and isinstance(step, int) and isinstance(value, float)
+                    and (values is None or (values and values[0] == value))):
                 raise StorageError(f"{self.label}: intermediate value {rowid} cannot be read "
                                    f"(trial {number!r:.20}, step {step!r:.20}, value "
-                                   f"{value!r:.20}); the file was edited or is corrupted")
-            self._trials[number].intermediate[step] = value
+                                   f"{value!r:.20}, vector {vector!r:.20}); the file was "
+                                   "edited or is corrupted")
+            keep_report(self._trials[number], step, value if values is None else values)
             self._reports_seen = rowid
 
     def _interrupt(self, numbers: list[int]) -> None:
