@@ -185,8 +185,8 @@ class SQLiteStorage(ListedStorage):
         """The trial's values as the file holds them (other processes may have reported
         them), kept in this storage's copy of the trial too."""
         rows = self._read(lambda db: db.execute(
-            "SELECT rowid, number, step, value FROM intermediate WHERE study_id = ? AND "
-            "number = ? ORDER BY step", (self._study_id, number)).fetchall())
+            "SELECT rowid, number, step, value, vector FROM intermediate WHERE study_id = ? "
+            "AND number = ? ORDER BY step", (self._study_id, number)).fetchall())
         with self._lock:
             if number >= len(self._trials):
                 self.refresh()
