@@ -353,3 +353,21 @@ def test_two_seeded_runs_on_one_study_draw_different_points(project: Path) -> No
     params = stored_params(project)
     assert len(params) == 12
     assert len({json.dumps(p, sort_keys=True) for p in params}) == 12
+
+
+def test_hpdsl_warnings_are_one_line_each_and_others_stay_as_python_shows_them(
+        project: Path) -> None:
+    (project / "grad.py").write_text(
+        "import warnings\n\n"
+        "def objective(config):\n"
+        "    warnings.warn('from the objective')\n"
+        "    return {'loss': config['x'] ** 2, 'grad': {'x': 2 * config['x'], 'nope': 1.0}}\n",
+        encoding="utf-8")
+    proc = run_search(project, "--no-progress", "--objective", "grad.py:objective",
+                      "--algo", "hypergrad", max_evals=4)
+    assert proc.returncode == 0, proc.stderr
+    ours = [line for line in proc.stderr.splitlines() if line.startswith("hpdsl: warning:")]
+    assert ours == ["hpdsl: warning: the objective's `grad` is used in part: `nope` is not a "
+                    "parameter of the space; ignored"]
+    assert "GradientWarning" not in proc.stderr and "_fmin.py" not in proc.stderr
+    assert "grad.py:4: UserWarning: from the objective" in proc.stderr

@@ -17,6 +17,7 @@ import sys
 import traceback
 
 from .. import __version__
+from ._warnings import warnings_as_lines
 
 __all__ = ["main"]
 
@@ -93,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         if argv is None:
             argv = sys.argv[1:]
         args = build_parser(_command(argv)).parse_args(argv)
-        status: int = args.run(args)
+        with warnings_as_lines():
+            status: int = args.run(args)
         sys.stdout.flush()
         return status
     except SystemExit as stop:  # argparse: --help, --version and usage errors
