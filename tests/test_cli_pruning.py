@@ -101,7 +101,12 @@ def test_trials_number_prints_the_intermediate_values(
     assert [p["step"] for p in record["intermediate"]] == list(range(1, 11))
     _, out, _ = cli(capsys, "trials", "sqlite:///runs/s.db", "--number",
                     str(finished.number), "--format", "csv")
-    row = next(csv.DictReader(io.StringIO(out)))
+    reader = csv.DictReader(io.StringIO(out))
+    row = next(reader)
+    _, listed, _ = cli(capsys, "trials", "sqlite:///runs/s.db", "--format", "csv")
+    assert reader.fieldnames == [*next(csv.reader(io.StringIO(listed))), "intermediate",
+                                 "traceback"]  # the list's columns, step among them
+    assert row["step"] == "10" and row["state"] == "OK"
     assert json.loads(row["intermediate"]) == {str(k): v for k, v in
                                                finished.intermediate.items()}
 

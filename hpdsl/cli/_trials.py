@@ -28,7 +28,9 @@ If the storage holds one study, --study may be left out.
 --number N shows one trial in full: its parameters, results, error, the
 values it reported by step and, for a trial whose objective raised, the
 traceback (its last 8,000 characters); with --format json, one object with
-`intermediate` (a list of {step, value}) and `traceback` keys.
+`intermediate` (a list of {step, value}) and `traceback` keys; with --format
+csv, the columns of the list (`step` among them) and `intermediate` (a JSON
+object, step to value) and `traceback`.
 
 Exit status: 0, or 2 if the storage or the study cannot be read."""
 EPILOG = """\
@@ -59,10 +61,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.number is not None:
         return _one(trials, args.number, args.format)
-    records = trials.to_records()
-    if any(t.intermediate for t in trials):
-        records = [{**dict(list(rec.items())[:2]), "step": t.last_step, **rec}
-                   for rec, t in zip(records, trials, strict=True)]
+    records = _records(trials)
     first = records[0] if records else dict.fromkeys(BASE)
     columns = list(dict.fromkeys([*first, *(k for rec in records for k in rec)]))
     if args.format == "json":
@@ -79,6 +78,16 @@ def run(args: argparse.Namespace) -> int:
         shown = [c for c in columns if c != "error"] + ["error"]
         print(table(shown, [[_cell(rec, c) for c in shown] for rec in records]))
     return 0
+
+
+def _records(trials: Trials) -> list[dict[str, Any]]:
+    """The flat records, with `step` (the deepest step reached) after `state` when any
+    trial of the study reported."""
+    records = trials.to_records()
+    if any(t.intermediate for t in trials):
+        records = [{**dict(list(rec.items())[:2]), "step": t.last_step, **rec}
+                   for rec, t in zip(records, trials, strict=True)]
+    return records
 
 
 def _part(record: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -114,7 +123,7 @@ def _one(trials: Trials, n: int, form: str) -> int:
         print(json.dumps(record, indent=2, default=str))
         return 0
     if form == "csv":
-        flat = trials.to_records()[n]
+        flat = _records(trials)[n]
         curve = json.dumps({str(k): v for k, v in t.intermediate.items()})
         writer = csv.DictWriter(sys.stdout, [*flat, "intermediate", "traceback"],
                                 lineterminator="\n")
