@@ -5,8 +5,8 @@ Rung k sits at resource `min_resource * reduction_factor ** (min_early_stopping_
 A trial's value at a rung is the value it reported at the first step at or past the
 rung's resource (the rung's step itself when every step is reported): trials are only
 compared at the same step. Rung membership and promotions are never kept in the
-pruner: they are read from the stored intermediate values each time, so one process
-or four, before or after a resume, decide alike from the same stored values.
+pruner: they are read from the stored intermediate values each time, so a serial run,
+a worker process and a resumed run decide alike from the same stored values.
 """
 
 from __future__ import annotations
