@@ -9,10 +9,8 @@ import math
 import os
 import signal
 import sys
-import warnings
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
 
 from .. import plot
 from ..compile import Space
@@ -230,7 +228,6 @@ def run(args: argparse.Namespace) -> int:
               f"process{'es' * (n_jobs != 1)}, {why}", file=sys.stderr)
     interrupt = _Interrupt()
     previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
-    shown, warnings.showwarning = warnings.showwarning, _warning_line
     try:
         fmin(objective, space, algo=_algorithm(args.algo), max_evals=args.max_evals,
              timeout=args.timeout, trials=trials, rstate=args.seed,
@@ -244,7 +241,6 @@ def run(args: argparse.Namespace) -> int:
         error(str(err))
         return 2
     finally:
-        warnings.showwarning = shown
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     try:
@@ -260,12 +256,6 @@ def run(args: argparse.Namespace) -> int:
     if args.plots is not None and _plots(trials, args.plots) != 0:
         return 1
     return status
-
-
-def _warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                  file: TextIO | None = None, line: str | None = None) -> None:
-    """A warning of the search (an algorithm's note) as one line, without the source line."""
-    print(f"hpdsl: warning: {printable(str(message))}", file=sys.stderr)
 
 
 def _algorithm(name: str) -> Suggest:
