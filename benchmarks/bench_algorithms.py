@@ -62,6 +62,22 @@ class Problem:
     n_trials: int
 
 
+Run = Callable[[Any, int], float]  # (problem, seed) -> best value of one seeded run
+
+
+def run_interleaved(title: str, problems: list[Any], algos: dict[str, Run],
+                    seeds: int) -> dict[tuple[str, str], list[float]]:
+    """Every algorithm on every problem, seed by seed (interleaved, so that a change in
+    the machine's load falls on all of them alike): best[problem name, algo] per seed."""
+    best: dict[tuple[str, str], list[float]] = {(p.name, a): [] for p in problems for a in algos}
+    for seed in range(seeds):
+        for p in problems:
+            for a, run in algos.items():
+                best[p.name, a].append(run(p, seed))
+        print(f"{title}: seed {seed} done", file=sys.stderr, flush=True)
+    return best
+
+
 def report(title: str, problems: list[str], algos: list[str],
            best: dict[tuple[str, str], list[float]]) -> None:
     """One table: median and mean best loss, and p-values of algos[0] < each other."""
@@ -185,12 +201,8 @@ def evolution(n_seeds: int, n_trials: int) -> None:
         "random": hpdsl.rand.suggest,
         "tpe": hpdsl.tpe.suggest,
     }
-    best: dict[tuple[str, str], list[float]] = {(p.name, a): [] for p in problems for a in algos}
-    for seed in range(n_seeds):
-        for p in problems:
-            for a, algo in algos.items():
-                best[p.name, a].append(run_search(algo, p, seed))
-        print(f"evolution: seed {seed} done", file=sys.stderr, flush=True)
+    runs: dict[str, Run] = {a: functools.partial(run_search, algo) for a, algo in algos.items()}
+    best = run_interleaved("evolution", problems, runs, n_seeds)
     report(f"Regularized evolution, {n_trials} trials, {n_seeds} seeds (best loss)",
            [p.name for p in problems], list(algos), best)
 
@@ -301,12 +313,7 @@ def hypergrad(n_seeds: int, n_trials: int) -> None:
         "L-BFGS-B": lambda p, s: run_lbfgsb(p, s, n_trials),
         "tpe": lambda p, s: run_hypergrad(hpdsl.tpe.suggest, p, s, n_trials),
     }
-    best: dict[tuple[str, str], list[float]] = {(p.name, a): [] for p in problems for a in runs}
-    for seed in range(n_seeds):
-        for p in problems:
-            for a, run in runs.items():
-                best[p.name, a].append(run(p, seed))
-        print(f"hypergrad: seed {seed} done", file=sys.stderr, flush=True)
+    best = run_interleaved("hypergrad", problems, runs, n_seeds)
     names = [p.name for p in problems]
     report(f"Hypergradient descent, {n_trials} trials, {n_seeds} seeds (best validation loss)",
            names, list(runs), best)
@@ -318,18 +325,10 @@ def hypergrad(n_seeds: int, n_trials: int) -> None:
               f"{int((ratio <= 1.02).sum())} of {len(ratio)} |")
 
 
-Run = Callable[[Any, int], float]  # (problem, seed) -> best value of one seeded run
-
-
 def compare(title: str, problems: list[Any], algos: dict[str, Run], seeds: int,
             pairs: list[tuple[str, str]]) -> None:
     """Run every algorithm on every problem for `seeds` seeds, interleaved; print tables."""
-    best: dict[tuple[str, str], list[float]] = {(p.name, a): [] for p in problems for a in algos}
-    for seed in range(seeds):
-        for p in problems:
-            for a, run in algos.items():
-                best[p.name, a].append(run(p, seed))
-        print(f"{title}: seed {seed} done", file=sys.stderr, flush=True)
+    best = run_interleaved(title, problems, algos, seeds)
     names = list(algos)
     ranks: dict[str, list[float]] = {a: [] for a in names}
     for p in problems:
