@@ -195,30 +195,29 @@ class Trials:
         if not trials:
             return History.empty(D, objectives.k)
         X, active = self._coordinates(trials, D)
-        values, violation, states, steps = self._outcomes(trials, objectives)
+        values, violation, states, steps, graded = self._outcomes(trials, objectives)
         losses = np.where((violation == 0.0) | (states == TrialState.PRUNED), values[:, 0],
                           math.nan)
-        if not any(GRAD_KEY in t.result for t in trials):
+        if not graded.any():
             return History(X, active, losses, states, values, violation, steps)
         grads, failed = gradients(space, trials)
         return History(X, active, losses, states, values, violation, steps, grads, failed)
 
     def _outcomes(self, trials: list[Trial], objectives: Objectives
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """History's (values, violation, states, steps) of `trials`. What a finished
-        trial holds never changes, so the rows of the finished trials before the first
-        running one are kept between calls and only the others are read again."""
+                  ) -> tuple[np.ndarray, ...]:
+        """History's (values, violation, states, steps) of `trials`, and whether each
+        returned a gradient. What a finished trial holds never changes, so the rows of
+        the finished trials before the first running one are kept between calls and
+        only the others are read again."""
         kept_for, kept = self._finished
         if kept_for != objectives or len(kept[2]) > len(trials):
             kept = _outcome_rows([], objectives)
         rest = _outcome_rows(trials[len(kept[2]):], objectives)
-        values, violation, states, steps = (np.concatenate([a, b])
-                                            for a, b in zip(kept, rest, strict=True))
-        running = np.flatnonzero(states == TrialState.RUNNING)
+        rows = tuple(np.concatenate([a, b]) for a, b in zip(kept, rest, strict=True))
+        running = np.flatnonzero(rows[2] == TrialState.RUNNING)
         settled = running[0] if running.size else len(trials)
-        self._finished = objectives, (values[:settled], violation[:settled],
-                                      states[:settled], steps[:settled])
-        return values, violation, states, steps
+        self._finished = objectives, tuple(a[:settled] for a in rows)
+        return rows
 
     def _coordinates(self, trials: list[Trial], D: int) -> tuple[np.ndarray, np.ndarray]:
         """(X, active) of `trials`, read-only. A trial's coordinates never change once it
@@ -362,7 +361,8 @@ def _count(objectives: Objectives) -> str:
 
 
 def _outcome_rows(trials: list[Trial], objectives: Objectives) -> tuple[np.ndarray, ...]:
-    """(values, violation, states, steps) arrays of `trials`, as History holds them."""
+    """(values, violation, states, steps) arrays of `trials`, as History holds them, and
+    (graded) whether each trial's result has a gradient."""
     values = np.array([_minimized(t, objectives) for t in trials],
                       dtype=np.float64).reshape(len(trials), objectives.k)
     violation = np.array([t.violation if t.state == TrialState.OK else math.nan
@@ -370,7 +370,8 @@ def _outcome_rows(trials: list[Trial], objectives: Objectives) -> tuple[np.ndarr
     states = np.array([int(t.state) for t in trials], dtype=np.int64)
     steps = np.array([-1 if t.last_step is None else t.last_step for t in trials],
                      dtype=np.int64)
-    return values, violation, states, steps
+    graded = np.array([GRAD_KEY in t.result for t in trials], dtype=bool)
+    return values, violation, states, steps, graded
 
 
 def _minimized(t: Trial, objectives: Objectives) -> tuple[float, ...]:
