@@ -92,15 +92,12 @@ class NopPruner(BasePruner):
 
 def check_steps(n_warmup_steps: int, interval_steps: int) -> None:
     """ConfigurationError unless the warm-up is an int >= 0 and the interval an int >= 1."""
-    if isinstance(n_warmup_steps, bool) or not isinstance(n_warmup_steps, int) or (
-            n_warmup_steps < 0):
-        raise ConfigurationError(f"n_warmup_steps must be an int >= 0, not {n_warmup_steps!r}")
-    if isinstance(interval_steps, bool) or not isinstance(interval_steps, int) or (
-            interval_steps < 1):
-        raise ConfigurationError(f"interval_steps must be an int >= 1, not {interval_steps!r}")
+    check_count("n_warmup_steps", n_warmup_steps, 0)
+    check_count("interval_steps", interval_steps, 1)
 
 
 def check_count(name: str, value: int, low: int) -> None:
+    """ConfigurationError unless `value` is an int (not a bool) >= `low`."""
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ConfigurationError(f"{name} must be an int >= {low}, not {value!r}")
 
