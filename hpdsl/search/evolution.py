@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..compile import Space
+from . import rand
 from ._base import History
 from ._operators import mutate
 
@@ -39,16 +40,16 @@ def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1
     D = len(space.coords.dimensions)
     out = np.empty((n, D))
     members = np.flatnonzero(history.ok & np.isfinite(history.losses))[-population_size:]
-    started = len(history)
-    fresh = [i for i in range(n) if started + i < population_size or members.size == 0]
-    if fresh:
-        batch, rows = space.coords.sample(rng, len(fresh))
-        out[fresh] = batch.X[rows]
-    evolved = [i for i in range(n) if i not in set(fresh)]
-    if evolved:
+    # the first population_size trials, and every trial until one has a loss, are drawn
+    fresh = (len(history) + np.arange(n) < population_size) | (members.size == 0)
+    if fresh.any():
+        out[fresh] = rand.suggest(space, history, rng, int(fresh.sum()))
+    evolved = ~fresh
+    k = int(evolved.sum())
+    if k:
         size = min(sample_size, members.size)
-        winners = np.empty(len(evolved), dtype=np.int64)
-        for j in range(len(evolved)):
+        winners = np.empty(k, dtype=np.int64)
+        for j in range(k):
             contestants = rng.choice(members, size, replace=False)
             winners[j] = contestants[np.argmin(history.losses[contestants])]
         out[evolved] = mutate(space, history.X[winners], history.active[winners], rng,

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..compile import Space
-from . import pareto
+from . import pareto, rand
 from ._base import History
 from ._operators import crossover, mutate
 
@@ -46,10 +46,12 @@ def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1
     out = np.empty((n, len(space.coords.dimensions)))
     done = np.flatnonzero(history.ok & np.isfinite(history.values).all(axis=1)
                           & ~np.isnan(history.violation))
-    fresh = np.arange(n) >= 0 if done.size < 2 else len(history) + np.arange(n) < population_size
+    if done.size < 2:
+        fresh = np.ones(n, dtype=bool)  # too few finished trials to breed: all from the prior
+    else:
+        fresh = len(history) + np.arange(n) < population_size  # the first population
     if fresh.any():
-        batch, rows = space.coords.sample(rng, int(fresh.sum()))
-        out[fresh] = batch.X[rows]
+        out[fresh] = rand.suggest(space, history, rng, int(fresh.sum()))
     k = int(np.count_nonzero(~fresh))
     if k:
         members, rank, crowd = select(history.values[done], history.violation[done],
