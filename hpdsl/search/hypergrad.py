@@ -52,6 +52,7 @@ import numpy as np
 from ..compile import Space
 from ..errors import ConfigurationError
 from ..storage import TrialState
+from . import rand
 from ._base import History
 from ._gradients import GRAD_KEY, differentiable
 from ._operators import mutate
@@ -173,8 +174,7 @@ def _start(space: Space, history: History, rng: np.random.Generator, finite: np.
     tried = (np.isclose(history.X, x) | (np.isnan(history.X) & np.isnan(x))).all(axis=1)
     if not np.isnan(x).all() and not tried.any():
         return x
-    batch, rows = space.coords.sample(rng, 1)
-    result: np.ndarray = batch.X[rows[0]]
+    result: np.ndarray = rand.suggest(space, history, rng, 1)[0]
     return result
 
 
