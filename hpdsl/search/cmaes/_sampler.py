@@ -18,7 +18,6 @@ import numpy as np
 
 from ...compile import Space, sample_prior
 from ...errors import ConfigurationError
-from ...storage import TrialState
 from .. import qmc, rand, tpe
 from .._base import History
 from ._layout import Layout, layout_for
@@ -61,10 +60,7 @@ def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1
     for i in range(n):
         out[i] = _point(space, layout, history, rng, state.for_asking(), s)
         batch = space.coords.run(out[i:i + 1])
-        history = History(np.vstack([history.X, batch.X]),
-                          np.vstack([history.active, batch.active]),
-                          np.append(history.losses, np.nan),
-                          np.append(history.states, TrialState.RUNNING))
+        history = history.with_pending(batch.X, batch.active)
     return out
 
 
