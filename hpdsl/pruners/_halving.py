@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import ConfigurationError
+from ..storage import last_steps
 from ._base import BasePruner, PrunerView, ReportedTrial, check_count
 
 if TYPE_CHECKING:
@@ -36,9 +37,9 @@ def rung_value(values: Mapping[int, float], resource: int) -> float | None:
 def crossed_rungs(trial: ReportedTrial, resources: Iterable[int]) -> list[int]:
     """The rung resources the trial's last report reached for the first time (usually
     one or none: a trial that skips steps may cross several at once)."""
-    steps = sorted(trial.intermediate)
+    steps = last_steps(trial.intermediate, 2)
     last = steps[-1]
-    before = steps[-2] if len(steps) >= 2 else None
+    before = steps[0] if len(steps) == 2 else None
     return [r for r in resources if r <= last and (before is None or before < r)]
 
 
