@@ -141,6 +141,8 @@ def test_a_bad_vector_fails_its_trial_with_the_reason(value: Any, reason: str) -
     ({"objectives": ("a b",)}, "is not a name"),
     ({"objectives": ("a", "b"), "directions": ["minimize"]}, "2 objective names for 1"),
     ({"constraints": "latency < 20"}, "is not `name <= number`"),
+    ({"directions": 5}, "directions is a list or tuple of words, not int 5"),
+    ({"objectives": 5}, "objectives is a list or tuple of words, not int 5"),
 ])
 def test_bad_directions_are_refused_before_anything_runs(kw: dict[str, Any],
                                                          message: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,6 +123,7 @@ def _directions(directions: Sequence[str] | None) -> tuple[str, ...] | None:
         raise ConfigurationError(f"directions is a list of words such as "
                                  f"('minimize', 'maximize'), not the string {directions!r}; "
                                  "use `direction=` for one objective")
+    _check_iterable(directions, "directions")
     words = tuple(directions)
     if not words:
         raise ConfigurationError("directions is empty: give one word per objective")
@@ -134,6 +135,14 @@ def _directions(directions: Sequence[str] | None) -> tuple[str, ...] | None:
     return words
 
 
+
+def _check_iterable(value: object, what: str) -> None:
+    """A number (or anything else that is not a list) given for a list of words is a
+    ConfigurationError, not the TypeError of `tuple(5)`."""
+    if not isinstance(value, Iterable):
+        raise ConfigurationError(f"{what} is a list or tuple of words, not "
+                                 f"{type(value).__name__} {value!r:.60}")
+
 def _names(objectives: Sequence[str] | None, words: tuple[str, ...] | None
            ) -> tuple[str, ...]:
     if objectives is None:
@@ -142,6 +151,7 @@ def _names(objectives: Sequence[str] | None, words: tuple[str, ...] | None
     if isinstance(objectives, str):
         raise ConfigurationError(f"objectives is a list of names, not the string "
                                  f"{objectives!r}")
+    _check_iterable(objectives, "objectives")
     names = tuple(objectives)
     if not names:
         raise ConfigurationError("objectives is empty: give one name per objective")
