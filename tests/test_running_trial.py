@@ -98,3 +98,17 @@ def test_an_exception_in_a_callback_stops_the_search() -> None:
     with pytest.raises(RuntimeError, match="enough"):
         run(config_only, trials, callbacks=[stop])
     assert len(trials) == 2 and all(t.state == TrialState.OK for t in trials)
+
+
+@pytest.mark.parametrize(("callbacks", "message"), [
+    (print, "callbacks is a list of functions `callback(trials, trial)`, not builtin_function"),
+    (5, "not int: write callbacks=[fn]"),
+    ([print, "report"], "callbacks[1] is str 'report', not a function"),
+])
+def test_callbacks_that_are_not_a_list_of_functions_are_refused_before_a_trial(
+        callbacks: Any, message: str) -> None:
+    trials = hpdsl.Trials()
+    with pytest.raises(hpdsl.ConfigurationError) as error:
+        run(config_only, trials, callbacks=callbacks)
+    assert message in str(error.value)
+    assert len(trials) == 0

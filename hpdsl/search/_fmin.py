@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
@@ -123,6 +123,7 @@ def fmin(fn: Callable[..., object], space: SpaceLike,
         raise ConfigurationError(f"trial_timeout must be a positive number of seconds, "
                                  f"not {trial_timeout!r}")
     jobs = _jobs(n_jobs)
+    listed = _callbacks(callbacks)
     study = Study(space, algo, seed=rstate, trials=trials, direction=direction,
                   directions=directions, objectives=objectives, constraints=constraints,
                   pruner=pruner)
@@ -140,7 +141,7 @@ def fmin(fn: Callable[..., object], space: SpaceLike,
 
     bar = Progress(show_progressbar, max_evals, len(study.trials))
     rules = _Rules(study.trials, bar, max_evals, timeout, loss_threshold, early_stop_fn,
-                   list(callbacks or ()))
+                   listed)
     with_trial = takes_trial(fn)
     try:
         if executor is None and jobs == 1 and trial_timeout is None:
@@ -158,6 +159,22 @@ def fmin(fn: Callable[..., object], space: SpaceLike,
     finally:
         bar.close()
     return study.pareto_configs if study.objectives.multi else study.best_config
+
+
+def _callbacks(callbacks: Sequence[Callback] | None) -> list[Callback]:
+    """The callbacks as a list; one function or a non-function among them is refused
+    before anything runs (not a TypeError after the first trial)."""
+    if callbacks is None:
+        return []
+    if callable(callbacks) or not isinstance(callbacks, Iterable):
+        raise ConfigurationError(f"callbacks is a list of functions `callback(trials, trial)`, "
+                                 f"not {type(callbacks).__name__}: write callbacks=[fn]")
+    listed = list(callbacks)
+    for i, callback in enumerate(listed):
+        if not callable(callback):
+            raise ConfigurationError(f"callbacks[{i}] is {type(callback).__name__} "
+                                     f"{callback!r:.60}, not a function")
+    return listed
 
 
 def _jobs(n_jobs: int | None) -> int:
