@@ -34,9 +34,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
                             "JSON to .hps"),
     "run": ("_run", "minimize an objective over a space, with progress, resume and plots"),
     "trials": ("_trials", "list the trials of a stored study (table, json or csv)"),
-    "best": ("_best", "show the best trial of a stored study"),
+    "best": ("_best", "show the best trial of a stored study, or its Pareto front"),
     "studies": ("_studies", "list the studies in a storage"),
-    "plot": ("_plot", "plot a stored study: history, importance, parallel or slice"),
+    "plot": ("_plot", ("plot a stored study: history, importance, parallel, slice, "
+                       "intermediate or pareto")),
 }
 
 EPILOG = """\
