@@ -10,7 +10,14 @@ from typing import Any
 
 from ..search import Trial, Trials
 from ._common import error, print_results, printable
-from ._stored import StudyNotFound, add_storage_arguments, number, open_study, table
+from ._stored import (
+    StudyNotFound,
+    add_storage_arguments,
+    extra_results,
+    number,
+    open_study,
+    table,
+)
 
 DESCRIPTION = """\
 Show the best trial of a study: its number, loss (the highest value when the
@@ -71,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         best = front[0]
         print(f"study `{printable(study)}`: best of {len(trials)} trials is trial "
               f"{best.number}, {objectives.names[0]} {best.loss:.6g}")
-        print_results(_extra(best))
+        print_results(extra_results(best))
         print(json.dumps(best.config, indent=2, default=str))
     return 0
 
@@ -82,10 +89,6 @@ def _title(trials: Trials, front: list[Trial]) -> str:
         return f"best of {len(trials)} trials ({objectives.describe()})"
     return (f"Pareto front of {len(trials)} trials: {len(front)} trials "
             f"({objectives.describe()})")
-
-
-def _extra(t: Trial) -> dict[str, Any]:
-    return {k: v for k, v in t.result.items() if k not in ("loss", "status", "constraints")}
 
 
 def _rows(trials: Trials, front: list[Trial]) -> tuple[list[str], list[list[Any]]]:
@@ -102,7 +105,7 @@ def _json(study: str, trials: Trials, front: list[Trial]) -> dict[str, Any]:
     if not objectives.multi:
         best = front[0]
         return {"study": study, "number": best.number, "loss": best.loss,
-                "result": _extra(best), "config": best.config}
+                "result": extra_results(best), "config": best.config}
     return {"study": study,
             "objectives": [{"name": n, "direction": d}
                            for n, d in zip(objectives.names, objectives.directions,
@@ -110,4 +113,4 @@ def _json(study: str, trials: Trials, front: list[Trial]) -> dict[str, Any]:
             "constraints": [str(b) for b in objectives.bounds],
             "front": [{"number": t.number,
                        "values": dict(zip(objectives.names, t.values or (), strict=True)),
-                       "result": _extra(t), "config": t.config} for t in front]}
+                       "result": extra_results(t), "config": t.config} for t in front]}

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from ..errors import HpsError
-from ..search import Trials
+from ..search import Trial, Trials
 from ..storage import list_studies, open_storage, sqlite_path
 from ._common import printable
 
@@ -50,6 +50,11 @@ def open_study(url: str, study: str | None) -> tuple[str, Trials]:
 def read_study(url: str, study: str) -> Trials:
     """The trials of a study, opened read-only: reading never changes the file."""
     return Trials(open_storage(url, study, readonly=True))
+
+
+def extra_results(trial: Trial) -> dict[str, Any]:
+    """What the objective returned besides its loss, status and constraints."""
+    return {k: v for k, v in trial.result.items() if k not in ("loss", "status", "constraints")}
 
 
 def number(value: Any) -> str:

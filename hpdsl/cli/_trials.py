@@ -10,7 +10,14 @@ from typing import Any
 
 from ..search import Trials, TrialState
 from ._common import error, integer_at_least
-from ._stored import StudyNotFound, add_storage_arguments, number, open_study, table
+from ._stored import (
+    StudyNotFound,
+    add_storage_arguments,
+    extra_results,
+    number,
+    open_study,
+    table,
+)
 
 DESCRIPTION = """\
 List every trial of a study in a storage: number, state, loss (with several
@@ -115,8 +122,7 @@ def _one(trials: Trials, n: int, form: str) -> int:
               "duration": t.duration, "error": t.error, "params": t.params,
               "values": values, "constraints": list(t.constraints or ()),
               "violation": t.violation if t.state == TrialState.OK else None,
-              "result": {k: v for k, v in t.result.items()
-                         if k not in ("loss", "status", "constraints")},
+              "result": extra_results(t),
               "intermediate": [{"step": k, "value": v} for k, v in t.intermediate.items()],
               "traceback": t.traceback}
     if form == "json":
