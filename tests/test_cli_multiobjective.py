@@ -112,6 +112,16 @@ def test_bad_objective_arguments_exit_2_with_the_reason(
     assert status == 2 and message in err and "Traceback" not in err
 
 
+def test_a_single_objective_algo_is_refused_with_the_algos_to_use(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = cli(capsys, "run", "space.hps", "--objective", "obj.py:two",
+                         "--max-evals", "3", "--no-progress", "--directions",
+                         "minimize,minimize", "--algo", "cmaes")
+    assert status == 2
+    assert "help: use --algo tpe, rand, grid, nsga2 or qmc" in err
+    assert "hpdsl.nsga2.suggest" not in err  # the library's advice, not the command's
+
+
 def test_resuming_with_other_directions_is_refused(project: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     search(capsys, "one", max_evals=3)

@@ -16,6 +16,7 @@ from .. import plot
 from ..compile import Space
 from ..errors import AllTrialsFailed, HpsError
 from ..search import Suggest, Trials, TrialState, fmin, takes_trial, workers_to_start
+from ..search._base import multi_objective
 from ..storage import DIRECTIONS, SpaceChangedError, make_objectives
 from ._common import (
     add_colour_argument,
@@ -216,6 +217,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     except HpsError as err:
         error(str(err))
+        return 2
+    objectives = trials.objectives
+    if objectives.multi and not multi_objective(_algorithm(args.algo)):
+        error(f"`{args.algo}.suggest` optimizes one objective; this study has "
+              f"{objectives.k} ({printable(objectives.describe())})")
+        several = [name for name in ALGORITHMS if multi_objective(_algorithm(name))]
+        print(f"help: use --algo {', '.join(several[:-1])} or {several[-1]}: they handle "
+              "several objectives", file=sys.stderr)
         return 2
     done = trials.counted()
     left = None if args.max_evals is None else args.max_evals - done
