@@ -15,8 +15,15 @@ from types import FrameType
 from .. import plot
 from ..compile import Space
 from ..errors import AllTrialsFailed, HpsError
-from ..search import Suggest, Trials, TrialState, fmin, takes_trial, workers_to_start
-from ..search._base import multi_objective
+from ..search import (
+    Suggest,
+    Trials,
+    TrialState,
+    fmin,
+    multi_objective,
+    takes_trial,
+    workers_to_start,
+)
 from ..storage import DIRECTIONS, SpaceChangedError, make_objectives
 from ._common import (
     add_colour_argument,

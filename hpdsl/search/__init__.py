@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from . import tpe as tpe
     from ._base import History as History
     from ._base import Suggest as Suggest
+    from ._base import multi_objective as multi_objective
     from ._compat import space_eval as space_eval
     from ._fmin import fmin as fmin
     from ._gradients import GradientWarning as GradientWarning
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 _WHERE = {
     "AllTrialsFailed": "..errors", "SearchExhausted": "..errors",
     "TrialState": "..storage",
-    "History": "._base", "Suggest": "._base",
+    "History": "._base", "Suggest": "._base", "multi_objective": "._base",
     "space_eval": "._compat",
     "fmin": "._fmin",
     "GradientWarning": "._gradients",
