@@ -84,3 +84,33 @@ def test_the_objective_never_sees_a_nan_an_algorithm_left_in_an_active_parameter
     with pytest.raises(SamplingError, match=r"finite coordinate for the active `width\[3\]`"):
         study.ask()
     assert len(study.trials) == 0
+
+
+SPACES = [SPACE] + [hpdsl.load(p) for p in sorted(
+    __import__("pathlib").Path(__file__).parent.parent.joinpath("examples").glob("*.hps"))]
+
+
+@pytest.mark.parametrize("space", SPACES, ids=lambda s: str(len(s.coords.dimensions)))
+def test_running_the_rows_a_run_returned_gives_the_same_rows_and_configurations(
+        space: hpdsl.Space) -> None:
+    # the rows a run returns are canonical, which is what lets `run` answer the chosen row
+    # of the last batch (the Study's check of an algorithm's row) from that batch
+    rng = np.random.default_rng(3)
+    D = len(space.coords.dimensions)
+    X = rng.normal(0.3, 2.0, (60, D))  # anywhere, out of bounds and off the grid too
+    first = space.coords.run(X)
+    again = space.coords.run(first.X)
+    np.testing.assert_array_equal(again.X, first.X)
+    np.testing.assert_array_equal(again.feasible, first.feasible)
+    rows = np.arange(len(X))
+    assert space.coords.configs(again, rows) == space.coords.configs(first, rows)
+    for r in range(0, len(X), 7):
+        space.coords.run(first.X)  # the last batch holds row r: answered from it
+        looked_up = space.coords.run(first.X[r])
+        space.coords.run(X[:2] + 1.0)  # another last batch: row r is run afresh
+        fresh = space.coords.run(first.X[r])
+        for batch in (looked_up, fresh):
+            np.testing.assert_array_equal(batch.X[0], first.X[r])
+            assert batch.feasible[0] == first.feasible[r]
+            assert space.coords.configs(batch, np.arange(1)) == space.coords.configs(
+                first, np.array([r]))

@@ -45,6 +45,11 @@ class Coordinates:
         self._program = program
         self.dimensions: tuple[Dimension, ...] = tuple(program.dims)
         self._steps = {s.decl.key: s for s in program.steps if s.dim is not None}
+        # the last Batch `run` or `sample` made: an algorithm checks its candidates with
+        # `run`, then the Study runs the chosen row again; running a row of coordinates
+        # that a run returned gives that run's row back (coordinates are canonical), so
+        # the second run is a lookup
+        self._last: Batch | None = None
 
     @property
     def analysis(self) -> ir.Analysis:
@@ -93,7 +98,8 @@ class Coordinates:
                 accepted += ok
             if accepted < n and draws >= max_draws:
                 raise SamplingError(self._rejected(batch, draws, accepted, n))
-        return (parts[0] if len(parts) == 1 else _concat(parts)), np.arange(n)
+        batch = self._last = parts[0] if len(parts) == 1 else _concat(parts)
+        return batch, np.arange(n)
 
     def _rejected(self, batch: Batch, draws: int, accepted: int, n: int) -> str:
         """Why sampling gave up, judged on the last batch: the parameters whose dependent
@@ -125,7 +131,13 @@ class Coordinates:
         (inactive ones are ignored): `feasible` is what an algorithm checks its own rows with.
         """
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-        return self._program.run(X.shape[0], self._program.matrix_coords(X))
+        last = self._last
+        if last is not None and X.shape[0] == 1 and X.shape[1] == last.X.shape[1]:
+            same = ((last.X == X) | (np.isnan(last.X) & np.isnan(X))).all(axis=1)
+            if same.any():
+                return _take(last, np.flatnonzero(same)[:1])
+        batch = self._last = self._program.run(X.shape[0], self._program.matrix_coords(X))
+        return batch
 
     def configs(self, batch: Batch, rows: np.ndarray) -> list[dict[str, Any]]:
         """The configurations of some rows of a Batch."""

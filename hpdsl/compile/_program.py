@@ -201,9 +201,9 @@ class Program:
         env = Env(n)
         D = len(self.dims)
         X = np.full((n, D), np.nan)
+        raw = np.zeros((n, D))  # the coordinates given, for the check that they are finite
         A = np.zeros((n, D), dtype=bool)
         bad = np.zeros(n, dtype=bool)
-        unset = np.zeros(n, dtype=bool)  # an active parameter without a finite coordinate
         index: dict[int, np.ndarray] = {}
         step_active: list[np.ndarray] = [_NONE] * len(self.steps)
         branch_cache: dict[int, np.ndarray] = {}
@@ -224,14 +224,17 @@ class Program:
                 dim = self.dims[step.dim or 0]
                 values, invalid, idx = realize(step, dim, x, argvals)
                 bad |= active & invalid
-                unset |= active & ~np.isfinite(x)
                 assert step.dim is not None
-                X[:, step.dim] = np.where(active, canonical(dim, x, values, idx), np.nan)
+                X[:, step.dim] = canonical(dim, x, values, idx)
+                raw[:, step.dim] = x
                 A[:, step.dim] = active
                 if idx is not None:
                     index[pos] = idx
             step_active[pos] = active
             self._store(env, step.name, values, active)
+        X[~A] = np.nan
+        # an active parameter without a finite coordinate
+        unset = (A & ~np.isfinite(raw)).any(axis=1)
         feasible = ~bad & ~unset
         for c in self.constraints:
             if only is None or c.reads <= env.columns.keys():
