@@ -88,7 +88,7 @@ def test_each_branch_learns_from_its_own_best_trials() -> None:
               + [[20 + i, 20 + i] for i in range(10)])
     h = history(space, configs, values)
     model = tpe._sampler._model(space, False)
-    good = _motpe.split(h, model, tpe.Settings())
+    good = _motpe.split(h, model.group_active(h.active), tpe.Settings())
     q = [d.name for d in space.coords.dimensions].index("q")
     assert np.flatnonzero(good[:, model.group_of[q]]).tolist() == [10]  # b's best alone
 

@@ -262,10 +262,12 @@ def test_pending_trials_make_a_batch_distinct() -> None:
     pending = History(np.vstack([h.X, [best] * 5]), np.vstack([h.active, [[True, True]] * 5]),
                       np.append(h.losses, [np.nan] * 5),
                       np.append(h.states, [TrialState.RUNNING] * 5))
-    free = tpe.suggest(space, h, np.random.default_rng(0), 20)
-    taken = tpe.suggest(space, pending, np.random.default_rng(0), 20)
-    dist = [np.linalg.norm(rows - best, axis=1).mean() for rows in (free, taken)]
-    assert dist[1] > dist[0]
+    farther = 0
+    for seed in range(10):
+        free, taken = (tpe.suggest(space, hist, np.random.default_rng(seed))
+                       for hist in (h, pending))
+        farther += np.linalg.norm(taken - best) > np.linalg.norm(free - best)
+    assert farther >= 8
 
 
 def test_failed_trials_are_never_good() -> None:
@@ -376,3 +378,47 @@ def test_open_settings_are_chosen_by_the_number_of_objectives() -> None:
     assert (several.bandwidth, several.multivariate) == ("scott", False)  # MOTPE's
     mine = tpe.Settings(bandwidth="neighbor", multivariate=True).resolved(2)
     assert (mine.bandwidth, mine.multivariate) == ("neighbor", True)
+
+
+# --- the bad density's window (speed at long runs) -------------------------------------
+
+
+def test_the_bad_density_keeps_the_last_bad_window_bad_trials_of_each_group() -> None:
+    from hpdsl.search.tpe._sampler import _model, _recent_bad, _split
+    space = hpdsl.loads("m ~ choice(a, b)\nif m == a then x ~ uniform(0, 1)\n"
+                        "if m == b then y ~ uniform(0, 1)")
+    h = random_history(space, 80, seed=2)
+    model = _model(space, True)
+    on = model.group_active(h.active)
+    s = tpe.Settings(bad_window=12)
+    good = _split(h, on, s)
+    bad = _recent_bad(good, on, s)
+    assert not (bad & good).any()
+    for g in range(len(model.groups)):
+        all_bad = np.flatnonzero(on[:, g] & ~good[:, g])
+        assert len(all_bad) > 12  # the window bites in every group
+        np.testing.assert_array_equal(np.flatnonzero(bad[:, g]), all_bad[-12:])
+
+
+def test_the_window_changes_nothing_while_the_history_is_shorter() -> None:
+    space = hpdsl.loads("x ~ uniform(-2, 2)\nk ~ randint(0, 9)\nc ~ choice(p, q, r)")
+    h = random_history(space, 60, seed=4)
+    rows = [tpe.suggest(space, h, np.random.default_rng(1), 3, bad_window=w)
+            for w in (60, None, 20)]
+    np.testing.assert_array_equal(rows[0], rows[1])
+    assert not np.array_equal(rows[0], rows[2])
+
+
+def test_bad_window_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="bad_window"):
+        tpe.Settings(bad_window=0)
+
+
+def test_the_kernel_normalizer_matches_scipy() -> None:
+    from hpdsl.search.tpe._parzen import _log_z
+    rng = np.random.default_rng(5)
+    lo, hi = rng.uniform(-3, 0, 400), rng.uniform(0.1, 3, 400)
+    sigma = rng.uniform(0.001, 1.0, 400) * (hi - lo)  # at most the domain's width
+    for mu in (rng.uniform(lo, hi), hi + rng.uniform(0, 4, 400) * sigma):  # inside, beyond
+        ref = np.log(stats.norm.cdf((hi - mu) / sigma) - stats.norm.cdf((lo - mu) / sigma))
+        np.testing.assert_allclose(_log_z(mu, sigma, lo, hi), ref, rtol=1e-6, atol=1e-7)

@@ -24,7 +24,6 @@ import numpy as np
 from ...storage import TrialState
 from .. import pareto
 from .._base import History
-from ._parzen import SpaceModel
 from ._settings import Settings
 
 
@@ -36,11 +35,12 @@ def applies(history: History) -> bool:
     return bool((violation > 0).any())
 
 
-def split(history: History, model: SpaceModel, settings: Settings) -> np.ndarray:
-    """(m, G) mask of the good trials of each group; every other trial is bad."""
+def split(history: History, on: np.ndarray, settings: Settings) -> np.ndarray:
+    """(m, G) mask of the good trials of each group (`on`: (m, G), where each group is
+    active); every other trial is bad."""
     done = (history.ok & np.isfinite(history.values).all(axis=1)
             & ~np.isnan(history.violation))
-    usable = model.group_active(history.active) & done[:, None]
+    usable = on & done[:, None]
     good: np.ndarray = np.zeros_like(usable)
     # groups active in the same trials (a branch's groups) share one split
     columns: dict[bytes, list[int]] = {}

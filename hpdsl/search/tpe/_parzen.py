@@ -22,6 +22,7 @@ from ...compile import Dimension
 _SQRT2 = math.sqrt(2.0)
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _MAX_REDRAWS = 100
+_PROPOSALS = 8
 # categorical kernels keep half their mass on the prior: with mass on the observed
 # option only, a branch that is good early captures the choice and a better branch
 # whose parameters are still untuned is never revisited (the conditional benchmark)
@@ -140,7 +141,16 @@ def spec_for(dim: Dimension) -> DimSpec:
 def _log_z(mu: np.ndarray, sigma: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Log mass of N(mu, sigma) on [lo, hi]: the truncated kernel's normalizer."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        result: np.ndarray = np.log(normal_mass((lo - mu) / sigma, (hi - mu) / sigma))
+        a, b = (lo - mu) / sigma, (hi - mu) / sigma
+        if np.all(a <= 0.0) and np.all(b >= 0.0):
+            # every kernel's centre inside its domain (observations and priors are): the
+            # mass is 1 minus two outer tails, one erfc call; sigma <= the domain's width
+            # keeps the mass above 0.38, so the subtraction loses nothing
+            n = a.size
+            tails = _erfc_pos(np.abs(np.concatenate([a, b])) / _SQRT2)
+            result: np.ndarray = np.log1p(-0.5 * (tails[:n] + tails[n:]))
+        else:
+            result = np.log(normal_mass(a, b))
         return result
 
 
@@ -165,6 +175,12 @@ def _first_identical(dens: np.ndarray, comp: np.ndarray, pos: np.ndarray, mu: np
     new = np.r_[True, (srt[:, 1:] != srt[:, :-1]).any(axis=0)]
     first[cand[order]] = cand[order[new]][np.cumsum(new) - 1]
     return first
+
+
+def _slots(owner: np.ndarray) -> np.ndarray:
+    """Each item's rank among the items of its owner (`owner` sorted)."""
+    result: np.ndarray = np.arange(owner.size) - np.searchsorted(owner, owner)
+    return result
 
 
 _CONT, _DISC, _CAT = 0, 1, 2
@@ -211,6 +227,17 @@ class SpaceModel:
         self.prior_scale = np.where(self.narrow, _NARROW_PRIOR_SCALE, 1.0)
         self.disc_row = np.zeros(len(specs), dtype=np.int64)
         self.disc_row[self.discrete] = np.arange(self.discrete.size)
+        self.int_rows = np.flatnonzero(self.integer[self.discrete])
+        self.quantized_rows = np.flatnonzero(~self.integer[self.discrete]).tolist()
+        # the categorical kernels' table (`Mixtures.log_pdf`): per categorical dimension
+        # one row for the prior, then one per observed option
+        n_rows = [len(probs[j]) + 1 for j in self.categorical]
+        self.cat_row = np.zeros(len(specs), dtype=np.int64)
+        self.cat_row[self.categorical] = np.cumsum([0] + n_rows)[:-1]
+        self.cat_table_dim = np.repeat(self.categorical, n_rows)
+        self.cat_table_obs = np.concatenate([np.arange(-1, n - 1) for n in n_rows]
+                                            + [np.zeros(0, dtype=np.int64)])
+        self.cat_table_b = np.where(self.cat_table_obs < 0, 1.0, _CAT_SMOOTHING)
 
     def group_active(self, active: np.ndarray) -> np.ndarray:
         """(m, G): rows in which every dimension of the group is active."""
@@ -236,12 +263,14 @@ class Mixtures:
     """
 
     def __init__(self, model: SpaceModel, X: np.ndarray, active: np.ndarray,
-                 masks: Sequence[np.ndarray], prior_weight: float, bandwidth: str) -> None:
+                 masks: Sequence[np.ndarray], prior_weight: float, bandwidth: str, *,
+                 on: np.ndarray | None = None) -> None:
         self.model = md = model
         self.prior_weight = prior_weight
         G = len(md.groups)
         n_dens = len(masks) * G
-        on = md.group_active(active)
+        if on is None:  # the caller may have it already: `model.group_active(active)`
+            on = md.group_active(active)
         hit = np.stack([(m if m.ndim == 2 else m[:, None]) & on for m in masks])
         s_i, g_i, rows = np.nonzero(hit.transpose(0, 2, 1))  # (S, G, m): density order
         obs_dens = s_i * G + g_i
@@ -284,37 +313,47 @@ class Mixtures:
         self.dens, self.logw, self.cstart = dens, logw, cstart
         self.dstart = np.concatenate([[0], np.cumsum(np.bincount(dens, minlength=n_dens))[:-1]])
         self.mu, self.sigma = mu, sigma
-        self.n_entries = comp.size
         kind = md.kind[dim]
-        # continuous entries: log N(x; mu, sigma) - log Z = const - (a x - b)^2, in float32
-        # with x measured from the prior's centre (so a x - b stays well conditioned)
-        i = self.i_cont = np.flatnonzero(kind == _CONT)
+        n_comp = dens.size
+        # continuous entries, as (component, slot) matrices: with x measured from the
+        # prior's centre, log N(x; mu, sigma) - log Z = const - (a x - b)^2 where
+        # a = 1 / (sqrt(2) sigma) and b = a (mu - centre); unused slots have a = b = 0
+        i = np.flatnonzero(kind == _CONT)
         d, m_i, s_i_ = dim[i], mu[i], sigma[i]
-        self.cont_dim = d
         a = 1.0 / (_SQRT2 * s_i_)
-        self.cont_a = a.astype(np.float32)[:, None]
-        self.cont_b = ((m_i - md.mu[d]) * a).astype(np.float32)[:, None]
-        self.cont_const = (-_log_z(m_i, s_i_, md.lo[d], md.hi[d]) - np.log(s_i_)
-                           - _LOG_SQRT_2PI).astype(np.float32)[:, None]
-        # discrete entries: a row of a table of the distinct kernels' bucket masses
-        i = self.i_disc = np.flatnonzero(kind == _DISC)
+        slot = _slots(comp[i])
+        shape = (n_comp, int(slot.max()) + 1 if i.size else 0)
+        self.cont_dim = np.zeros(shape, dtype=np.int64)
+        self.cont_a, self.cont_b = np.zeros(shape), np.zeros(shape)
+        self.cont_dim[comp[i], slot] = d
+        self.cont_a[comp[i], slot] = a
+        self.cont_b[comp[i], slot] = (m_i - md.mu[d]) * a
+        const = -_log_z(m_i, s_i_, md.lo[d], md.hi[d]) - np.log(s_i_) - _LOG_SQRT_2PI
+        self.logw_const = logw + np.bincount(comp[i], weights=const, minlength=n_comp)
+        # discrete entries: rows of a table of the distinct kernels' bucket masses
+        i = np.flatnonzero(kind == _DISC)
         order = np.lexsort((sigma[i], mu[i], dim[i]))
         d, m_i, s_i_ = dim[i][order], mu[i][order], sigma[i][order]
         new = np.ones(i.size, dtype=bool)
         new[1:] = (d[1:] != d[:-1]) | (m_i[1:] != m_i[:-1]) | (s_i_[1:] != s_i_[:-1])
-        self.disc_kernel = np.empty(i.size, dtype=np.int64)
-        self.disc_kernel[order] = np.cumsum(new) - 1
+        table_row = np.zeros(comp.size, dtype=np.int64)
+        table_row[i[order]] = 1 + np.cumsum(new) - 1  # row 0 of the table is all zeros
         d, m_i, s_i_ = d[new], m_i[new], s_i_[new]
         self.kern_row = md.disc_row[d]
         self.kern_mu, self.kern_sigma = m_i, s_i_
         self.kern_const = -_log_z(m_i, s_i_, md.lo[d], md.hi[d])[:, None]
-        # categorical entries: mass 1 - b on the observed option, b by the prior weights
+        # categorical entries: mass 1 - b on the observed option, b by the prior weights;
+        # a table row per (dimension, observed option or prior)
         self.obs = np.where(prior[comp], -1, np.nan_to_num(mu)).astype(np.int64)
         self.b = np.where(prior[comp], 1.0, _CAT_SMOOTHING)
-        i = self.i_cat = np.flatnonzero(kind == _CAT)
-        self.cat_dim = dim[i]
-        self.cat_offset = md.p_offset[dim[i]][:, None]
-        self.cat_obs, self.cat_b = self.obs[i][:, None], self.b[i][:, None]
+        i = np.flatnonzero(kind == _CAT)
+        table_row[i] = 1 + d.size + md.cat_row[dim[i]] + self.obs[i] + 1
+        # the discrete and categorical entries of each component, as table rows (0: none)
+        i = np.flatnonzero(kind != _CONT)
+        slot = _slots(comp[i])
+        self.table_rows = np.zeros((n_comp, int(slot.max()) + 1 if i.size else 0),
+                                   dtype=np.int64)
+        self.table_rows[comp[i], slot] = table_row[i]
 
     def _bandwidths(self, val: np.ndarray, dim: np.ndarray, dens: np.ndarray,
                     prior: np.ndarray, n_e: np.ndarray, rule: str) -> np.ndarray:
@@ -339,7 +378,9 @@ class Mixtures:
         # several they do not: a kernel stretched to the bounds in every dimension
         # spreads its candidates over a volume that grows with the dimension
         idx = np.flatnonzero(use)
-        order = idx[np.lexsort((x[idx], key[idx]))]
+        # by key, then by value: two sorts, the second stable, beat one lexsort
+        idx = idx[np.argsort(x[idx], kind="stable")]
+        order = idx[np.argsort(key[idx], kind="stable")]
         xs, ks = x[order], key[order]
         ends = md.narrow[md.group_of[dim[order]]]
         lo = np.where(ends, md.lo[dim[order]], np.nan)
@@ -355,34 +396,41 @@ class Mixtures:
     def log_pdf(self, X: np.ndarray) -> np.ndarray:
         """(c, S * G) log densities (log masses for discrete coordinates) of rows (c, D)."""
         md = self.model
-        # dimensions x candidates: every gather below moves whole rows
-        XT = np.ascontiguousarray(np.nan_to_num(X).T)
-        # log kernels and their sums in float32 (half the memory traffic, a faster exp):
-        # log densities keep ~1e-6 relative accuracy, far below what ranks candidates
-        LK = np.empty((self.n_entries, X.shape[0]), dtype=np.float32)
-        if self.i_cont.size:
-            z = (XT - md.mu[:, None]).astype(np.float32)[self.cont_dim]
-            z *= self.cont_a
-            z -= self.cont_b
+        XT = np.nan_to_num(X).T - md.mu[:, None]  # (D, c), from the priors' centres
+        comp = np.empty((self.dens.size, X.shape[0]))
+        comp[:] = self.logw_const[:, None]
+        for d, a, b in zip(self.cont_dim.T, self.cont_a.T, self.cont_b.T, strict=True):
+            z = XT[d]
+            z *= a[:, None]
+            z -= b[:, None]
             z *= z
-            LK[self.i_cont] = np.subtract(self.cont_const, z, out=z)
-        if self.i_disc.size:
-            LK[self.i_disc] = self._bucket_log_masses(XT)[self.disc_kernel]
-        if self.i_cat.size:
-            x = XT[self.cat_dim].astype(np.int64)
-            p = md.p_flat[self.cat_offset + x]
-            p *= self.cat_b
-            p += (1.0 - self.cat_b) * (x == self.cat_obs)
-            with np.errstate(divide="ignore"):
-                LK[self.i_cat] = np.log(p, out=p)
-        comp = LK if LK.shape[0] == self.dens.size else np.add.reduceat(LK, self.cstart, axis=0)
-        comp += self.logw.astype(np.float32)[:, None]
+            comp -= z
+        if self.table_rows.shape[1]:
+            table = np.concatenate([np.zeros((1, X.shape[0])),
+                                    self._bucket_log_masses(XT + md.mu[:, None]),
+                                    self._categorical_log_masses(XT + md.mu[:, None])])
+            for rows in self.table_rows.T:
+                comp += table[rows]
         top = np.maximum.reduceat(comp, self.dstart, axis=0)
         comp -= top[self.dens]
-        # the floor at exp(-80) keeps every float32 value normal (see `_erfc_pos`)
+        # the floor at exp(-80) keeps exp out of the subnormal range (see `_erfc_pos`)
         np.maximum(comp, -80.0, out=comp)
         total = np.add.reduceat(np.exp(comp, out=comp), self.dstart, axis=0)
-        return (top.astype(np.float64) + np.log(total.astype(np.float64))).T
+        result: np.ndarray = (top + np.log(total)).T
+        return result
+
+    def _categorical_log_masses(self, XT: np.ndarray) -> np.ndarray:
+        """(rows, c): for each categorical dimension, the log mass of each candidate's
+        option under the prior, then under the kernel of each observed option."""
+        md = self.model
+        x = XT[md.cat_table_dim].astype(np.int64)
+        p = md.p_flat[md.p_offset[md.cat_table_dim][:, None] + x]
+        b = md.cat_table_b[:, None]
+        p *= b
+        p += (1.0 - b) * (x == md.cat_table_obs[:, None])
+        with np.errstate(divide="ignore"):
+            result: np.ndarray = np.log(p, out=p)
+        return result
 
     def _bucket_log_masses(self, XT: np.ndarray) -> np.ndarray:
         """(kernels, c) log mass of each distinct discrete kernel on each candidate's
@@ -391,8 +439,12 @@ class Mixtures:
         md = self.model
         c = XT.shape[1]
         edges = np.empty((md.discrete.size, 2 * c))
-        for r, j in enumerate(md.discrete):
-            edges[r, :c], edges[r, c:] = md.specs[j].buckets(XT[j])
+        r, j = md.int_rows, md.discrete[md.int_rows]  # integers: buckets of width one
+        k = np.clip(np.round(XT[j]), md.lo[j, None] + 0.5, md.hi[j, None] - 0.5)
+        edges[r, :c], edges[r, c:] = k - 0.5, k + 0.5
+        for q_row in md.quantized_rows:
+            jq = md.discrete[q_row]
+            edges[q_row, :c], edges[q_row, c:] = md.specs[jq].buckets(XT[jq])
         # the distinct edges of each dimension, flat, and where each candidate's are
         order = np.argsort(edges, axis=1)
         srt = np.take_along_axis(edges, order, axis=1)
@@ -440,13 +492,21 @@ class Mixtures:
             e = entry[:, j]
             mu, sigma, lo, hi = self.mu[e], self.sigma[e], md.lo[j], md.hi[j]
             x = rng.normal(mu, sigma)
-            bad = (x < lo) | (x > hi)
+            bad = np.flatnonzero((x < lo) | (x > hi))
+            x = x.reshape(-1)
             for _ in range(_MAX_REDRAWS):
-                if not bad.any():
+                if not bad.size:
                     break
-                x[bad] = rng.normal(mu[bad], sigma[bad])
-                bad = (x < lo) | (x > hi)
-            x = np.clip(x, lo, hi)
+                # truncated draws by rejection, several proposals per draw at once: an edge
+                # kernel loses up to half its draws, and one at a time takes ~10 rounds
+                r, c = np.divmod(bad, j.size)
+                m, s_, l_, h_ = mu[r, c][:, None], sigma[r, c][:, None], lo[c, None], hi[c, None]
+                tries = rng.normal(m, s_, (bad.size, _PROPOSALS))
+                inside = (tries >= l_) & (tries <= h_)
+                hit = inside.any(axis=1)
+                x[bad[hit]] = tries[hit, np.argmax(inside[hit], axis=1)]
+                bad = bad[~hit]
+            x = np.clip(x.reshape(size, j.size), lo, hi)
             ints = md.integer[j]
             x[:, ints] = np.clip(np.round(x[:, ints]), lo[ints] + 0.5, hi[ints] - 0.5)
             out[:, j] = x

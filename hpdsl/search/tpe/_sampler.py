@@ -68,15 +68,17 @@ def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1
     for i in range(n):
         x, active = _suggest_one(space, model, history, rng, s)
         out[i] = x
-        history = history.with_pending(x[None], active[None])
+        if i + 1 < n:
+            history = history.with_pending(x[None], active[None])
     return out
 
 
 suggest.multi_objective = True  # type: ignore[attr-defined]  # MOTPE: see _motpe
 
 
-def _split(history: History, model: SpaceModel, settings: Settings) -> np.ndarray:
-    """(m, G) mask of the good trials of each group; every other trial is bad.
+def _split(history: History, on: np.ndarray, settings: Settings) -> np.ndarray:
+    """(m, G) mask of the good trials of each group (`on`: (m, G), where each group is
+    active); every other trial is bad.
 
     The split is made per group among the finished trials in which the group was
     active, so a branch's parameters learn from that branch's best trials even
@@ -90,7 +92,7 @@ def _split(history: History, model: SpaceModel, settings: Settings) -> np.ndarra
     """
     pruned = history.states == TrialState.PRUNED
     scored = (history.ok | pruned) & np.isfinite(history.losses)
-    usable = model.group_active(history.active) & scored[:, None]
+    usable = on & scored[:, None]
     depth = np.where(history.ok, np.iinfo(np.int64).max, history.steps)
     # one ranking of the trials serves every group: a group's good trials are the first
     # n_good of its usable trials in (deepest step, then loss) order
@@ -104,11 +106,24 @@ def _split(history: History, model: SpaceModel, settings: Settings) -> np.ndarra
     return good
 
 
+def _recent_bad(good: np.ndarray, on: np.ndarray, s: Settings) -> np.ndarray:
+    """(m, G) mask of the bad trials each group's bad density is fitted to: the last
+    `s.bad_window` of the group's trials that are not good (all, if None)."""
+    bad = ~good
+    if s.bad_window is None or len(bad) <= s.bad_window:
+        return bad
+    bad &= on
+    later = np.cumsum(bad[::-1], axis=0)[::-1]  # bad trials from this row on
+    result: np.ndarray = bad & (later <= s.bad_window)
+    return result
+
+
 def _suggest_one(space: Space, model: SpaceModel, history: History, rng: np.random.Generator,
                  s: Settings) -> tuple[np.ndarray, np.ndarray]:
-    good = (_motpe.split if _motpe.applies(history) else _split)(history, model, s)
-    mix = Mixtures(model, history.X, history.active, [good, ~good], s.prior_weight,
-                   str(s.bandwidth))
+    on = model.group_active(history.active)
+    good = (_motpe.split if _motpe.applies(history) else _split)(history, on, s)
+    mix = Mixtures(model, history.X, history.active, [good, _recent_bad(good, on, s)],
+                   s.prior_weight, str(s.bandwidth), on=on)
     size = s.n_ei_candidates
     for _ in range(_RETRIES):
         batch = space.coords.run(mix.sample(rng, size))

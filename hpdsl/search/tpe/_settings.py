@@ -48,6 +48,11 @@ class Settings:
         conditions) with product kernels (True), or each dimension alone (False: every
         group is one dimension, so the rules above for groups of one numeric
         dimension apply everywhere).
+    bad_window: the bad density is fitted to the most recent `bad_window` bad trials of
+        each group (None: all of them). Fitting and scoring cost grows with the number of
+        kernels; past a few hundred, the old bad trials, spread where the search no longer
+        draws candidates, barely move the density ratio (as hyperopt's linear forgetting
+        assumes), so a long run keeps the speed of a short one.
     bandwidth and multivariate default to None: "neighbor" and True with one
     objective; with several (MOTPE) "scott" and False, the settings MOTPE was measured
     with (`resolved`).
@@ -60,6 +65,7 @@ class Settings:
     prior_weight: float = 1.0
     bandwidth: str | None = None
     multivariate: bool | None = None
+    bad_window: int | None = 300
 
     def __post_init__(self) -> None:
         if self.n_startup_jobs < 0:
@@ -72,6 +78,8 @@ class Settings:
             raise ValueError("gamma must be a fraction in (0, 1] or a function of n")
         if not self.prior_weight > 0.0:
             raise ValueError("prior_weight must be > 0")
+        if self.bad_window is not None and self.bad_window < 1:
+            raise ValueError("bad_window must be >= 1 or None")
         if self.bandwidth is not None and self.bandwidth not in BANDWIDTHS:
             raise ValueError(f"bandwidth must be one of {BANDWIDTHS}")
 
