@@ -561,7 +561,7 @@ def score(p: Problem, losses: list[float], n: int) -> float:
 
 
 def quality(problems: list[Problem], seeds: range, budgets: list[int],
-            results: list[Path]) -> dict[tuple[str, str, int], list[float]]:
+            results: list[Path], algos: dict[str, Run]) -> dict[tuple[str, str, int], list[float]]:
     """Every (problem, algorithm, seed) run to the largest budget, interleaved; runs
     found in the `results` files are not run again, new ones are appended to the first
     (several processes can share the seeds, each appending to its own file)."""
@@ -574,7 +574,7 @@ def quality(problems: list[Problem], seeds: range, budgets: list[int],
     for seed in seeds:
         t0 = time.perf_counter()
         for p in problems:
-            for a, run in ALGOS.items():
+            for a, run in algos.items():
                 if (p.name, a, seed) in done:
                     continue
                 losses = run(p, seed, min(top, p.max_trials or top))
@@ -641,6 +641,38 @@ def report(problems: list[Problem], runs: dict[tuple[str, str, int], list[float]
         print(f"| {p.name:<{width}} | " + " | ".join(cells) + " |")
     print("\nsignificant wins / losses of hpdsl tpe: " + ", ".join(
         f"{peer} {w} / {lo}" for peer, (w, lo) in wins.items()))
+
+
+# --- the bad density's window at a long budget -----------------------------------------
+
+WINDOW_BUDGET = 1000
+
+
+def window(seeds: range, results: list[Path]) -> None:
+    """hpdsl's default TPE (bad density fitted to the last `bad_window` = 300 bad trials)
+    against the same TPE fitted to every bad trial, at 1,000 trials, where the window
+    applies: the best loss at each budget, Mann-Whitney per problem."""
+    variants = {OURS: ALGOS[OURS],
+                "hpdsl tpe all bad": run_hpdsl(functools.partial(tpe.suggest, bad_window=None))}
+    problems = [p for p in PROBLEMS + HYPEROPT_DOMAINS + bbob_problems()
+                if p.score != "mean" and p.name.split()[0] not in ("distractor", "gauss_wave",
+                                                                   "q1_lognormal")]
+    runs = quality(problems, seeds, [WINDOW_BUDGET], results, variants)
+    print(f"\nbad_window=300 against every bad trial: median best loss over {len(seeds)} "
+          "seeds; Mann-Whitney U two-sided p ('+': the window's median is lower)\n")
+    budgets = (300, 500, WINDOW_BUDGET)
+    print("| problem | " + " | ".join(f"{b}: window / all bad / p" for b in budgets) + " |")
+    print("|---|" + "---|" * len(budgets))
+    for p in problems:
+        cells = []
+        for b in budgets:
+            x, y = ([score(p, runs[p.name, a, s], b) for s in seeds] for a in variants)
+            two = 1.0 if np.array_equal(np.sort(x), np.sort(y)) else float(
+                stats.mannwhitneyu(x, y, alternative="two-sided").pvalue)
+            sign = "+" if np.median(x) < np.median(y) else "-" if np.median(x) > np.median(y) \
+                else "="
+            cells.append(f"{np.median(x):.4g} / {np.median(y):.4g} / {sign}{two:.2f}")
+        print(f"| {p.name} | " + " | ".join(cells) + " |")
 
 
 # --- speed: time only the suggestion step ---------------------------------------------
@@ -831,12 +863,21 @@ def main() -> None:
                         help="append runs to the first file; resume from all of them")
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--only", nargs="*", help="problems whose names start so")
+    parser.add_argument("--algos", nargs="*", choices=list(ALGOS), default=list(ALGOS),
+                        metavar="ALGO", help="run only these (the peers' runs do not "
+                        "change with hpdsl's code); default: all")
     parser.add_argument("--report", action="store_true",
                         help="only tabulate the runs in --results")
     parser.add_argument("--repeats", type=int, default=10, help="timed suggestions per size")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--window", action="store_true",
+                        help=f"only compare bad_window=300 with all bad trials at "
+                        f"{WINDOW_BUDGET} trials (with --seeds, --first-seed, --results)")
     args = parser.parse_args()
+    if args.window:
+        window(range(args.first_seed, args.first_seed + args.seeds), args.results)
+        return
     quick = args.seeds < 3
     if not args.skip_speed and not args.report:
         speed(args.repeats)
@@ -845,7 +886,8 @@ def main() -> None:
         problems = [p for p in all_problems(quick)
                     if not args.only or any(p.name.startswith(o) for o in args.only)]
         seeds = range(args.first_seed, args.first_seed + (0 if args.report else args.seeds))
-        runs = quality(problems, seeds, args.budgets, args.results)
+        runs = quality(problems, seeds, args.budgets, args.results,
+                       {a: ALGOS[a] for a in args.algos})
         for budget in args.budgets:
             report(problems, runs, budget)
 
