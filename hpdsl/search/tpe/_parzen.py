@@ -434,41 +434,23 @@ class Mixtures:
 
     def _bucket_log_masses(self, XT: np.ndarray) -> np.ndarray:
         """(kernels, c) log mass of each distinct discrete kernel on each candidate's
-        bucket, from one erfc per kernel and distinct bucket edge of its dimension
-        (few: candidates share buckets)."""
+        bucket: two normal tails per kernel and candidate, in one erfc call."""
         md = self.model
         c = XT.shape[1]
-        edges = np.empty((md.discrete.size, 2 * c))
+        edges = np.empty((md.discrete.size, 2, c))
         r, j = md.int_rows, md.discrete[md.int_rows]  # integers: buckets of width one
         k = np.clip(np.round(XT[j]), md.lo[j, None] + 0.5, md.hi[j, None] - 0.5)
-        edges[r, :c], edges[r, c:] = k - 0.5, k + 0.5
+        edges[r, 0], edges[r, 1] = k - 0.5, k + 0.5
         for q_row in md.quantized_rows:
             jq = md.discrete[q_row]
-            edges[q_row, :c], edges[q_row, c:] = md.specs[jq].buckets(XT[jq])
-        # the distinct edges of each dimension, flat, and where each candidate's are
-        order = np.argsort(edges, axis=1)
-        srt = np.take_along_axis(edges, order, axis=1)
-        new = np.ones_like(srt, dtype=bool)
-        new[:, 1:] = srt[:, 1:] != srt[:, :-1]
-        local = np.cumsum(new, axis=1) - 1
-        inv = np.empty_like(local)
-        np.put_along_axis(inv, order, local, axis=1)
-        n_edges = local[:, -1] + 1
-        first_edge = np.cumsum(n_edges) - n_edges
-        # one block per kernel: its dimension's distinct edges
-        row = self.kern_row
-        n_k = n_edges[row]
-        base = np.cumsum(n_k) - n_k
-        kern = np.repeat(np.arange(row.size), n_k)
-        z = srt[new][np.arange(kern.size) + np.repeat(first_edge[row] - base, n_k)]
-        z -= self.kern_mu[kern]
-        z /= self.kern_sigma[kern]
+            edges[q_row, 0], edges[q_row, 1] = md.specs[jq].buckets(XT[jq])
+        z = edges[self.kern_row]  # (kernels, 2, c)
+        z -= self.kern_mu[:, None, None]
+        z /= self.kern_sigma[:, None, None]
         tail = 0.5 * _erfc_pos(np.abs(z) / _SQRT2)
-        ia = base[:, None] + inv[row, :c]
-        ib = base[:, None] + inv[row, c:]
-        ta, tb = tail[ia], tail[ib]
+        za, ta, tb = z[:, 0], tail[:, 0], tail[:, 1]
         # both edges right of mu: upper tails; both left: lower tails; else the middle
-        mass = np.where(z[ia] > 0, ta - tb, np.where(z[ib] < 0, tb - ta, 1.0 - ta - tb))
+        mass = np.where(za > 0, ta - tb, np.where(z[:, 1] < 0, tb - ta, 1.0 - ta - tb))
         result: np.ndarray = np.log(np.maximum(mass, 1e-300)) + self.kern_const
         return result
 
