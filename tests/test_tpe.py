@@ -422,3 +422,17 @@ def test_the_kernel_normalizer_matches_scipy() -> None:
     for mu in (rng.uniform(lo, hi), hi + rng.uniform(0, 4, 400) * sigma):  # inside, beyond
         ref = np.log(stats.norm.cdf((hi - mu) / sigma) - stats.norm.cdf((lo - mu) / sigma))
         np.testing.assert_allclose(_log_z(mu, sigma, lo, hi), ref, rtol=1e-6, atol=1e-7)
+
+
+def test_draws_follow_the_truncated_kernels() -> None:
+    # one observation at 0.95 of [0, 1]: its kernel loses much of its mass past the upper
+    # bound, so most first draws are redrawn; what is left must be the truncated normal
+    space = hpdsl.loads("u ~ uniform(0, 1)")
+    model = SpaceModel([spec_for(d) for d in space.coords.dimensions], [[0]])
+    mix = Mixtures(model, np.array([[0.95]]), np.ones((1, 1), dtype=bool),
+                   [np.ones(1, dtype=bool)], 1e-9, "scott")
+    mu, sigma = 0.95, float(mix.sigma[0])
+    draws = mix.sample(np.random.default_rng(4), 20000)[:, 0]
+    assert draws.min() >= 0.0 and draws.max() <= 1.0
+    ref = stats.truncnorm((0.0 - mu) / sigma, (1.0 - mu) / sigma, loc=mu, scale=sigma)
+    assert stats.kstest(draws, ref.cdf).pvalue > 0.01

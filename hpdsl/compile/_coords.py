@@ -135,7 +135,8 @@ class Coordinates:
         if last is not None and X.shape[0] == 1 and X.shape[1] == last.X.shape[1]:
             same = ((last.X == X) | (np.isnan(last.X) & np.isnan(X))).all(axis=1)
             if same.any():
-                return _take(last, np.flatnonzero(same)[:1])
+                r = int(np.argmax(same))
+                return _take(last, slice(r, r + 1))
         batch = self._last = self._program.run(X.shape[0], self._program.matrix_coords(X))
         return batch
 
@@ -203,11 +204,13 @@ class Coordinates:
                 if c.excluded(batch.env)[row]]
 
 
-def _take(batch: Batch, rows: np.ndarray) -> Batch:
-    env = Env(len(rows))
+def _take(batch: Batch, rows: np.ndarray | slice) -> Batch:
+    X = batch.X[rows].copy()  # a slice would share them with `batch`: callers may write
+    env = Env(X.shape[0])
     for name, col in batch.env.columns.items():
         env.columns[name] = Column(col.values[rows], col.active[rows])
-    return Batch(env, batch.X[rows], batch.active[rows], batch.feasible[rows], batch.valid[rows],
+    return Batch(env, X, batch.active[rows].copy(), batch.feasible[rows].copy(),
+                 batch.valid[rows].copy(),
                  {p: i[rows] for p, i in batch.index.items()},
                  [a[rows] for a in batch.step_active])
 

@@ -344,9 +344,10 @@ class Mixtures:
         self.kern_const = -_log_z(m_i, s_i_, md.lo[d], md.hi[d])[:, None]
         # categorical entries: mass 1 - b on the observed option, b by the prior weights;
         # a table row per (dimension, observed option or prior)
-        self.obs = np.where(prior[comp], -1, np.nan_to_num(mu)).astype(np.int64)
-        self.b = np.where(prior[comp], 1.0, _CAT_SMOOTHING)
         i = np.flatnonzero(kind == _CAT)
+        self.obs = np.full(comp.size, -1, dtype=np.int64)  # read at categorical entries only
+        self.obs[i] = np.where(prior[comp[i]], -1, mu[i])
+        self.b = np.where(prior[comp], 1.0, _CAT_SMOOTHING)
         table_row[i] = 1 + d.size + md.cat_row[dim[i]] + self.obs[i] + 1
         # the discrete and categorical entries of each component, as table rows (0: none)
         i = np.flatnonzero(kind != _CONT)
