@@ -273,3 +273,27 @@ def test_a_keyboard_interrupt_in_a_thread_stops_like_ctrl_c() -> None:
         trials = run(objective, max_evals=20, executor=pool, rstate=0)
     assert len(trials) == 4
     assert trials[3].state == TrialState.INTERRUPTED and trials[3].error == "interrupted"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_stopping_kills_a_worker_whose_pid_report_has_not_arrived_yet() -> None:
+    # Ctrl-C after a worker started its trial but before the driver read the worker's
+    # pid report: the worker must still be killed, or the driver, at exit, waits for the
+    # trial to end (the Ctrl-C test above once hung so on its 3,600 s trial)
+    import concurrent.futures as cf
+    import pickle
+
+    from hpdsl.search._parallel import _Slot
+    from hpdsl.search._worker import call_loaded
+
+    slot = _Slot(pickle.dumps(time.sleep))
+    report = slot.ready.result(timeout=60)
+    slot.pool.submit(call_loaded, 30.0)  # the objective, time.sleep, runs 30 s
+    late: cf.Future[Any] = cf.Future()
+    slot.ready = late
+    threading.Timer(0.5, late.set_result, args=(report,)).start()
+    slot.kill()
+    deadline = time.monotonic() + 10
+    while not gone(report[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert gone(report[0])

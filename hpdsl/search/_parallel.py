@@ -44,6 +44,8 @@ from ._worker import DRIVER_SIGNALS, Objective, call, call_loaded, load_objectiv
 
 # How often the loop wakes to arm the deadline of a trial whose worker is still starting.
 _POLL = 0.25
+# How long a stopping driver waits for a starting worker to report its pid (`_Slot.kill`).
+_PID_WAIT = 5.0
 
 # --- in the driver ------------------------------------------------------------------------
 
@@ -122,10 +124,20 @@ class _Slot:
     def _mark_ready(self, _: cf.Future[Any]) -> None:
         self.ready_at = time.monotonic()
 
-    def kill(self) -> None:
-        """Stop the worker now, whatever it is doing, and let the pool go."""
-        if self.ready.done() and self.ready.exception() is None:
-            pid = self.ready.result()[0]
+    def kill(self, wait: float = _PID_WAIT) -> None:
+        """Stop the worker now, whatever it is doing, and let the pool go.
+
+        The worker reports its pid when it has loaded the objective, before it runs a
+        trial; but a Ctrl-C can come after it started the trial and before this process
+        read the report (the pool's result thread had not run yet). So the report is
+        awaited up to `wait` seconds: a worker left running keeps the driver waiting for
+        its trial when it exits (concurrent.futures joins its pools' threads at exit).
+        """
+        try:
+            pid: int | None = self.ready.result(timeout=wait)[0]
+        except Exception:  # still loading after `wait`, or the worker is gone
+            pid = None
+        if pid is not None:
             try:
                 os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
             except ProcessLookupError:
@@ -236,9 +248,11 @@ class ProcessSlots:
     def close(self, abort: bool) -> None:
         slots = self._free + list(self._busy.values())
         self._free, self._busy = [], {}
+        if abort:  # every pid report at once, rather than up to _PID_WAIT per slot
+            cf.wait([slot.ready for slot in slots], timeout=_PID_WAIT)
         for slot in slots:
             if abort:
-                slot.kill()
+                slot.kill(wait=0.0)
             # Waiting reaps the worker processes, so none is left when fmin returns.
             slot.pool.shutdown(wait=True, cancel_futures=True)
 
