@@ -22,7 +22,7 @@ from ...compile import Dimension
 _SQRT2 = math.sqrt(2.0)
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _MAX_REDRAWS = 100
-_PROPOSALS = 8
+_PROPOSALS = 8  # normal draws per rejected truncated draw, at once (`Mixtures.sample`)
 # categorical kernels keep half their mass on the prior: with mass on the observed
 # option only, a branch that is good early captures the choice and a better branch
 # whose parameters are still untuned is never revisited (the conditional benchmark)
@@ -397,7 +397,8 @@ class Mixtures:
     def log_pdf(self, X: np.ndarray) -> np.ndarray:
         """(c, S * G) log densities (log masses for discrete coordinates) of rows (c, D)."""
         md = self.model
-        XT = np.nan_to_num(X).T - md.mu[:, None]  # (D, c), from the priors' centres
+        raw = np.nan_to_num(X).T  # (D, c)
+        XT = raw - md.mu[:, None]  # from the priors' centres
         comp = np.empty((self.dens.size, X.shape[0]))
         comp[:] = self.logw_const[:, None]
         for d, a, b in zip(self.cont_dim.T, self.cont_a.T, self.cont_b.T, strict=True):
@@ -408,8 +409,8 @@ class Mixtures:
             comp -= z
         if self.table_rows.shape[1]:
             table = np.concatenate([np.zeros((1, X.shape[0])),
-                                    self._bucket_log_masses(XT + md.mu[:, None]),
-                                    self._categorical_log_masses(XT + md.mu[:, None])])
+                                    self._bucket_log_masses(raw),
+                                    self._categorical_log_masses(raw)])
             for rows in self.table_rows.T:
                 comp += table[rows]
         top = np.maximum.reduceat(comp, self.dstart, axis=0)
@@ -480,8 +481,9 @@ class Mixtures:
             for _ in range(_MAX_REDRAWS):
                 if not bad.size:
                     break
-                # truncated draws by rejection, several proposals per draw at once: an edge
-                # kernel loses up to half its draws, and one at a time takes ~10 rounds
+                # truncated draws by rejection, several proposals per draw at once: the
+                # prior (as wide as the domain) and kernels at a bound lose half their draws
+                # or more, and redrawing one at a time took ~10 rounds
                 r, c = np.divmod(bad, j.size)
                 m, s_, l_, h_ = mu[r, c][:, None], sigma[r, c][:, None], lo[c, None], hi[c, None]
                 tries = rng.normal(m, s_, (bad.size, _PROPOSALS))
