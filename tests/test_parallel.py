@@ -199,6 +199,9 @@ def test_n_jobs_and_trial_timeout_are_checked(bad: Any) -> None:
 
 
 SCRIPT = """
+import faulthandler, signal
+if hasattr(signal, "SIGUSR1"):  # a run that hangs shows where (`run_script`)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
 import json, os, sys, time
 import hpdsl
 
@@ -232,7 +235,15 @@ def run_script(tmp_path: Path, body: str, guarded: bool = True,
         while len(list(pids.iterdir())) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        if hasattr(signal, "SIGUSR1"):
+            proc.send_signal(signal.SIGUSR1)  # every thread's stack to stderr
+            time.sleep(2)
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"the script did not end within 120 s; its threads:\n{err}")
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
