@@ -74,7 +74,7 @@ def gone(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:
             return f.read().split(")")[-1].split()[0] in ("Z", "X")
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # gone, or going while read
         return True
 
 
@@ -308,3 +308,44 @@ def test_stopping_kills_a_worker_whose_pid_report_has_not_arrived_yet() -> None:
     while not gone(report[0]) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert gone(report[0])
+
+
+SIGNAL_IN_A_THREAD = """
+import json, os, signal, sys, threading, time
+from pathlib import Path
+import hpdsl
+
+def objective(cfg):
+    Path(sys.argv[1], str(os.getpid())).write_text("")
+    time.sleep(3600)
+
+def interrupt_from_this_thread():
+    while len(list(Path(sys.argv[1]).iterdir())) < 2:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the driver is asleep in its wait for results
+    signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
+if __name__ == "__main__":
+    threading.Thread(target=interrupt_from_this_thread, daemon=True).start()
+    trials = hpdsl.Trials()
+    try:
+        hpdsl.fmin(objective, "x ~ uniform(0, 1)", max_evals=6, n_jobs=2, trials=trials,
+                   show_progressbar=False)
+    except hpdsl.AllTrialsFailed:
+        pass
+    print(json.dumps([t.state.name for t in trials]))
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="signals to one thread")
+def test_a_ctrl_c_that_another_thread_receives_still_stops_the_search(tmp_path: Path) -> None:
+    # the kernel may hand a Ctrl-C to any thread that does not block it (tqdm's monitor,
+    # a user's thread); Python then only sets a flag for the main thread, which must not
+    # be asleep in a wait that nothing wakes (the Ctrl-C test above once hung so)
+    script = tmp_path / "search.py"
+    script.write_text(SIGNAL_IN_A_THREAD)
+    (tmp_path / "pids").mkdir()
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path / "pids")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == ["INTERRUPTED"] * 2

@@ -46,6 +46,17 @@ from ._worker import DRIVER_SIGNALS, Objective, call, call_loaded, load_objectiv
 _POLL = 0.25
 # How long a stopping driver waits for a starting worker to report its pid (`_Slot.kill`).
 _PID_WAIT = 5.0
+# The longest the driver sleeps in one wait. A Ctrl-C is handled by the main thread when
+# it runs Python code; the kernel may deliver the signal to another thread of the process
+# (tqdm's monitor, a pool's thread), which only sets a flag, and a main thread asleep in a
+# wait without a timeout would never see it (the Ctrl-C test hung so, its main thread in
+# `cf.wait`). Waking this often bounds how late a Ctrl-C is acted on.
+_SIGNAL_POLL = 0.25
+
+
+def _interruptible(timeout: float | None) -> float:
+    """`timeout`, at most `_SIGNAL_POLL` seconds (None: no deadline of our own)."""
+    return _SIGNAL_POLL if timeout is None else min(timeout, _SIGNAL_POLL)
 
 # --- in the driver ------------------------------------------------------------------------
 
@@ -211,6 +222,8 @@ class ProcessSlots:
 
     def _check(self, fn: Objective, slot: _Slot) -> None:
         try:
+            while not slot.ready.done():
+                cf.wait([slot.ready], timeout=_SIGNAL_POLL)  # see _SIGNAL_POLL
             problem = slot.ready.result()[1]
         except cf.BrokenExecutor:
             raise ConfigurationError(
@@ -367,8 +380,8 @@ def run_async(study: Study, runner: Runner, *, may_start: Callable[[], bool],
                 inflight[future] = _InFlight(trial, time.monotonic())
             if not inflight:
                 break
-            done, _ = cf.wait(inflight, timeout=_wait_for(runner, inflight, trial_timeout),
-                              return_when=cf.FIRST_COMPLETED)
+            done, _ = cf.wait(inflight, return_when=cf.FIRST_COMPLETED, timeout=_interruptible(
+                _wait_for(runner, inflight, trial_timeout)))
             for future in done:
                 trial = inflight.pop(future).trial
                 _finish(study, runner, trial, future, catch)
