@@ -198,7 +198,18 @@ def test_n_jobs_and_trial_timeout_are_checked(bad: Any) -> None:
         run(max_evals=1, trial_timeout=0)
 
 
-SCRIPT = """
+# What a script started from a terminal has: Ctrl-C raises KeyboardInterrupt. A child
+# inherits an ignored SIGINT, or a blocked one, from the test process, whatever earlier
+# tests of the suite left there (in full-suite runs a script sometimes never got its
+# Ctrl-C: its threads' stacks showed the driver waiting, woken every 0.25 s, unsignalled).
+FRESH_SIGINT = """
+import signal
+signal.signal(signal.SIGINT, signal.default_int_handler)
+if hasattr(signal, "pthread_sigmask"):
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+"""
+
+SCRIPT = FRESH_SIGINT + """
 import faulthandler, signal
 if hasattr(signal, "SIGUSR1"):  # a run that hangs shows where (`run_script`)
     faulthandler.register(signal.SIGUSR1, all_threads=True)
@@ -310,7 +321,7 @@ def test_stopping_kills_a_worker_whose_pid_report_has_not_arrived_yet() -> None:
     assert gone(report[0])
 
 
-SIGNAL_IN_A_THREAD = """
+SIGNAL_IN_A_THREAD = FRESH_SIGINT + """
 import json, os, signal, sys, threading, time
 from pathlib import Path
 import hpdsl
