@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 import optuna
+from _tables import print_medians
 from scipy import optimize, stats
 
 import hpdsl
@@ -330,20 +331,8 @@ def compare(title: str, problems: list[Any], algos: dict[str, Run], seeds: int,
     """Run every algorithm on every problem for `seeds` seeds, interleaved; print tables."""
     best = run_interleaved(title, problems, algos, seeds)
     names = list(algos)
-    ranks: dict[str, list[float]] = {a: [] for a in names}
-    for p in problems:
-        table = np.array([best[p.name, a] for a in names])  # (algos, seeds)
-        for a, r in zip(names, stats.rankdata(table, axis=0).mean(axis=1), strict=True):
-            ranks[a].append(float(r))
-    width = max(len(p.name) for p in problems + [_Named("mean rank (1 = best)")])
     print(f"\n{title}: median best value over {seeds} seeds (lower is better)\n")
-    print(f"| {'problem':<{width}} | " + " | ".join(names) + " |")
-    print(f"|{'-' * (width + 2)}|" + "|".join("-" * (len(a) + 2) for a in names) + "|")
-    for p in problems:
-        cells = [f"{np.median(best[p.name, a]):.4g}".rjust(len(a)) for a in names]
-        print(f"| {p.name:<{width}} | " + " | ".join(cells) + " |")
-    cells = [f"{np.mean(ranks[a]):.2f}".rjust(len(a)) for a in names]
-    print(f"| {'mean rank (1 = best)':<{width}} | " + " | ".join(cells) + " |")
+    width = print_medians([p.name for p in problems], names, best)
     for ours, theirs in pairs:
         print(f"\nMann-Whitney U, {ours} vs {theirs}: two-sided p; one-sided p that {ours} "
               f"is better / worse\n")
@@ -356,11 +345,6 @@ def compare(title: str, problems: list[Any], algos: dict[str, Run], seeds: int,
             more = stats.mannwhitneyu(x, y, alternative="greater").pvalue
             print(f"| {p.name:<{width}} | {two:9.3f} | {less:6.3f} | {more:5.3f} |")
     print()
-
-
-@dataclass(frozen=True)
-class _Named:
-    name: str
 
 
 # --- cmaes: BBOB functions ---------------------------------------------------------

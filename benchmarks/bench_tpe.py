@@ -35,6 +35,7 @@ from typing import Any
 import hyperopt
 import numpy as np
 import optuna
+from _tables import print_medians
 from hyperopt import hp
 from scipy import stats
 
@@ -603,21 +604,10 @@ def report(problems: list[Problem], runs: dict[tuple[str, str, int], list[float]
         print(f"\nbudget {budget}: no problem has runs of every algorithm")
         return
     n_seeds = min(len(best[p.name, a]) for p in problems for a in names)
-    ranks: dict[str, list[float]] = {a: [] for a in names}
-    for p in problems:
-        table = np.array([best[p.name, a][:n_seeds] for a in names])  # (algos, seeds)
-        for a, r in zip(names, stats.rankdata(table, axis=0).mean(axis=1), strict=True):
-            ranks[a].append(float(r))
-    width = max(len(p.name) for p in problems)
     print(f"\nbudget {budget}: median score over {n_seeds} seeds (best loss of the first "
           f"{budget} trials; n_arms: mean loss; lower is better)\n")
-    print(f"| {'problem':<{width}} | " + " | ".join(names) + " |")
-    print(f"|{'-' * (width + 2)}|" + "|".join("-" * (len(a) + 2) for a in names) + "|")
-    for p in problems:
-        cells = [f"{np.median(best[p.name, a]):.4g}".rjust(len(a)) for a in names]
-        print(f"| {p.name:<{width}} | " + " | ".join(cells) + " |")
-    cells = [f"{np.mean(ranks[a]):.2f}".rjust(len(a)) for a in names]
-    print(f"| {'mean rank (1 = best)':<{width}} | " + " | ".join(cells) + " |")
+    width = print_medians([p.name for p in problems], names,
+                          {k: v[:n_seeds] for k, v in best.items()})
     print(f"\nbudget {budget}: Mann-Whitney U, {OURS} against each peer, two-sided p; "
           "'+' hpdsl's median is lower, '-' higher; * p < 0.05; on conditional problems "
           "also the one-sided p of 'hpdsl better'\n")
