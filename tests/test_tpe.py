@@ -409,9 +409,10 @@ def test_the_window_changes_nothing_while_the_history_is_shorter() -> None:
     assert not np.array_equal(rows[0], rows[2])
 
 
-def test_bad_window_must_be_positive() -> None:
+@pytest.mark.parametrize("bad", [0, -3, 2.5, "300", True])
+def test_bad_window_must_be_a_positive_integer(bad: object) -> None:
     with pytest.raises(ValueError, match="bad_window"):
-        tpe.Settings(bad_window=0)
+        tpe.Settings(bad_window=bad)  # type: ignore[arg-type]
 
 
 def test_the_kernel_normalizer_matches_scipy() -> None:

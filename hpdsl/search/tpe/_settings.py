@@ -78,8 +78,11 @@ class Settings:
             raise ValueError("gamma must be a fraction in (0, 1] or a function of n")
         if not self.prior_weight > 0.0:
             raise ValueError("prior_weight must be > 0")
-        if self.bad_window is not None and self.bad_window < 1:
-            raise ValueError("bad_window must be >= 1 or None")
+        if self.bad_window is not None and (
+                isinstance(self.bad_window, bool) or not isinstance(self.bad_window, int)
+                or self.bad_window < 1):
+            raise ValueError(f"bad_window must be an integer >= 1 or None, not "
+                             f"{self.bad_window!r}")
         if self.bandwidth is not None and self.bandwidth not in BANDWIDTHS:
             raise ValueError(f"bandwidth must be one of {BANDWIDTHS}")
 
