@@ -124,7 +124,7 @@ def reference_log_pdf(model: SpaceModel, h: History, good: np.ndarray, X: np.nda
                       bandwidth: str) -> np.ndarray:
     """The Parzen model written out kernel by kernel, one component per observation. A
     group of at most one numeric dimension weighs its prior double, and only there do
-    the domain's bounds count as neighbours."""
+    the domain's bounds and the prior's centre count as neighbours."""
     out = []
     for mask in (good, ~good):
         for g in model.groups:
@@ -141,20 +141,22 @@ def reference_log_pdf(model: SpaceModel, h: History, good: np.ndarray, X: np.nda
                         b, p = (1.0, 0.0) if r is None else (0.5, x == obs[r, col])
                         kern = b * np.asarray(spec.probs)[x.astype(int)] + (1 - b) * p
                     else:
-                        v = np.sort(obs[:, col])
+                        # the centre sorts after observations of the same value
+                        v = np.sort(np.append(obs[:, col], spec.mu) if ends else obs[:, col],
+                                    kind="stable")
                         if r is None:
                             mu, sigma = spec.mu, spec.sigma
                         else:
                             mu = obs[r, col]
                             if bandwidth == "scott":
-                                h_ = 1.059 * v.std() * max(n, 1) ** (-1 / (k_num + 4))
+                                h_ = 1.059 * obs[:, col].std() * max(n, 1) ** (-1 / (k_num + 4))
                             else:
                                 at = np.flatnonzero(v == mu)[0] + np.count_nonzero(
                                     obs[:r, col] == mu)
                                 lo = v[at - 1] if at else (spec.lo if ends and np.isfinite(
                                     spec.lo) else mu)
-                                hi = v[at + 1] if at + 1 < n else (spec.hi if ends and np.isfinite(
-                                    spec.hi) else mu)
+                                top = spec.hi if ends and np.isfinite(spec.hi) else mu
+                                hi = v[at + 1] if at + 1 < len(v) else top
                                 h_ = max(mu - lo, hi - mu)
                             sigma = np.clip(h_, spec.sigma / min(100, n + 1), spec.sigma)
                         z = stats.norm(mu, sigma)
@@ -221,6 +223,26 @@ def test_neighbor_edge_kernels_reach_the_bounds_only_in_one_dimension() -> None:
     np.testing.assert_allclose(sigmas[0], [3.0] + [1.0] * 7 + [3.0])
     # in two, every kernel is as wide as the gaps to its neighbours
     np.testing.assert_allclose(sigmas[1], [1.0] * 9)
+
+
+def test_in_one_dimension_no_kernel_spans_the_centre_to_reach_the_far_bound() -> None:
+    """The prior's centre is a neighbour too: of trials at k = 1 and 2 of randint(1, 30),
+    the one at 2 gets a kernel 13.5 wide (to the centre, 15.5), not 28.5 (to the far
+    bound), so candidates stay near the good end; a kernel beyond the centre still
+    reaches its bound."""
+    def widths(source: str, xs: list[float]) -> np.ndarray:
+        space = hpdsl.loads(source)
+        model = SpaceModel([spec_for(d) for d in space.coords.dimensions], [[0]])
+        X = np.array(xs)[:, None]
+        mix = Mixtures(model, X, np.ones_like(X, dtype=bool), [np.ones(len(xs), dtype=bool)],
+                       1.0, "neighbor")
+        return mix.sigma[mix.obs_start[0]:mix.obs_start[0] + len(xs)]
+    # widths below 30 / 3 (the prior's width over n + 1) are clipped to it
+    np.testing.assert_allclose(widths("k ~ randint(1, 30)", [1.0, 2.0]), [10.0, 13.5])
+    # u in [0, 10], centre 5: 1 reaches the centre (4, not 7 to the next trial); 8 reaches
+    # the bound 10 or the centre, whichever is farther (3); widths below 10 / 3 are clipped
+    np.testing.assert_allclose(widths("u ~ uniform(0, 10)", [1.0, 8.0]), [4.0, 10 / 3])
+    np.testing.assert_allclose(widths("u ~ uniform(0, 10)", [1.0, 2.0, 9.0]), [2.5, 3.0, 4.0])
 
 
 # --- the sampler's contract ----------------------------------------------------------

@@ -222,7 +222,7 @@ class SpaceModel:
         # groups whose repeated observations have identical kernels (no continuous values)
         self.mergeable = np.array([not np.any(self.kind[g] == _CONT) for g in self.groups])
         # a group of at most one numeric dimension explores cheaply: its prior weighs
-        # more and its edge kernels reach the domain's bounds (see `Mixtures`)
+        # more and its edge kernels reach the domain's bounds (see `Mixtures._bandwidths`)
         self.narrow = self.n_numeric <= 1
         self.prior_scale = np.where(self.narrow, _NARROW_PRIOR_SCALE, 1.0)
         self.disc_row = np.zeros(len(specs), dtype=np.int64)
@@ -373,12 +373,17 @@ class Mixtures:
             result: np.ndarray = 1.059 * np.sqrt(np.maximum(var[key], 0.0)) * scale
             return result
         # neighbor: the larger gap to the sorted neighbours within the same density and
-        # dimension. In a group of one numeric dimension the domain's bounds count as
-        # neighbours, so the outermost kernels stretch over the unexplored ends (what
-        # finds a narrow minimum away from where the good trials are); in a group of
-        # several they do not: a kernel stretched to the bounds in every dimension
-        # spreads its candidates over a volume that grows with the dimension
-        idx = np.flatnonzero(use)
+        # dimension. In a group of one numeric dimension the domain's bounds and the
+        # prior's centre count as neighbours: the outermost kernels stretch over the
+        # unexplored ends (what finds a narrow minimum away from where the good trials
+        # are), but no kernel spans the centre to reach the far bound (a lone good trial
+        # at a bound, k = 1 of a k-NN, would spread its candidates over the whole range
+        # and never be refined). In a group of several, neither counts: a kernel
+        # stretched to the bounds in every dimension spreads its candidates over a
+        # volume that grows with the dimension
+        centre = prior & md.narrow[md.group_of[dim]] & (md.kind[dim] != _CAT)
+        x = np.where(centre, md.mu[dim], x)
+        idx = np.flatnonzero(use | centre)
         # by key, then by value: two sorts, the second stable, beat one lexsort
         idx = idx[np.argsort(x[idx], kind="stable")]
         order = idx[np.argsort(key[idx], kind="stable")]

@@ -39,10 +39,10 @@ class Settings:
         (with "neighbor", doubled in groups of at most one numeric dimension, where
         exploring is cheap).
     bandwidth: "neighbor" (each kernel as wide as the larger gap to its sorted
-        neighbours, as in hyperopt and Optuna; the domain's bounds count as neighbours
-        in groups of one numeric dimension) or "scott" (Scott's rule per dimension,
-        shared by all kernels of a density: sharper, but it smooths over the gaps
-        nothing has explored). Both are clipped to [prior width / min(100, n + 1),
+        neighbours, as in hyperopt and Optuna; the domain's bounds and the prior's
+        centre count as neighbours in groups of one numeric dimension) or "scott"
+        (Scott's rule per dimension, shared by all kernels of a density: sharper, but
+        it smooths over the gaps nothing has explored). Both are clipped to [prior width / min(100, n + 1),
         prior width].
     multivariate: model each activation group (dimensions declared under the same
         conditions) with product kernels (True), or each dimension alone (False: every
