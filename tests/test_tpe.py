@@ -248,6 +248,15 @@ def test_in_one_dimension_no_kernel_spans_the_centre_to_reach_the_far_bound() ->
 # --- the sampler's contract ----------------------------------------------------------
 
 
+def test_a_space_of_choices_only_is_searched() -> None:
+    """No numeric coordinate: no kernel widths to compute, and TPE still proposes."""
+    space = hpdsl.loads("a ~ choice(x, y)\nb ~ choice(p, q, r)")
+    trials = hpdsl.Trials()
+    hpdsl.fmin(lambda c: float(c["a"] == "x") + float(c["b"] != "q"), space, tpe.suggest,
+               max_evals=25, trials=trials, rstate=0, show_progressbar=False)
+    assert trials.best_trial is not None and trials.best_trial.loss == 0.0
+
+
 def test_same_seed_same_rows() -> None:
     space = hpdsl.loads(CONDITIONAL)
     h = random_history(space, 30)

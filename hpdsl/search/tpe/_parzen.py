@@ -177,12 +177,6 @@ def _first_identical(dens: np.ndarray, comp: np.ndarray, pos: np.ndarray, mu: np
     return first
 
 
-def _slots(owner: np.ndarray) -> np.ndarray:
-    """Each item's rank among the items of its owner (`owner` sorted)."""
-    result: np.ndarray = np.arange(owner.size) - np.searchsorted(owner, owner)
-    return result
-
-
 _CONT, _DISC, _CAT = 0, 1, 2
 _KINDS = {"continuous": _CONT, "discrete": _DISC, "categorical": _CAT}
 
@@ -225,6 +219,18 @@ class SpaceModel:
         # more and its edge kernels reach the domain's bounds (see `Mixtures._bandwidths`)
         self.narrow = self.n_numeric <= 1
         self.prior_scale = np.where(self.narrow, _NARROW_PRIOR_SCALE, 1.0)
+        # the bounds an edge kernel reaches (`Mixtures._bandwidths`); NaN: none
+        narrow_dim = self.narrow[self.group_of]
+        self.reach_lo = np.where(narrow_dim & np.isfinite(self.lo), self.lo, np.nan)
+        self.reach_hi = np.where(narrow_dim & np.isfinite(self.hi), self.hi, np.nan)
+        # each dimension's column among its group's continuous dimensions, and among
+        # the others (`Mixtures.cont_a`, `Mixtures.table_rows`)
+        self.cont_slot = np.zeros(len(specs), dtype=np.int64)
+        self.table_slot = np.zeros(len(specs), dtype=np.int64)
+        for g in self.groups:
+            cont = self.kind[g] == _CONT
+            self.cont_slot[g] = np.cumsum(cont) - cont
+            self.table_slot[g] = np.cumsum(~cont) - ~cont
         self.disc_row = np.zeros(len(specs), dtype=np.int64)
         self.disc_row[self.discrete] = np.arange(self.discrete.size)
         self.int_rows = np.flatnonzero(self.integer[self.discrete])
@@ -321,7 +327,7 @@ class Mixtures:
         i = np.flatnonzero(kind == _CONT)
         d, m_i, s_i_ = dim[i], mu[i], sigma[i]
         a = 1.0 / (_SQRT2 * s_i_)
-        slot = _slots(comp[i])
+        slot = md.cont_slot[d]
         shape = (n_comp, int(slot.max()) + 1 if i.size else 0)
         self.cont_dim = np.zeros(shape, dtype=np.int64)
         self.cont_a, self.cont_b = np.zeros(shape), np.zeros(shape)
@@ -351,7 +357,7 @@ class Mixtures:
         table_row[i] = 1 + d.size + md.cat_row[dim[i]] + self.obs[i] + 1
         # the discrete and categorical entries of each component, as table rows (0: none)
         i = np.flatnonzero(kind != _CONT)
-        slot = _slots(comp[i])
+        slot = md.table_slot[dim[i]]
         self.table_rows = np.zeros((n_comp, int(slot.max()) + 1 if i.size else 0),
                                    dtype=np.int64)
         self.table_rows[comp[i], slot] = table_row[i]
@@ -384,19 +390,25 @@ class Mixtures:
         centre = prior & md.narrow[md.group_of[dim]] & (md.kind[dim] != _CAT)
         x = np.where(centre, md.mu[dim], x)
         idx = np.flatnonzero(use | centre)
-        # by key, then by value: two sorts, the second stable, beat one lexsort
-        idx = idx[np.argsort(x[idx], kind="stable")]
-        order = idx[np.argsort(key[idx], kind="stable")]
-        xs, ks = x[order], key[order]
-        ends = md.narrow[md.group_of[dim[order]]]
-        lo = np.where(ends, md.lo[dim[order]], np.nan)
-        hi = np.where(ends, md.hi[dim[order]], np.nan)
-        first = np.r_[True, ks[1:] != ks[:-1]]
-        last = np.r_[ks[1:] != ks[:-1], True]
-        prev = np.where(first, np.where(np.isfinite(lo), lo, xs), np.r_[xs[:1], xs[:-1]])
-        nxt = np.where(last, np.where(np.isfinite(hi), hi, xs), np.r_[xs[1:], xs[-1:]])
+        if not idx.size:
+            return np.zeros_like(val)
+        # by key, then by value, in one stable sort: the value mapped into (0, 1) by an
+        # increasing function and added to the key keeps the (key, value) order
+        z = (x[idx] - md.mu[dim[idx]]) / md.sigma[dim[idx]]
+        order = idx[np.argsort(key[idx] + 0.5 + np.arctan(z) / np.pi, kind="stable")]
+        xs, ks, ds = x[order], key[order], dim[order]
+        n = xs.size
+        gaps = np.diff(xs)
+        below, above = np.empty(n), np.empty(n)
+        below[1:], above[:-1] = gaps, gaps
+        # a run of one (density, dimension) ends where the key changes; its first and last
+        # entries reach the domain's bounds in a narrow group (NaN elsewhere: no gap)
+        cut = np.flatnonzero(ks[1:] != ks[:-1])
+        first, last = np.concatenate([[0], cut + 1]), np.concatenate([cut, [n - 1]])
+        below[first] = xs[first] - md.reach_lo[ds[first]]
+        above[last] = md.reach_hi[ds[last]] - xs[last]
         h = np.zeros_like(val)
-        h[order] = np.maximum(xs - prev, nxt - xs)
+        h[order] = np.fmax(np.fmax(below, above), 0.0)  # fmax: NaN only where both are
         return h
 
     def log_pdf(self, X: np.ndarray) -> np.ndarray:

@@ -42,8 +42,8 @@ class Settings:
         neighbours, as in hyperopt and Optuna; the domain's bounds and the prior's
         centre count as neighbours in groups of one numeric dimension) or "scott"
         (Scott's rule per dimension, shared by all kernels of a density: sharper, but
-        it smooths over the gaps nothing has explored). Both are clipped to [prior width / min(100, n + 1),
-        prior width].
+        it smooths over the gaps nothing has explored). Both are clipped to
+        [prior width / min(100, n + 1), prior width].
     multivariate: model each activation group (dimensions declared under the same
         conditions) with product kernels (True), or each dimension alone (False: every
         group is one dimension, so the rules above for groups of one numeric
