@@ -124,7 +124,8 @@ def reference_log_pdf(model: SpaceModel, h: History, good: np.ndarray, X: np.nda
                       bandwidth: str) -> np.ndarray:
     """The Parzen model written out kernel by kernel, one component per observation. A
     group of at most one numeric dimension weighs its prior double, and only there do
-    the domain's bounds and the prior's centre count as neighbours."""
+    the domain's bounds count as neighbours, and for a discrete dimension the prior's
+    centre too."""
     out = []
     for mask in (good, ~good):
         for g in model.groups:
@@ -142,7 +143,8 @@ def reference_log_pdf(model: SpaceModel, h: History, good: np.ndarray, X: np.nda
                         kern = b * np.asarray(spec.probs)[x.astype(int)] + (1 - b) * p
                     else:
                         # the centre sorts after observations of the same value
-                        v = np.sort(np.append(obs[:, col], spec.mu) if ends else obs[:, col],
+                        centre = ends and spec.kind == "discrete"
+                        v = np.sort(np.append(obs[:, col], spec.mu) if centre else obs[:, col],
                                     kind="stable")
                         if r is None:
                             mu, sigma = spec.mu, spec.sigma
@@ -225,11 +227,12 @@ def test_neighbor_edge_kernels_reach_the_bounds_only_in_one_dimension() -> None:
     np.testing.assert_allclose(sigmas[1], [1.0] * 9)
 
 
-def test_in_one_dimension_no_kernel_spans_the_centre_to_reach_the_far_bound() -> None:
-    """The prior's centre is a neighbour too: of trials at k = 1 and 2 of randint(1, 30),
-    the one at 2 gets a kernel 13.5 wide (to the centre, 15.5), not 28.5 (to the far
-    bound), so candidates stay near the good end; a kernel beyond the centre still
-    reaches its bound."""
+def test_in_one_discrete_dimension_no_kernel_spans_the_centre_to_reach_the_far_bound(
+        ) -> None:
+    """For an integer the prior's centre is a neighbour too: of trials at k = 1 and 2 of
+    randint(1, 30), the one at 2 gets a kernel 13.5 wide (to the centre, 15.5), not 28.5
+    (to the far bound), so candidates stay near the good end. A continuous parameter's
+    kernels still reach past the centre."""
     def widths(source: str, xs: list[float]) -> np.ndarray:
         space = hpdsl.loads(source)
         model = SpaceModel([spec_for(d) for d in space.coords.dimensions], [[0]])
@@ -239,13 +242,10 @@ def test_in_one_dimension_no_kernel_spans_the_centre_to_reach_the_far_bound() ->
         return mix.sigma[mix.obs_start[0]:mix.obs_start[0] + len(xs)]
     # widths below 30 / 3 (the prior's width over n + 1) are clipped to it
     np.testing.assert_allclose(widths("k ~ randint(1, 30)", [1.0, 2.0]), [10.0, 13.5])
-    # u in [0, 10], centre 5: 1 reaches the centre (4, not 7 to the next trial); 8 reaches
-    # the bound 10 or the centre, whichever is farther (3); widths below 10 / 3 are clipped
-    np.testing.assert_allclose(widths("u ~ uniform(0, 10)", [1.0, 8.0]), [4.0, 10 / 3])
-    np.testing.assert_allclose(widths("u ~ uniform(0, 10)", [1.0, 2.0, 9.0]), [2.5, 3.0, 4.0])
-
-
-# --- the sampler's contract ----------------------------------------------------------
+    # a quantized parameter: 2 reaches the centre of [1, 30] in steps of 1, 15.5
+    np.testing.assert_allclose(widths("k ~ quniform(1, 30, 1)", [1.0, 2.0]), [29 / 3, 13.5])
+    # continuous, in [0, 10]: 1 reaches 8 (7, past the centre 5), 8 reaches 1
+    np.testing.assert_allclose(widths("u ~ uniform(0, 10)", [1.0, 8.0]), [7.0, 7.0])
 
 
 def test_a_space_of_choices_only_is_searched() -> None:

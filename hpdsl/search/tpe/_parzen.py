@@ -379,15 +379,16 @@ class Mixtures:
             result: np.ndarray = 1.059 * np.sqrt(np.maximum(var[key], 0.0)) * scale
             return result
         # neighbor: the larger gap to the sorted neighbours within the same density and
-        # dimension. In a group of one numeric dimension the domain's bounds and the
-        # prior's centre count as neighbours: the outermost kernels stretch over the
-        # unexplored ends (what finds a narrow minimum away from where the good trials
-        # are), but no kernel spans the centre to reach the far bound (a lone good trial
-        # at a bound, k = 1 of a k-NN, would spread its candidates over the whole range
-        # and never be refined). In a group of several, neither counts: a kernel
-        # stretched to the bounds in every dimension spreads its candidates over a
-        # volume that grows with the dimension
-        centre = prior & md.narrow[md.group_of[dim]] & (md.kind[dim] != _CAT)
+        # dimension. In a group of one numeric dimension the domain's bounds count as
+        # neighbours, so the outermost kernels stretch over the unexplored ends (what
+        # finds a narrow minimum away from where the good trials are). For an integer or
+        # quantized one the prior's centre counts too, so no kernel spans the centre to
+        # reach the far bound: a lone good trial at a bound (k = 1 of a k-NN) would spread
+        # its candidates evenly over every value and never be refined. (Continuous
+        # parameters measured better with the longer reach.) In a group of several
+        # dimensions neither counts: a kernel stretched to the bounds in every dimension
+        # spreads its candidates over a volume that grows with the dimension
+        centre = prior & md.narrow[md.group_of[dim]] & (md.kind[dim] == _DISC)
         x = np.where(centre, md.mu[dim], x)
         idx = np.flatnonzero(use | centre)
         if not idx.size:

@@ -39,8 +39,9 @@ class Settings:
         (with "neighbor", doubled in groups of at most one numeric dimension, where
         exploring is cheap).
     bandwidth: "neighbor" (each kernel as wide as the larger gap to its sorted
-        neighbours, as in hyperopt and Optuna; the domain's bounds and the prior's
-        centre count as neighbours in groups of one numeric dimension) or "scott"
+        neighbours, as in hyperopt and Optuna; in groups of one numeric dimension the
+        domain's bounds count as neighbours, and for an integer or quantized parameter
+        the prior's centre too) or "scott"
         (Scott's rule per dimension, shared by all kernels of a density: sharper, but
         it smooths over the gaps nothing has explored). Both are clipped to
         [prior width / min(100, n + 1), prior width].
