@@ -47,6 +47,9 @@ class Step:
     options: np.ndarray | None  # option values in column dtype (choices only)
     decimals: int | None  # rounding of quantized values, when q is a decimal constant
     exact_int: bool = False  # a derived integer: inactive beyond 2**53, where floats round
+    # the arguments' values when they read no name and are known (`Program.run` then
+    # skips evaluating them for every batch); None otherwise
+    const_args: dict[str, np.ndarray] | None = None
 
     @property
     def name(self) -> str:
@@ -143,7 +146,8 @@ class Program:
                 decl, self.conjunction(decl.conditions), args,
                 self.compile(decl.value) if decl.value is not None else None,
                 dim, options, decimals,
-                decl.value is not None and analysis.types.get(decl.name) == INT))
+                decl.value is not None and analysis.types.get(decl.name) == INT,
+                _constant_args(decl, args)))
         self.constraints = [
             CompiledConstraint(c, self.conjunction(c.conditions), self.compile(c.expr),
                                _constraint_reads(c))
@@ -215,11 +219,13 @@ class Program:
                 values, known = self.derive(step, env)
                 active &= known
             else:
-                argvals: dict[str, np.ndarray] = {}
-                for a, ev in step.args.items():
-                    v, k = ev(env)
-                    argvals[a] = np.asarray(v, dtype=np.float64)  # 0-d when constant
-                    active &= k
+                argvals = step.const_args
+                if argvals is None:
+                    argvals = {}
+                    for a, ev in step.args.items():
+                        v, k = ev(env)
+                        argvals[a] = np.asarray(v, dtype=np.float64)  # 0-d when constant
+                        active &= k
                 x = np.asarray(coords(step, env, active, argvals), dtype=np.float64)
                 dim = self.dims[step.dim or 0]
                 values, invalid, idx = realize(step, dim, x, argvals)
@@ -309,6 +315,22 @@ class Program:
             assert step.dim is not None
             return X[:, step.dim]
         return take
+
+
+def _constant_args(decl: ir.Decl, args: dict[str, Evaluator]
+                   ) -> dict[str, np.ndarray] | None:
+    """The values of a distribution's arguments when none reads a name and each is
+    known (0-d float arrays, as `Program.run` passes them to `realize`), else None."""
+    if decl.dist is None or any(ir.refs(e) for e in decl.dist.args.values()):
+        return None
+    values = {}
+    for a, ev in args.items():
+        v, k = ev(Env(1))
+        value = np.asarray(v, dtype=np.float64)
+        if value.ndim or not np.all(k):
+            return None
+        values[a] = value
+    return values
 
 
 def _quantize(v: np.ndarray, q: np.ndarray, lo: np.ndarray | None, hi: np.ndarray | None,
