@@ -114,3 +114,13 @@ def test_running_the_rows_a_run_returned_gives_the_same_rows_and_configurations(
             assert batch.feasible[0] == first.feasible[r]
             assert space.coords.configs(batch, np.arange(1)) == space.coords.configs(
                 first, np.array([r]))
+
+
+@pytest.mark.parametrize("space", SPACES, ids=lambda s: str(len(s.coords.dimensions)))
+def test_one_row_gets_the_configuration_the_whole_batch_gives_it(space: hpdsl.Space) -> None:
+    # a search loop asks for one row at a time, which takes a shorter path: the same
+    # dicts, keys in the same order, values of the same types (repr tells 3 from 3.0)
+    batch, _ = space.coords.sample(np.random.default_rng(5), 40)
+    together = space.coords.configs(batch, np.arange(40))
+    alone = [space.coords.configs(batch, np.array([r]))[0] for r in range(40)]
+    assert repr(alone) == repr(together)

@@ -64,6 +64,13 @@ def configs(program: Program, batch: Batch, rows: np.ndarray) -> list[dict[str, 
     names = program.names
     if not names or len(rows) == 0:
         return [{} for _ in range(len(rows))]
+    if len(rows) == 1:  # a search loop's proposal: no grouping of rows by pattern
+        r = int(rows[0])
+        which = [n for n in names if batch.env.columns[n].active[r]]
+        row = tuple(_python_values(program, batch, n, rows)[0] for n in which)
+        if any(len(p) > 1 for p in program.paths.values()):
+            return [nest([program.paths[n] for n in which], row)]
+        return [dict(zip([str(program.paths[n][0]) for n in which], row, strict=True))]
     active = np.stack([batch.env.columns[n].active[rows] for n in names], axis=1)
     _, first, inverse = np.unique(_pattern_keys(active), return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
