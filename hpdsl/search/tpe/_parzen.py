@@ -493,7 +493,8 @@ class Mixtures:
         if j.size:
             e = entry[:, j]
             mu, sigma, lo, hi = self.mu[e], self.sigma[e], md.lo[j], md.hi[j]
-            x = rng.normal(mu, sigma)
+            # mu + sigma z is what rng.normal(mu, sigma) draws, bit for bit, at half the cost
+            x = mu + sigma * rng.standard_normal(mu.shape)
             bad = np.flatnonzero((x < lo) | (x > hi))
             x = x.reshape(-1)
             for _ in range(_MAX_REDRAWS):
@@ -504,7 +505,7 @@ class Mixtures:
                 # or more, and redrawing one at a time took ~10 rounds
                 r, c = np.divmod(bad, j.size)
                 m, s_, l_, h_ = mu[r, c][:, None], sigma[r, c][:, None], lo[c, None], hi[c, None]
-                tries = rng.normal(m, s_, (bad.size, _PROPOSALS))
+                tries = m + s_ * rng.standard_normal((bad.size, _PROPOSALS))
                 inside = (tries >= l_) & (tries <= h_)
                 hit = inside.any(axis=1)
                 x[bad[hit]] = tries[hit, np.argmax(inside[hit], axis=1)]
