@@ -248,6 +248,25 @@ def test_in_one_discrete_dimension_no_kernel_spans_the_centre_to_reach_the_far_b
     np.testing.assert_allclose(widths("u ~ uniform(0, 10)", [1.0, 8.0]), [7.0, 7.0])
 
 
+@pytest.mark.parametrize("d", [7, 8])
+def test_a_group_of_eight_numeric_dimensions_draws_each_coordinate_apart(d: int) -> None:
+    """Half the trials sit at 0.2 in every coordinate, half at 0.8. Product kernels draw
+    a candidate's coordinates from one trial, so they all fall on one side (but for the
+    few draws from the prior); from 8 numeric dimensions on, each coordinate comes from
+    a kernel of its own, so nearly every candidate mixes the sides."""
+    space = hpdsl.loads("\n".join(f"x{i} ~ uniform(0, 1)" for i in range(d)))
+    model = SpaceModel([spec_for(dim) for dim in space.coords.dimensions], [list(range(d))])
+    X = np.repeat([[0.2] * d, [0.8] * d], 20, axis=0)
+    mix = Mixtures(model, X, np.ones_like(X, dtype=bool), [np.ones(40, dtype=bool)], 1.0,
+                   "neighbor")
+    draws = mix.sample(np.random.default_rng(0), 2000)
+    mixed = ((draws < 0.5).any(axis=1) & (draws > 0.5).any(axis=1)).mean()
+    if d < 8:
+        assert mixed < 0.1
+    else:
+        assert mixed > 0.9
+
+
 def test_a_space_of_choices_only_is_searched() -> None:
     """No numeric coordinate: no kernel widths to compute, and TPE still proposes."""
     space = hpdsl.loads("a ~ choice(x, y)\nb ~ choice(p, q, r)")

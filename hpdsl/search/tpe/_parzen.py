@@ -23,6 +23,12 @@ _SQRT2 = math.sqrt(2.0)
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _MAX_REDRAWS = 100
 _PROPOSALS = 8  # normal draws per rejected truncated draw, at once (`Mixtures.sample`)
+# numeric dimensions from which a group's candidates take each coordinate from its own
+# kernel (`Mixtures.sample`): a product kernel keeps every coordinate of a candidate next
+# to one good trial, and in 20 dimensions (BBOB's Rosenbrock) that stopped the search
+# short; drawing coordinates apart explores their combinations, which the joint density
+# still scores. In groups of 4 to 6 it cost more than it gained (the ellipsoid, a tree)
+_WIDE_GROUP = 8
 # categorical kernels keep half their mass on the prior: with mass on the observed
 # option only, a branch that is good early captures the choice and a better branch
 # whose parameters are still untuned is never revisited (the conditional benchmark)
@@ -218,6 +224,8 @@ class SpaceModel:
         # a group of at most one numeric dimension explores cheaply: its prior weighs
         # more and its edge kernels reach the domain's bounds (see `Mixtures._bandwidths`)
         self.narrow = self.n_numeric <= 1
+        # the dimensions of groups whose candidates are drawn one coordinate at a time
+        self.wide = np.flatnonzero(self.n_numeric[self.group_of] >= _WIDE_GROUP)
         self.prior_scale = np.where(self.narrow, _NARROW_PRIOR_SCALE, 1.0)
         # the bounds an edge kernel reaches (`Mixtures._bandwidths`); NaN: none
         narrow_dim = self.narrow[self.group_of]
@@ -474,20 +482,32 @@ class Mixtures:
         result: np.ndarray = np.log(np.maximum(mass, 1e-300)) + self.kern_const
         return result
 
+    def _components(self, rng: np.random.Generator, size: int, dens: np.ndarray
+                    ) -> np.ndarray:
+        """(size, len(dens)) components drawn by weight, one per row and density: each
+        observation has weight (1 - w_prior) / n; the prior takes the rest."""
+        n = self.n_obs[dens]
+        pw = self.prior_weight * self.prior_scale[dens % len(self.model.groups)]
+        w_prior = pw / (n + pw)
+        u = rng.random((size, dens.size))
+        pick = np.minimum(np.floor(u / np.maximum(1.0 - w_prior, 1e-300) * n), n)
+        result: np.ndarray = self.pick[self.obs_start[dens] + pick.astype(np.int64)]
+        return result
+
     def sample(self, rng: np.random.Generator, size: int, s: int = 0) -> np.ndarray:
         """(size, D) draws from the densities of mask `s`, one per group; each group's
-        coordinates of a row come from one component (product kernels)."""
+        coordinates of a row come from one component (product kernels), except in a
+        group of `_WIDE_GROUP` or more numeric dimensions, where each coordinate comes
+        from a component of its own (the densities still score the rows jointly)."""
         md = self.model
         G = len(md.groups)
         dens = s * G + np.arange(G)
-        n = self.n_obs[dens]
-        pw = self.prior_weight * self.prior_scale
-        w_prior = pw / (n + pw)
-        u = rng.random((size, G))
-        # each observation has weight (1 - w_prior) / n; the prior takes the rest
-        pick = np.minimum(np.floor(u / np.maximum(1.0 - w_prior, 1e-300) * n), n)
-        comp = self.pick[self.obs_start[dens] + pick.astype(np.int64)]
+        comp = self._components(rng, size, dens)
         entry = self.cstart[comp[:, md.group_of]] + md.pos  # (size, D)
+        d = md.wide
+        if d.size:
+            wide = self._components(rng, size, dens[md.group_of[d]])
+            entry[:, d] = self.cstart[wide] + md.pos[d]
         out = np.empty((size, len(md.specs)))
         j = md.numeric
         if j.size:

@@ -48,7 +48,9 @@ class Settings:
     multivariate: model each activation group (dimensions declared under the same
         conditions) with product kernels (True), or each dimension alone (False: every
         group is one dimension, so the rules above for groups of one numeric
-        dimension apply everywhere).
+        dimension apply everywhere). In a group of 8 or more numeric dimensions the
+        candidates take each coordinate from a kernel of its own, and the product
+        kernels score them.
     bad_window: the bad density is fitted to the most recent `bad_window` bad trials of
         each group (None: all of them). Fitting and scoring cost grows with the number of
         kernels; past a few hundred, the old bad trials, spread where the search no longer
