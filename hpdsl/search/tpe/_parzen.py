@@ -423,12 +423,13 @@ class Mixtures:
     def log_pdf(self, X: np.ndarray) -> np.ndarray:
         """(c, S * G) log densities (log masses for discrete coordinates) of rows (c, D)."""
         md = self.model
-        raw = np.nan_to_num(X).T  # (D, c)
+        # row gathers below use `take`, three times faster than fancy indexing here
+        raw = np.ascontiguousarray(np.nan_to_num(X).T)  # (D, c)
         XT = raw - md.mu[:, None]  # from the priors' centres
         comp = np.empty((self.dens.size, X.shape[0]))
         comp[:] = self.logw_const[:, None]
         for d, a, b in zip(self.cont_dim.T, self.cont_a.T, self.cont_b.T, strict=True):
-            z = XT[d]
+            z = XT.take(d, axis=0)
             z *= a[:, None]
             z -= b[:, None]
             z *= z
@@ -438,9 +439,9 @@ class Mixtures:
                                     self._bucket_log_masses(raw),
                                     self._categorical_log_masses(raw)])
             for rows in self.table_rows.T:
-                comp += table[rows]
+                comp += table.take(rows, axis=0)
         top = np.maximum.reduceat(comp, self.dstart, axis=0)
-        comp -= top[self.dens]
+        comp -= top.take(self.dens, axis=0)
         # the floor at exp(-80) keeps exp out of the subnormal range (see `_erfc_pos`)
         np.maximum(comp, -80.0, out=comp)
         total = np.add.reduceat(np.exp(comp, out=comp), self.dstart, axis=0)
@@ -472,7 +473,7 @@ class Mixtures:
         for q_row in md.quantized_rows:
             jq = md.discrete[q_row]
             edges[q_row, 0], edges[q_row, 1] = md.specs[jq].buckets(XT[jq])
-        z = edges[self.kern_row]  # (kernels, 2, c)
+        z = edges.take(self.kern_row, axis=0)  # (kernels, 2, c)
         z -= self.kern_mu[:, None, None]
         z /= self.kern_sigma[:, None, None]
         tail = 0.5 * _erfc_pos(np.abs(z) / _SQRT2)
@@ -503,7 +504,7 @@ class Mixtures:
         G = len(md.groups)
         dens = s * G + np.arange(G)
         comp = self._components(rng, size, dens)
-        entry = self.cstart[comp[:, md.group_of]] + md.pos  # (size, D)
+        entry = self.cstart.take(comp.take(md.group_of, axis=1)) + md.pos  # (size, D)
         d = md.wide
         if d.size:
             wide = self._components(rng, size, dens[md.group_of[d]])
@@ -512,7 +513,7 @@ class Mixtures:
         j = md.numeric
         if j.size:
             e = entry[:, j]
-            mu, sigma, lo, hi = self.mu[e], self.sigma[e], md.lo[j], md.hi[j]
+            mu, sigma, lo, hi = self.mu.take(e), self.sigma.take(e), md.lo[j], md.hi[j]
             # mu + sigma z is what rng.normal(mu, sigma) draws, bit for bit, at half the cost
             x = mu + sigma * rng.standard_normal(mu.shape)
             bad = np.flatnonzero((x < lo) | (x > hi))
@@ -540,6 +541,6 @@ class Mixtures:
             rank = np.arange(j.size)
             draw = np.searchsorted(md.p_cum, rank + rng.random(e.shape) * (1 - 1e-12))
             from_prior = draw - md.cum_offset
-            keep = rng.random(e.shape) >= self.b[e]  # the prior's b is 1: never kept
-            out[:, j] = np.where(keep, self.obs[e], from_prior)
+            keep = rng.random(e.shape) >= self.b.take(e)  # the prior's b is 1: never kept
+            out[:, j] = np.where(keep, self.obs.take(e), from_prior)
         return out
