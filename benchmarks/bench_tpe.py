@@ -844,6 +844,55 @@ def end_to_end() -> None:
     _print_timings(rows)
 
 
+def breakdown() -> None:
+    """Where one suggestion's time goes at 1,000 finished trials of `fmin` on COND20 (the
+    end-to-end run's history): the whole suggestion and each stage, best of repeated
+    timings in microseconds (the best, not the median: stages take tens of
+    microseconds, and on a shared machine the other jobs only ever add)."""
+    import timeit
+
+    from hpdsl.search.tpe import _parzen, _sampler
+    space = hpdsl.loads(COND20)
+    trials = hpdsl.search.Trials()
+    clock = Clock()
+    hpdsl.search.fmin(lambda cfg: clock.stamp(), space, tpe.suggest, max_evals=SIZES[-1],
+                      trials=trials, rstate=0, show_progressbar=False)
+    h = trials.history(space)
+    rng = np.random.default_rng(0)
+    s = tpe.Settings().resolved(1)
+    model = _sampler._model(space, True)
+    on = model.group_active(h.active)
+    good = _sampler._split(h, on, s)
+    masks = [good, _sampler._recent_bad(good, on, s)]
+
+    def fit() -> _parzen.Mixtures:
+        return _parzen.Mixtures(model, h.X, h.active, masks, s.prior_weight,
+                                str(s.bandwidth), on=on)
+    mix = fit()
+    batch = space.coords.run(mix.sample(rng, s.n_ei_candidates))
+    X = batch.X[batch.feasible]
+    program = space.coords._program
+    stages: dict[str, Callable[[], object]] = {
+        "the whole suggestion": lambda: tpe.suggest(space, h, rng, 1),
+        "fit the densities": fit,
+        "score the candidates": lambda: mix.log_pdf(X),
+        "draw the candidates": lambda: mix.sample(rng, s.n_ei_candidates),
+        "run the candidates through the space": lambda: program.run(
+            len(batch.X), program.matrix_coords(batch.X)),
+        "split good / bad": lambda: _sampler._split(h, on, s),
+        "group activity of the history": lambda: model.group_active(h.active),
+        "outside TPE: Trials.history": lambda: trials.history(space),
+        "outside TPE: the configuration dict": lambda: space.coords.configs(
+            batch, np.arange(1)),
+    }
+    print(f"\nwhere a suggestion's time goes, COND20 after {SIZES[-1]} trials (best of 15 x "
+          f"20 calls, us; load average {os.getloadavg()[0]:.1f})\n")
+    print("| stage | us |\n|---|---|")
+    for name, call in stages.items():
+        best = min(timeit.repeat(call, number=20, repeat=15)) / 20
+        print(f"| {name} | {best * 1e6:.0f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=2, help="seeds per problem (README: 10)")
@@ -861,10 +910,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10, help="timed suggestions per size")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="only time each stage of one suggestion at 1,000 trials")
     parser.add_argument("--window", action="store_true",
                         help=f"only compare bad_window=300 with all bad trials at "
                         f"{WINDOW_BUDGET} trials (with --seeds, --first-seed, --results)")
     args = parser.parse_args()
+    if args.breakdown:
+        breakdown()
+        return
     if args.window:
         window(range(args.first_seed, args.first_seed + args.seeds), args.results)
         return
