@@ -41,10 +41,9 @@ class Settings:
     bandwidth: "neighbor" (each kernel as wide as the larger gap to its sorted
         neighbours, as in hyperopt and Optuna; in groups of one numeric dimension the
         domain's bounds count as neighbours, and for an integer or quantized parameter
-        the prior's centre too) or "scott"
-        (Scott's rule per dimension, shared by all kernels of a density: sharper, but
-        it smooths over the gaps nothing has explored). Both are clipped to
-        [prior width / min(100, n + 1), prior width].
+        the prior's centre too) or "scott" (Scott's rule per dimension, shared by all
+        kernels of a density: sharper, but it smooths over the gaps nothing has
+        explored). Both are clipped to [prior width / min(100, n + 1), prior width].
     multivariate: model each activation group (dimensions declared under the same
         conditions) with product kernels (True), or each dimension alone (False: every
         group is one dimension, so the rules above for groups of one numeric
