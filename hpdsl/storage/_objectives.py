@@ -135,13 +135,13 @@ def _directions(directions: Sequence[str] | None) -> tuple[str, ...] | None:
     return words
 
 
-
 def _check_iterable(value: object, what: str) -> None:
     """A number (or anything else that is not a list) given for a list of words is a
     ConfigurationError, not the TypeError of `tuple(5)`."""
     if not isinstance(value, Iterable):
         raise ConfigurationError(f"{what} is a list or tuple of words, not "
                                  f"{type(value).__name__} {value!r:.60}")
+
 
 def _names(objectives: Sequence[str] | None, words: tuple[str, ...] | None
            ) -> tuple[str, ...]:
