@@ -212,32 +212,35 @@ class Program:
         step_active: list[np.ndarray] = [_NONE] * len(self.steps)
         branch_cache: dict[int, np.ndarray] = {}
         positions = range(len(self.steps)) if only is None else sorted(only)
-        for pos in positions:
-            step = self.steps[pos]
-            active = self._branch_holds(step.decl.branch, env, branch_cache)
-            if step.value is not None:
-                values, known = self.derive(step, env)
-                active &= known
-            else:
-                argvals = step.const_args
-                if argvals is None:
-                    argvals = {}
-                    for a, ev in step.args.items():
-                        v, k = ev(env)
-                        argvals[a] = np.asarray(v, dtype=np.float64)  # 0-d when constant
-                        active &= k
-                x = np.asarray(coords(step, env, active, argvals), dtype=np.float64)
-                dim = self.dims[step.dim or 0]
-                values, invalid, idx = realize(step, dim, x, argvals)
-                bad |= active & invalid
-                assert step.dim is not None
-                X[:, step.dim] = canonical(dim, x, values, idx)
-                raw[:, step.dim] = x
-                A[:, step.dim] = active
-                if idx is not None:
-                    index[pos] = idx
-            step_active[pos] = active
-            self._store(env, step.name, values, active)
+        # one errstate for every step: realized values may overflow or be NaN, and the
+        # invalid rows say so
+        with np.errstate(all="ignore"):
+            for pos in positions:
+                step = self.steps[pos]
+                active = self._branch_holds(step.decl.branch, env, branch_cache)
+                if step.value is not None:
+                    values, known = self.derive(step, env)
+                    active = active & known
+                else:
+                    argvals = step.const_args
+                    if argvals is None:
+                        argvals = {}
+                        for a, ev in step.args.items():
+                            v, k = ev(env)
+                            argvals[a] = np.asarray(v, dtype=np.float64)  # 0-d when constant
+                            active = active & k
+                    x = np.asarray(coords(step, env, active, argvals), dtype=np.float64)
+                    dim = self.dims[step.dim or 0]
+                    values, invalid, idx = _realize(step, dim, x, argvals)
+                    bad |= active & invalid
+                    assert step.dim is not None
+                    X[:, step.dim] = canonical(dim, x, values, idx)
+                    raw[:, step.dim] = x
+                    A[:, step.dim] = active
+                    if idx is not None:
+                        index[pos] = idx
+                step_active[pos] = active
+                self._store(env, step.name, values, active)
         X[~A] = np.nan
         # an active parameter without a finite coordinate
         unset = (A & ~np.isfinite(raw)).any(axis=1)
@@ -278,15 +281,19 @@ class Program:
 
     def _branch_holds(self, branch: int | None, env: Env, cache: dict[int, np.ndarray]
                       ) -> np.ndarray:
-        """Rows where every condition of `branch` (and its ancestors) holds; a fresh array."""
-        if branch is None:
-            return np.ones(env.n, dtype=bool)
-        mask = cache.get(branch)
+        """Rows where every condition of `branch` (and its ancestors) holds: the array in
+        `cache`, shared by every step of the branch (not to be modified)."""
+        key = -1 if branch is None else branch
+        mask = cache.get(key)
         if mask is None:
-            parent = self.branch_parent[branch]
-            mask = self._branch_holds(parent, env, cache) & holds(self.branch_own[branch], env)
-            cache[branch] = mask
-        return mask.copy()
+            if branch is None:
+                mask = np.ones(env.n, dtype=bool)
+            else:
+                parent = self.branch_parent[branch]
+                mask = (self._branch_holds(parent, env, cache)
+                        & holds(self.branch_own[branch], env))
+            cache[key] = mask
+        return mask
 
     @staticmethod
     def _store(env: Env, name: str, values: np.ndarray, active: np.ndarray) -> None:
@@ -335,16 +342,16 @@ def _constant_args(decl: ir.Decl, args: dict[str, Evaluator]
 
 def _quantize(v: np.ndarray, q: np.ndarray, lo: np.ndarray | None, hi: np.ndarray | None,
               decimals: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """Round to multiples of q, kept inside [lo, hi]; also rows with no multiple in range."""
-    with np.errstate(all="ignore"):
-        k = np.round(v / q)
-        empty = np.zeros(np.shape(v), dtype=bool)
-        if lo is not None and hi is not None:
-            kmin = np.ceil(lo / q - 1e-9)
-            kmax = np.floor(hi / q + 1e-9)
-            empty = kmax < kmin
-            k = np.clip(k, kmin, np.maximum(kmin, kmax))
-        out = k * q
+    """Round to multiples of q, kept inside [lo, hi]; also rows with no multiple in range.
+    Call under np.errstate(all="ignore"), as `_realize` is."""
+    k = np.rint(v / q)
+    empty = np.zeros(np.shape(v), dtype=bool)
+    if lo is not None and hi is not None:
+        kmin = np.ceil(lo / q - 1e-9)
+        kmax = np.floor(hi / q + 1e-9)
+        empty = kmax < kmin
+        k = np.minimum(np.maximum(k, kmin), np.maximum(kmin, kmax))
+    out = k * q
     if decimals is not None and decimals <= 15:
         out = np.round(out, decimals)
     return out, empty
@@ -356,7 +363,7 @@ def _tidy(v: np.ndarray) -> np.ndarray:
     Call under np.errstate(all="ignore"): zeros and extremes give inf/nan scales and
     are kept as they are."""
     scale = 10.0 ** (14 - np.floor(np.log10(np.abs(v))))
-    tidy = np.round(v * scale) / scale
+    tidy = np.rint(v * scale) / scale
     return np.where(np.isfinite(tidy), tidy, v)
 
 
@@ -380,6 +387,14 @@ def canonical(dim: Dimension, x: np.ndarray, values: np.ndarray, idx: np.ndarray
 def realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarray]
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Values from coordinates: (values, invalid rows, option index or None)."""
+    with np.errstate(all="ignore"):
+        return _realize(step, dim, x, args)
+
+
+def _realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarray]
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """`realize` for a caller already under np.errstate(all="ignore"): `Program.run`
+    enters it once for all its steps."""
     dist = step.decl.dist
     assert dist is not None
     kind = dist.kind
@@ -388,56 +403,55 @@ def realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarra
     if dist.is_choice:
         assert step.options is not None
         # fmax turns NaN (an unset coordinate) into the first option
-        idx = np.minimum(np.fmax(np.round(x), 0.0), len(step.options) - 1).astype(np.int64)
+        idx = np.minimum(np.fmax(np.rint(x), 0.0), len(step.options) - 1).astype(np.int64)
         return step.options[idx], invalid, idx
-    with np.errstate(all="ignore"):
-        if kind == "randint":
-            lo, hi = args["low"], args["high"]
-            if dim.dependent:
-                lo_i, hi_i = np.ceil(lo - 1e-9), np.floor(hi + 1e-9)
-                u = np.clip(x, 0.0, 1.0)
-                v = np.minimum(lo_i + np.floor(u * (hi_i - lo_i + 1)), hi_i)
-                # bounds beyond 2**53 are refused as for constant bounds (HPS105)
-                invalid = (~(hi_i >= lo_i) | ~(np.abs(lo_i) <= EXACT_INT)
-                           | ~(np.abs(hi_i) <= EXACT_INT))
-                return v, invalid, None
-            return np.minimum(np.maximum(np.round(x), lo), hi), invalid, None
-        if kind in ir.UNIFORM_DISTS:
-            lo, hi = args["low"], args["high"]
-            log = kind in ir.LOG_DISTS
-            if dim.dependent:
-                u = np.clip(x, 0.0, 1.0)
-                if log:
-                    invalid = ~(lo > 0) | ~(hi > lo)
-                    llo, lhi = np.log(np.where(lo > 0, lo, 1.0)), np.log(np.where(hi > 0, hi, 1.0))
-                    v = np.exp(llo + u * (lhi - llo))
-                else:
-                    invalid = ~(hi > lo)
-                    v = lo + u * (hi - lo)
-                v = np.clip(_tidy(v), lo, hi)
-                invalid |= ~np.isfinite(lo) | ~np.isfinite(hi)
-            else:
-                c = np.minimum(np.maximum(x, dim.low), dim.high)
-                v = np.minimum(np.maximum(_tidy(np.exp(c)) if log else c, lo), hi)
-            if "q" in args:
-                q = args["q"]
-                v, empty = _quantize(v, q, lo, hi, step.decimals)
-                invalid |= empty | ~(q > 0)
+    if kind == "randint":
+        lo, hi = args["low"], args["high"]
+        if dim.dependent:
+            lo_i, hi_i = np.ceil(lo - 1e-9), np.floor(hi + 1e-9)
+            u = np.clip(x, 0.0, 1.0)
+            v = np.minimum(lo_i + np.floor(u * (hi_i - lo_i + 1)), hi_i)
+            # bounds beyond 2**53 are refused as for constant bounds (HPS105)
+            invalid = (~(hi_i >= lo_i) | ~(np.abs(lo_i) <= EXACT_INT)
+                       | ~(np.abs(hi_i) <= EXACT_INT))
             return v, invalid, None
-        # the normal family
-        mu, sigma = args["mu"], args["sigma"]
-        z = mu + sigma * x if dim.dependent else x
+        return np.minimum(np.maximum(np.rint(x), lo), hi), invalid, None
+    if kind in ir.UNIFORM_DISTS:
+        lo, hi = args["low"], args["high"]
+        log = kind in ir.LOG_DISTS
         if dim.dependent:
-            invalid = ~(sigma > 0) | ~np.isfinite(mu) | ~np.isfinite(sigma)
-        v = _tidy(np.exp(z)) if kind in ir.LOG_DISTS else z
-        if dim.dependent:
-            v = _tidy(v)
+            u = np.clip(x, 0.0, 1.0)
+            if log:
+                invalid = ~(lo > 0) | ~(hi > lo)
+                llo, lhi = np.log(np.where(lo > 0, lo, 1.0)), np.log(np.where(hi > 0, hi, 1.0))
+                v = np.exp(llo + u * (lhi - llo))
+            else:
+                invalid = ~(hi > lo)
+                v = lo + u * (hi - lo)
+            v = np.clip(_tidy(v), lo, hi)
+            invalid |= ~np.isfinite(lo) | ~np.isfinite(hi)
+        else:
+            c = np.minimum(np.maximum(x, dim.low), dim.high)
+            v = np.minimum(np.maximum(_tidy(np.exp(c)) if log else c, lo), hi)
         if "q" in args:
             q = args["q"]
-            v, _ = _quantize(v, q, None, None, step.decimals)
-            invalid |= ~(q > 0)
-        invalid |= ~np.isfinite(v)
+            v, empty = _quantize(v, q, lo, hi, step.decimals)
+            invalid |= empty | ~(q > 0)
         return v, invalid, None
+    # the normal family
+    mu, sigma = args["mu"], args["sigma"]
+    z = mu + sigma * x if dim.dependent else x
+    if dim.dependent:
+        invalid = ~(sigma > 0) | ~np.isfinite(mu) | ~np.isfinite(sigma)
+    v = _tidy(np.exp(z)) if kind in ir.LOG_DISTS else z
+    if dim.dependent:
+        v = _tidy(v)
+    if "q" in args:
+        q = args["q"]
+        v, _ = _quantize(v, q, None, None, step.decimals)
+        invalid |= ~(q > 0)
+    invalid |= ~np.isfinite(v)
+    return v, invalid, None
 
 
 # --- single configurations: values to coordinates ----------------------------------------
