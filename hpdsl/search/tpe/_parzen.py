@@ -39,6 +39,8 @@ _CAT_SMOOTHING = 0.5
 # dimensions a heavier prior only spends candidates on regions it rarely hits
 _NARROW_PRIOR_SCALE = 2.0
 
+Num = np.ndarray | float  # a scalar, or an array broadcast against the values
+
 
 def _erfc_pos(z: np.ndarray) -> np.ndarray:
     """erfc(z) for z >= 0 with relative error < 1.2e-7 (the Chebyshev fit of Numerical
@@ -102,22 +104,33 @@ class DimSpec:
         if self.q is None:
             k = np.clip(np.round(x), self.lo + 0.5, self.hi - 0.5)
             return k - 0.5, k + 0.5
+        with np.errstate(all="ignore"):
+            return quantized_buckets(x, *self.quantized_args())
+
+    def quantized_args(self) -> tuple[float, bool, float, float, float, float]:
+        """(q, log, kmin, kmax, vlo, vhi) for `quantized_buckets`: the first and last
+        multiples of q in the value bounds (infinite when there are none)."""
+        assert self.q is not None
         q = self.q
-        v = np.exp(x) if self.log else x
-        with np.errstate(invalid="ignore"):
-            k = np.round(v / q)
-            if math.isfinite(self.vlo):
-                kmin, kmax = math.ceil(self.vlo / q - 1e-9), math.floor(self.vhi / q + 1e-9)
-                k = np.clip(k, kmin, kmax)
-                a = np.where(k <= kmin, self.vlo, (k - 0.5) * q)
-                b = np.where(k >= kmax, self.vhi, (k + 0.5) * q)
-            else:
-                a, b = (k - 0.5) * q, (k + 0.5) * q
-            if self.log:
-                with np.errstate(divide="ignore"):
-                    a = np.log(np.maximum(a, 0.0))
-                    b = np.log(np.maximum(b, 0.0))
-        return a, b
+        if not math.isfinite(self.vlo):
+            return q, self.log, -math.inf, math.inf, self.vlo, self.vhi
+        kmin, kmax = math.ceil(self.vlo / q - 1e-9), math.floor(self.vhi / q + 1e-9)
+        return q, self.log, kmin, kmax, self.vlo, self.vhi
+
+
+def quantized_buckets(x: np.ndarray, q: Num, log: np.ndarray | bool, kmin: Num, kmax: Num,
+                      vlo: Num, vhi: Num) -> tuple[np.ndarray, np.ndarray]:
+    """The coordinate interval [a, b] of the multiple of q each coordinate decodes to, for
+    one quantized dimension (scalar arguments, see `DimSpec.quantized_args`) or several
+    at once (one row of `x` and a column of each argument per dimension): the bucket
+    half a step either side of the value, cut at the value bounds. Call under
+    np.errstate(all="ignore")."""
+    v = np.where(log, np.exp(x), x)
+    k = np.minimum(np.maximum(np.rint(v / q), kmin), kmax)
+    a = np.where(k <= kmin, vlo, (k - 0.5) * q)
+    b = np.where(k >= kmax, vhi, (k + 0.5) * q)
+    return (np.where(log, np.log(np.maximum(a, 0.0)), a),
+            np.where(log, np.log(np.maximum(b, 0.0)), b))
 
 
 def spec_for(dim: Dimension) -> DimSpec:
@@ -242,7 +255,13 @@ class SpaceModel:
         self.disc_row = np.zeros(len(specs), dtype=np.int64)
         self.disc_row[self.discrete] = np.arange(self.discrete.size)
         self.int_rows = np.flatnonzero(self.integer[self.discrete])
-        self.quantized_rows = np.flatnonzero(~self.integer[self.discrete]).tolist()
+        # the quantized dimensions' rows among the discrete ones, and the arguments of
+        # `quantized_buckets` for them all at once (one column each)
+        self.quantized_rows = np.flatnonzero(~self.integer[self.discrete])
+        q, log, kmin, kmax, vlo, vhi = np.array(
+            [specs[j].quantized_args() for j in self.discrete[self.quantized_rows]],
+            dtype=np.float64).reshape(-1, 6).T[:, :, None]
+        self.quantized_args = (q, log.astype(bool), kmin, kmax, vlo, vhi)
         # the categorical kernels' table (`Mixtures.log_pdf`): per categorical dimension
         # one row for the prior, then one per observed option
         n_rows = [len(probs[j]) + 1 for j in self.categorical]
@@ -424,7 +443,8 @@ class Mixtures:
         """(c, S * G) log densities (log masses for discrete coordinates) of rows (c, D)."""
         md = self.model
         # row gathers below use `take`, three times faster than fancy indexing here
-        raw = np.ascontiguousarray(np.nan_to_num(X).T)  # (D, c)
+        raw = X.T.copy()  # (D, c)
+        raw[np.isnan(raw)] = 0.0
         XT = raw - md.mu[:, None]  # from the priors' centres
         comp = np.empty((self.dens.size, X.shape[0]))
         comp[:] = self.logw_const[:, None]
@@ -470,9 +490,11 @@ class Mixtures:
         r, j = md.int_rows, md.discrete[md.int_rows]  # integers: buckets of width one
         k = np.clip(np.round(XT[j]), md.lo[j, None] + 0.5, md.hi[j, None] - 0.5)
         edges[r, 0], edges[r, 1] = k - 0.5, k + 0.5
-        for q_row in md.quantized_rows:
-            jq = md.discrete[q_row]
-            edges[q_row, 0], edges[q_row, 1] = md.specs[jq].buckets(XT[jq])
+        if md.quantized_rows.size:
+            r = md.quantized_rows
+            with np.errstate(all="ignore"):
+                edges[r, 0], edges[r, 1] = quantized_buckets(XT[md.discrete[r]],
+                                                             *md.quantized_args)
         z = edges.take(self.kern_row, axis=0)  # (kernels, 2, c)
         z -= self.kern_mu[:, None, None]
         z /= self.kern_sigma[:, None, None]
