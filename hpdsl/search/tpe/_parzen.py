@@ -227,6 +227,9 @@ class SpaceModel:
         self.perm = np.concatenate(self.groups)
         self.sizes = np.array([len(g) for g in self.groups])
         self.gstart = np.concatenate([[0], np.cumsum(self.sizes)[:-1]])
+        self.single = np.flatnonzero(self.sizes == 1)  # groups of one dimension, and it
+        self.single_dim = self.perm[self.gstart[self.single]]
+        self.multiple = np.flatnonzero(self.sizes > 1).tolist()
         self.group_of = np.empty(len(specs), dtype=np.int64)
         self.group_of[self.perm] = np.repeat(np.arange(len(self.groups)), self.sizes)
         self.pos = np.empty(len(specs), dtype=np.int64)
@@ -274,7 +277,11 @@ class SpaceModel:
 
     def group_active(self, active: np.ndarray) -> np.ndarray:
         """(m, G): rows in which every dimension of the group is active."""
-        return np.logical_and.reduceat(active[:, self.perm], self.gstart, axis=1)
+        out = np.empty((active.shape[0], len(self.groups)), dtype=bool)
+        out[:, self.single] = active[:, self.single_dim]
+        for g in self.multiple:  # a loop: reduceat across columns is slower for few groups
+            out[:, g] = active[:, self.groups[g]].all(axis=1)
+        return out
 
 
 class Mixtures:

@@ -59,7 +59,7 @@ def suggest(space: Space, history: History, rng: np.random.Generator, n: int = 1
     `Settings` record, or both (keywords win); see `Settings` for their meaning.
     """
     s = replace(settings or Settings(), **overrides).resolved(history.values.shape[1])
-    finished = int(np.count_nonzero(history.states != TrialState.RUNNING))
+    finished = int(np.count_nonzero(history.states != TrialState.RUNNING.value))
     if finished < s.n_startup_jobs or not space.coords.dimensions:
         start = qmc.suggest if s.startup == "sobol" else rand.suggest
         return start(space, history, rng, n)
@@ -90,14 +90,18 @@ def _split(history: History, on: np.ndarray, settings: Settings) -> np.ndarray:
     by the value they reported there. So while few trials finished, the good set is
     filled with the trials that went furthest; the others are bad, as failures are.
     """
-    pruned = history.states == TrialState.PRUNED
-    scored = (history.ok | pruned) & np.isfinite(history.losses)
+    ok = history.ok
+    pruned = history.states == TrialState.PRUNED.value
+    scored = (ok | pruned) & np.isfinite(history.losses)
     usable = on & scored[:, None]
-    depth = np.where(history.ok, np.iinfo(np.int64).max, history.steps)
     # one ranking of the trials serves every group: a group's good trials are the first
     # n_good of its usable trials in (deepest step, then loss) order
-    order = np.lexsort((np.where(scored, history.losses, np.inf),
-                        np.where(scored, -depth, np.iinfo(np.int64).max)))
+    losses = np.where(scored, history.losses, np.inf)
+    if pruned.any():
+        depth = np.where(ok, np.iinfo(np.int64).max, history.steps)
+        order = np.lexsort((losses, np.where(scored, -depth, np.iinfo(np.int64).max)))
+    else:  # every scored trial finished: by loss alone (the unscored last, as infinite)
+        order = np.argsort(losses, kind="stable")
     ranked = usable[order]
     seen = np.cumsum(ranked, axis=0)
     n_good = np.array([settings.n_good(int(k)) for k in seen[-1]]) if len(order) else 0
