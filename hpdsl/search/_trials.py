@@ -84,6 +84,7 @@ class Trials:
         self.allow_space_change = allow_space_change
         self.attachments = Attachments(self._storage)
         self._coords: tuple[np.ndarray, np.ndarray] = (np.empty((0, 0)), np.empty((0, 0), bool))
+        self._coord_rows = self._coords  # the buffers `_coords` are views of
         self._finished: tuple[Objectives | None, tuple[np.ndarray, ...]] = (None, ())
 
     @property
@@ -196,7 +197,7 @@ class Trials:
             return History.empty(D, objectives.k)
         X, active = self._coordinates(trials, D)
         values, violation, states, steps, graded = self._outcomes(trials, objectives)
-        losses = np.where((violation == 0.0) | (states == TrialState.PRUNED), values[:, 0],
+        losses = np.where((violation == 0.0) | (states == TrialState.PRUNED.value), values[:, 0],
                           math.nan)
         if not graded.any():
             return History(X, active, losses, states, values, violation, steps)
@@ -214,7 +215,7 @@ class Trials:
             kept = _outcome_rows([], objectives)
         rest = _outcome_rows(trials[len(kept[2]):], objectives)
         rows = tuple(np.concatenate([a, b]) for a, b in zip(kept, rest, strict=True))
-        running = np.flatnonzero(rows[2] == TrialState.RUNNING)
+        running = np.flatnonzero(rows[2] == TrialState.RUNNING.value)
         settled = running[0] if running.size else len(trials)
         self._finished = objectives, tuple(a[:settled] for a in rows)
         return rows
@@ -224,17 +225,25 @@ class Trials:
         has started, so only the trials added since the last call are read: a search
         loop does not rebuild the whole history at every step."""
         X, active = self._coords
+        buf_x, buf_active = self._coord_rows
         if X.shape[1] != D or X.shape[0] > len(trials):
             X, active = np.empty((0, D)), np.empty((0, D), dtype=bool)
+            buf_x, buf_active = X, active
         new = trials[X.shape[0]:]
         if new:
             _fit(new, D)
-            X = np.concatenate([X, np.array([t.x for t in new], dtype=np.float64)
-                                .reshape(len(new), D)])
-            active = np.concatenate([active, np.array([t.active for t in new], dtype=bool)
-                                     .reshape(len(new), D)])
+            # rows go into buffers with room to spare, and X and active are views of
+            # their filled rows: appending one trial copies one row, not the history.
+            # Earlier views never change: rows are only written past their end.
+            m, end = X.shape[0], len(trials)
+            if end > buf_x.shape[0]:
+                buf_x, buf_active = np.empty((2 * end, D)), np.empty((2 * end, D), dtype=bool)
+                buf_x[:m], buf_active[:m] = X, active
+            buf_x[m:end] = np.array([t.x for t in new], dtype=np.float64).reshape(-1, D)
+            buf_active[m:end] = np.array([t.active for t in new], dtype=bool).reshape(-1, D)
+            X, active = buf_x[:end], buf_active[:end]
             X.flags.writeable = active.flags.writeable = False
-            self._coords = X, active
+            self._coords, self._coord_rows = (X, active), (buf_x, buf_active)
         return X, active
 
     def to_records(self) -> list[dict[str, Any]]:
