@@ -55,6 +55,16 @@ class Step:
     def name(self) -> str:
         return self.decl.name
 
+    @property
+    def bounded_by_domain(self) -> bool:
+        """A static uniform (not log): clamping the coordinate to the dimension's domain
+        already keeps the value inside its constant bounds."""
+        dist, args = self.decl.dist, self.const_args
+        return (dist is not None and args is not None and dist.kind in ir.UNIFORM_DISTS
+                and dist.kind not in ir.LOG_DISTS and not dist.dependent
+                and float(args["low"]) == dist.const("low")
+                and float(args["high"]) == dist.const("high"))
+
 
 @dataclass
 class CompiledConstraint:
@@ -172,6 +182,7 @@ class Program:
         self.name_of_path = {p: n for n, p in self.paths.items()}
         self.path_prefixes = {p[:i] for p in self.name_of_path for i in range(1, len(p))}
         self.types = analysis.types
+        self.clamped = [s.bounded_by_domain for s in self.steps]  # (`_realize`)
 
     def compile(self, expr: ir.RExpr) -> Evaluator:
         found = self._compiled.get(id(expr))
@@ -231,8 +242,10 @@ class Program:
                             active = active & k
                     x = np.asarray(coords(step, env, active, argvals), dtype=np.float64)
                     dim = self.dims[step.dim or 0]
-                    values, invalid, idx = _realize(step, dim, x, argvals)
-                    bad |= active & invalid
+                    values, invalid, idx = _realize(step, dim, x, argvals,
+                                                    clamped=self.clamped[pos])
+                    if invalid is not None:
+                        bad |= active & invalid
                     assert step.dim is not None
                     X[:, step.dim] = canonical(dim, x, values, idx)
                     raw[:, step.dim] = x
@@ -388,23 +401,25 @@ def realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarra
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Values from coordinates: (values, invalid rows, option index or None)."""
     with np.errstate(all="ignore"):
-        return _realize(step, dim, x, args)
+        values, invalid, idx = _realize(step, dim, x, args)
+    n = x.shape[0]
+    return values, np.zeros(n, dtype=bool) if invalid is None else full(invalid, n), idx
 
 
-def _realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarray]
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """`realize` for a caller already under np.errstate(all="ignore"): `Program.run`
-    enters it once for all its steps."""
+def _realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarray],
+             clamped: bool = False) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """`realize` for a caller already under np.errstate(all="ignore") (`Program.run`
+    enters it once for all its steps), with invalid rows None where no row can be
+    invalid (0-d where all rows are alike). `clamped`: `Step.bounded_by_domain`."""
     dist = step.decl.dist
     assert dist is not None
     kind = dist.kind
-    n = x.shape[0]
-    invalid = np.zeros(n, dtype=bool)
+    invalid: np.ndarray | None = None
     if dist.is_choice:
         assert step.options is not None
         # fmax turns NaN (an unset coordinate) into the first option
         idx = np.minimum(np.fmax(np.rint(x), 0.0), len(step.options) - 1).astype(np.int64)
-        return step.options[idx], invalid, idx
+        return step.options[idx], None, idx
     if kind == "randint":
         lo, hi = args["low"], args["high"]
         if dim.dependent:
@@ -415,7 +430,7 @@ def _realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarr
             invalid = (~(hi_i >= lo_i) | ~(np.abs(lo_i) <= EXACT_INT)
                        | ~(np.abs(hi_i) <= EXACT_INT))
             return v, invalid, None
-        return np.minimum(np.maximum(np.rint(x), lo), hi), invalid, None
+        return np.minimum(np.maximum(np.rint(x), lo), hi), None, None
     if kind in ir.UNIFORM_DISTS:
         lo, hi = args["low"], args["high"]
         log = kind in ir.LOG_DISTS
@@ -431,18 +446,20 @@ def _realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarr
             v = np.clip(_tidy(v), lo, hi)
             invalid |= ~np.isfinite(lo) | ~np.isfinite(hi)
         else:
-            c = np.minimum(np.maximum(x, dim.low), dim.high)
-            v = np.minimum(np.maximum(_tidy(np.exp(c)) if log else c, lo), hi)
+            v = np.minimum(np.maximum(x, dim.low), dim.high)
+            if not clamped:
+                v = np.minimum(np.maximum(_tidy(np.exp(v)) if log else v, lo), hi)
         if "q" in args:
             q = args["q"]
             v, empty = _quantize(v, q, lo, hi, step.decimals)
-            invalid |= empty | ~(q > 0)
+            invalid = empty | ~(q > 0) if invalid is None else invalid | empty | ~(q > 0)
         return v, invalid, None
     # the normal family
     mu, sigma = args["mu"], args["sigma"]
     z = mu + sigma * x if dim.dependent else x
+    invalid = ~np.isfinite(mu) if dim.dependent else np.zeros(x.shape[0], dtype=bool)
     if dim.dependent:
-        invalid = ~(sigma > 0) | ~np.isfinite(mu) | ~np.isfinite(sigma)
+        invalid |= ~(sigma > 0) | ~np.isfinite(sigma)
     v = _tidy(np.exp(z)) if kind in ir.LOG_DISTS else z
     if dim.dependent:
         v = _tidy(v)
