@@ -180,6 +180,24 @@ def test_history_holds_coordinates_losses_and_states() -> None:
         assert np.allclose(np.nan_to_num(x), np.nan_to_num(row))
 
 
+def test_earlier_histories_keep_their_rows_while_trials_are_added() -> None:
+    # rows are appended to buffers with room to spare, and histories are views of them:
+    # a history read before must not see later trials, across the buffers' growth too
+    study = Study(hpdsl.loads("x ~ uniform(0, 1)\ny ~ choice(a, b)"), algo=rand, seed=0)
+    seen = []
+    for _ in range(40):
+        study.tell(study.ask(), 0.5)
+        h = study.trials.history(study.space)
+        seen.append((h, h.X.copy(), h.active.copy()))
+    for h, X, active in seen:
+        np.testing.assert_array_equal(h.X, X)
+        np.testing.assert_array_equal(h.active, active)
+        assert not h.X.flags.writeable and not h.active.flags.writeable
+    final = study.trials.history(study.space)
+    for t, row in zip(study.trials, final.X, strict=True):
+        np.testing.assert_array_equal(row, t.x)
+
+
 def test_to_records_flattens_parameters_with_the_space_names() -> None:
     trials = filled_trials()
     records = trials.to_records()
