@@ -863,7 +863,7 @@ def breakdown() -> None:
     model = _sampler._model(space, True)
     on = model.group_active(h.active)
     good = _sampler._split(h, on, s)
-    masks = [good, _sampler._recent_bad(good, on, s)]
+    masks = [good, _sampler._recent_bad(model, good, on, s)]
 
     def fit() -> _parzen.Mixtures:
         return _parzen.Mixtures(model, h.X, h.active, masks, s.prior_weight,

@@ -436,18 +436,21 @@ def test_open_settings_are_chosen_by_the_number_of_objectives() -> None:
 def test_the_bad_density_keeps_the_last_bad_window_bad_trials_of_each_group() -> None:
     from hpdsl.search.tpe._sampler import _model, _recent_bad, _split
     space = hpdsl.loads("m ~ choice(a, b)\nif m == a then x ~ uniform(0, 1)\n"
-                        "if m == b then y ~ uniform(0, 1)")
+                        "if m == b { y ~ uniform(0, 1)\nk ~ randint(0, 5)\nc ~ choice(u, v) }")
     h = random_history(space, 80, seed=2)
     model = _model(space, True)
     on = model.group_active(h.active)
     s = tpe.Settings(bad_window=12)
     good = _split(h, on, s)
-    bad = _recent_bad(good, on, s)
+    bad = _recent_bad(model, good, on, s)
     assert not (bad & good).any()
+    assert [len(g) for g in model.groups] == [1, 1, 3]  # m; x; y, k and c
     for g in range(len(model.groups)):
         all_bad = np.flatnonzero(on[:, g] & ~good[:, g])
-        assert len(all_bad) > 12  # the window bites in every group
-        np.testing.assert_array_equal(np.flatnonzero(bad[:, g]), all_bad[-12:])
+        assert len(all_bad) > 12  # enough for the window to bite in every group
+        # but a group of choices only (m) keeps every bad trial
+        kept = all_bad if g == 0 else all_bad[-12:]
+        np.testing.assert_array_equal(np.flatnonzero(bad[:, g]), kept)
 
 
 def test_the_window_changes_nothing_while_the_history_is_shorter() -> None:

@@ -240,6 +240,10 @@ class SpaceModel:
         # a group of at most one numeric dimension explores cheaply: its prior weighs
         # more and its edge kernels reach the domain's bounds (see `Mixtures._bandwidths`)
         self.narrow = self.n_numeric <= 1
+        # groups whose bad density keeps only the recent bad trials (`bad_window`): not
+        # those of choices only, whose repeated kernels merge into one component per
+        # combination of options, so that their cost does not grow with the trials
+        self.windowed = self.n_numeric > 0
         # the dimensions of groups whose candidates are drawn one coordinate at a time
         self.wide = np.flatnonzero(self.n_numeric[self.group_of] >= _WIDE_GROUP)
         self.prior_scale = np.where(self.narrow, _NARROW_PRIOR_SCALE, 1.0)

@@ -110,15 +110,17 @@ def _split(history: History, on: np.ndarray, settings: Settings) -> np.ndarray:
     return good
 
 
-def _recent_bad(good: np.ndarray, on: np.ndarray, s: Settings) -> np.ndarray:
+def _recent_bad(model: SpaceModel, good: np.ndarray, on: np.ndarray, s: Settings
+                ) -> np.ndarray:
     """(m, G) mask of the bad trials each group's bad density is fitted to: the last
-    `s.bad_window` of the group's trials that are not good (all, if None)."""
+    `s.bad_window` of the group's trials that are not good (all, if None), or all of
+    them in a group of choices only (`SpaceModel.windowed`)."""
     bad = ~good
     if s.bad_window is None or len(bad) <= s.bad_window:
         return bad
     bad &= on
     later = np.cumsum(bad[::-1], axis=0)[::-1]  # bad trials from this row on
-    result: np.ndarray = bad & (later <= s.bad_window)
+    result: np.ndarray = bad & ((later <= s.bad_window) | ~model.windowed)
     return result
 
 
@@ -126,7 +128,7 @@ def _suggest_one(space: Space, model: SpaceModel, history: History, rng: np.rand
                  s: Settings) -> tuple[np.ndarray, np.ndarray]:
     on = model.group_active(history.active)
     good = (_motpe.split if _motpe.applies(history) else _split)(history, on, s)
-    mix = Mixtures(model, history.X, history.active, [good, _recent_bad(good, on, s)],
+    mix = Mixtures(model, history.X, history.active, [good, _recent_bad(model, good, on, s)],
                    s.prior_weight, str(s.bandwidth), on=on)
     size = s.n_ei_candidates
     for _ in range(_RETRIES):

@@ -52,9 +52,12 @@ class Settings:
         kernels score them.
     bad_window: the bad density is fitted to the most recent `bad_window` bad trials of
         each group (None: all of them). Fitting and scoring cost grows with the number of
-        kernels; past a few hundred, the old bad trials, spread where the search no longer
-        draws candidates, barely move the density ratio (as hyperopt's linear forgetting
-        assumes), so a long run keeps the speed of a short one.
+        kernels; past a couple of hundred, the old bad trials, spread where the search no
+        longer draws candidates, barely move the density ratio (as hyperopt's linear
+        forgetting assumes), so a long run keeps the speed of a short one. A group of
+        choices only keeps every bad trial: its kernels merge into one per combination
+        of options, so they cost no more, and a bandit's choice (n_arms) was measurably
+        worse when it forgot its bad arms.
     bandwidth and multivariate default to None: "neighbor" and True with one
     objective; with several (MOTPE) "scott" and False, the settings MOTPE was measured
     with (`resolved`).
@@ -67,7 +70,7 @@ class Settings:
     prior_weight: float = 1.0
     bandwidth: str | None = None
     multivariate: bool | None = None
-    bad_window: int | None = 300
+    bad_window: int | None = 200
 
     def __post_init__(self) -> None:
         if self.n_startup_jobs < 0:
