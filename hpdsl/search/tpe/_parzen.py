@@ -249,6 +249,8 @@ class SpaceModel:
         self.prior_scale = np.where(self.narrow, _NARROW_PRIOR_SCALE, 1.0)
         # the bounds an edge kernel reaches (`Mixtures._bandwidths`); NaN: none
         narrow_dim = self.narrow[self.group_of]
+        # the dimensions whose prior centre counts as a neighbour (`Mixtures._bandwidths`)
+        self.centre_neighbour = narrow_dim & (self.kind == _DISC)
         self.reach_lo = np.where(narrow_dim & np.isfinite(self.lo), self.lo, np.nan)
         self.reach_hi = np.where(narrow_dim & np.isfinite(self.hi), self.hi, np.nan)
         # each dimension's column among its group's continuous dimensions, and among
@@ -338,11 +340,12 @@ class Mixtures:
         e_row = np.where(e_prior, 0, row[comp])
         val = X[e_row, dim] if X.shape[0] else np.zeros(comp.size)
         n_e = n_here[comp]
-        mu = np.where(e_prior, md.mu[dim], val)
-        width = md.sigma[dim]
-        h = self._bandwidths(val, dim, dens[comp], e_prior, n_e, bandwidth)
-        sigma = np.where(e_prior, width, np.clip(h, width / np.minimum(100.0, n_e + 1.0),
-                                                 width))
+        kind, centre, width = md.kind[dim], md.mu[dim], md.sigma[dim]
+        mu = np.where(e_prior, centre, val)
+        h = self._bandwidths(val, dim, kind, centre, width, dens[comp], e_prior, n_e,
+                             bandwidth)
+        sigma = np.where(e_prior, width, np.minimum(np.maximum(
+            h, width / np.minimum(100.0, n_e + 1.0)), width))
         rep = _first_identical(dens, comp, md.pos[dim], mu, sigma,
                                ~prior & md.mergeable[group])
         keep = rep == np.arange(dens.size)
@@ -353,11 +356,11 @@ class Mixtures:
             dens, prior, k = dens[keep], prior[keep], k[keep]
             ek = keep[comp]
             comp, dim, mu, sigma = self.pick[comp[ek]], dim[ek], mu[ek], sigma[ek]
+            kind, centre = kind[ek], centre[ek]
             cstart = np.concatenate([[0], np.cumsum(k)[:-1]])
         self.dens, self.logw, self.cstart = dens, logw, cstart
         self.dstart = np.concatenate([[0], np.cumsum(np.bincount(dens, minlength=n_dens))[:-1]])
         self.mu, self.sigma = mu, sigma
-        kind = md.kind[dim]
         n_comp = dens.size
         # continuous entries, as (component, slot) matrices: with x measured from the
         # prior's centre, log N(x; mu, sigma) - log Z = const - (a x - b)^2 where
@@ -371,7 +374,7 @@ class Mixtures:
         self.cont_a, self.cont_b = np.zeros(shape), np.zeros(shape)
         self.cont_dim[comp[i], slot] = d
         self.cont_a[comp[i], slot] = a
-        self.cont_b[comp[i], slot] = (m_i - md.mu[d]) * a
+        self.cont_b[comp[i], slot] = (m_i - centre[i]) * a
         const = -_log_z(m_i, s_i_, md.lo[d], md.hi[d]) - np.log(s_i_) - _LOG_SQRT_2PI
         self.logw_const = logw + np.bincount(comp[i], weights=const, minlength=n_comp)
         # discrete entries: rows of a table of the distinct kernels' bucket masses
@@ -400,11 +403,13 @@ class Mixtures:
                                    dtype=np.int64)
         self.table_rows[comp[i], slot] = table_row[i]
 
-    def _bandwidths(self, val: np.ndarray, dim: np.ndarray, dens: np.ndarray,
+    def _bandwidths(self, val: np.ndarray, dim: np.ndarray, kind: np.ndarray,
+                    centre: np.ndarray, width: np.ndarray, dens: np.ndarray,
                     prior: np.ndarray, n_e: np.ndarray, rule: str) -> np.ndarray:
-        """Unclipped kernel width of each numeric observation entry."""
+        """Unclipped kernel width of each numeric observation entry (entries of dimension
+        `dim`, of that kind, prior centre and prior width)."""
         md = self.model
-        use = ~prior & (md.kind[dim] != _CAT)
+        use = ~prior & (kind != _CAT)
         x = np.where(use, val, 0.0)
         key = dens * len(md.specs) + dim
         if rule == "scott":
@@ -426,14 +431,14 @@ class Mixtures:
         # parameters measured better with the longer reach.) In a group of several
         # dimensions neither counts: a kernel stretched to the bounds in every dimension
         # spreads its candidates over a volume that grows with the dimension
-        centre = prior & md.narrow[md.group_of[dim]] & (md.kind[dim] == _DISC)
-        x = np.where(centre, md.mu[dim], x)
-        idx = np.flatnonzero(use | centre)
+        at_centre = prior & md.centre_neighbour[dim]
+        x = np.where(at_centre, centre, x)
+        idx = np.flatnonzero(use | at_centre)
         if not idx.size:
             return np.zeros_like(val)
         # by key, then by value, in one stable sort: the value mapped into (0, 1) by an
         # increasing function and added to the key keeps the (key, value) order
-        z = (x[idx] - md.mu[dim[idx]]) / md.sigma[dim[idx]]
+        z = (x[idx] - centre[idx]) / width[idx]
         order = idx[np.argsort(key[idx] + 0.5 + np.arctan(z) / np.pi, kind="stable")]
         xs, ks, ds = x[order], key[order], dim[order]
         n = xs.size
