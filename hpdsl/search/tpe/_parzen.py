@@ -502,22 +502,22 @@ class Mixtures:
         bucket: two normal tails per kernel and candidate, in one erfc call."""
         md = self.model
         c = XT.shape[1]
-        edges = np.empty((md.discrete.size, 2, c))
+        edges = np.empty((2, md.discrete.size, c))  # lower edges, then upper edges
         r, j = md.int_rows, md.discrete[md.int_rows]  # integers: buckets of width one
-        k = np.clip(np.round(XT[j]), md.lo[j, None] + 0.5, md.hi[j, None] - 0.5)
-        edges[r, 0], edges[r, 1] = k - 0.5, k + 0.5
+        k = np.minimum(np.maximum(np.rint(XT[j]), md.lo[j, None] + 0.5), md.hi[j, None] - 0.5)
+        edges[0, r], edges[1, r] = k - 0.5, k + 0.5
         if md.quantized_rows.size:
             r = md.quantized_rows
             with np.errstate(all="ignore"):
-                edges[r, 0], edges[r, 1] = quantized_buckets(XT[md.discrete[r]],
+                edges[0, r], edges[1, r] = quantized_buckets(XT[md.discrete[r]],
                                                              *md.quantized_args)
-        z = edges.take(self.kern_row, axis=0)  # (kernels, 2, c)
-        z -= self.kern_mu[:, None, None]
-        z /= self.kern_sigma[:, None, None]
+        z = edges.take(self.kern_row, axis=1)  # (2, kernels, c)
+        z -= self.kern_mu[:, None]
+        z /= self.kern_sigma[:, None]
         tail = 0.5 * _erfc_pos(np.abs(z) / _SQRT2)
-        za, ta, tb = z[:, 0], tail[:, 0], tail[:, 1]
+        (za, zb), (ta, tb) = z, tail
         # both edges right of mu: upper tails; both left: lower tails; else the middle
-        mass = np.where(za > 0, ta - tb, np.where(z[:, 1] < 0, tb - ta, 1.0 - ta - tb))
+        mass = np.where(za > 0, ta - tb, np.where(zb < 0, tb - ta, 1.0 - ta - tb))
         result: np.ndarray = np.log(np.maximum(mass, 1e-300)) + self.kern_const
         return result
 
