@@ -430,6 +430,18 @@ def test_open_settings_are_chosen_by_the_number_of_objectives() -> None:
     assert (mine.bandwidth, mine.multivariate) == ("neighbor", True)
 
 
+@pytest.mark.parametrize("rows", [24, 1000])  # the short path and the long one
+def test_group_activity_is_every_dimension_of_the_group_active(rows: int) -> None:
+    specs = [spec_for(d) for d in hpdsl.loads(
+        "a ~ uniform(0, 1)\nb ~ randint(0, 3)\nc ~ choice(x, y)\nd ~ uniform(0, 1)\n"
+        "e ~ uniform(0, 1)").coords.dimensions]
+    groups = [[3], [0, 2, 4], [1]]  # out of order, of one and of several dimensions
+    active = np.random.default_rng(rows).random((rows, 5)) < 0.7
+    on = SpaceModel(specs, groups).group_active(active)
+    expected = np.stack([active[:, g].all(axis=1) for g in groups], axis=1)
+    np.testing.assert_array_equal(on, expected)
+
+
 # --- the bad density's window (speed at long runs) -------------------------------------
 
 

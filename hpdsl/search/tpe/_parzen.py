@@ -283,9 +283,14 @@ class SpaceModel:
 
     def group_active(self, active: np.ndarray) -> np.ndarray:
         """(m, G): rows in which every dimension of the group is active."""
+        if active.shape[0] < 256:  # reduceat across columns: its cost grows with the rows
+            result: np.ndarray = np.logical_and.reduceat(active[:, self.perm], self.gstart,
+                                                         axis=1)
+            return result
+        # a long history: one column operation per group of several dimensions
         out = np.empty((active.shape[0], len(self.groups)), dtype=bool)
         out[:, self.single] = active[:, self.single_dim]
-        for g in self.multiple:  # a loop: reduceat across columns is slower for few groups
+        for g in self.multiple:
             out[:, g] = active[:, self.groups[g]].all(axis=1)
         return out
 
