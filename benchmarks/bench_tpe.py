@@ -639,30 +639,35 @@ WINDOW_BUDGET = 1000
 
 
 def window(seeds: range, results: list[Path]) -> None:
-    """hpdsl's default TPE (bad density fitted to the last `bad_window` = 300 bad trials)
-    against the same TPE fitted to every bad trial, at 1,000 trials, where the window
-    applies: the best loss at each budget, Mann-Whitney per problem."""
+    """hpdsl's default TPE (bad density fitted to the last `bad_window` = 200 bad trials
+    of each group) against the same TPE with a window of 300 (the previous default) and
+    fitted to every bad trial, at 1,000 trials, where the window applies: the best loss
+    at each budget, Mann-Whitney per problem."""
     variants = {OURS: ALGOS[OURS],
+                "hpdsl tpe window 300": run_hpdsl(functools.partial(tpe.suggest,
+                                                                    bad_window=300)),
                 "hpdsl tpe all bad": run_hpdsl(functools.partial(tpe.suggest, bad_window=None))}
     problems = [p for p in PROBLEMS + HYPEROPT_DOMAINS + bbob_problems()
                 if p.score != "mean" and p.name.split()[0] not in ("distractor", "gauss_wave",
                                                                    "q1_lognormal")]
     runs = quality(problems, seeds, [WINDOW_BUDGET], results, variants)
-    print(f"\nbad_window=300 against every bad trial: median best loss over {len(seeds)} "
-          "seeds; Mann-Whitney U two-sided p ('+': the window's median is lower)\n")
     budgets = (300, 500, WINDOW_BUDGET)
-    print("| problem | " + " | ".join(f"{b}: window / all bad / p" for b in budgets) + " |")
-    print("|---|" + "---|" * len(budgets))
-    for p in problems:
-        cells = []
-        for b in budgets:
-            x, y = ([score(p, runs[p.name, a, s], b) for s in seeds] for a in variants)
-            two = 1.0 if np.array_equal(np.sort(x), np.sort(y)) else float(
-                stats.mannwhitneyu(x, y, alternative="two-sided").pvalue)
-            sign = "+" if np.median(x) < np.median(y) else "-" if np.median(x) > np.median(y) \
-                else "="
-            cells.append(f"{np.median(x):.4g} / {np.median(y):.4g} / {sign}{two:.2f}")
-        print(f"| {p.name} | " + " | ".join(cells) + " |")
+    for other in list(variants)[1:]:
+        print(f"\nbad_window={tpe.Settings().bad_window} against {other}: median best loss "
+              f"over {len(seeds)} seeds; Mann-Whitney U two-sided p ('+': the default's "
+              "median is lower)\n")
+        print("| problem | " + " | ".join(f"{b}: default / other / p" for b in budgets) + " |")
+        print("|---|" + "---|" * len(budgets))
+        for p in problems:
+            cells = []
+            for b in budgets:
+                x, y = ([score(p, runs[p.name, a, s], b) for s in seeds] for a in (OURS, other))
+                two = 1.0 if np.array_equal(np.sort(x), np.sort(y)) else float(
+                    stats.mannwhitneyu(x, y, alternative="two-sided").pvalue)
+                sign = "+" if np.median(x) < np.median(y) else "-" if np.median(x) > np.median(
+                    y) else "="
+                cells.append(f"{np.median(x):.4g} / {np.median(y):.4g} / {sign}{two:.2f}")
+            print(f"| {p.name} | " + " | ".join(cells) + " |")
 
 
 # --- speed: time only the suggestion step ---------------------------------------------
@@ -913,8 +918,9 @@ def main() -> None:
     parser.add_argument("--breakdown", action="store_true",
                         help="only time each stage of one suggestion at 1,000 trials")
     parser.add_argument("--window", action="store_true",
-                        help=f"only compare bad_window=300 with all bad trials at "
-                        f"{WINDOW_BUDGET} trials (with --seeds, --first-seed, --results)")
+                        help=f"only compare the default bad_window with 300 and with all "
+                        f"bad trials at {WINDOW_BUDGET} trials (with --seeds, --first-seed, "
+                        "--results)")
     args = parser.parse_args()
     if args.breakdown:
         breakdown()
