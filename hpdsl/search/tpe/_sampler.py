@@ -102,11 +102,13 @@ def _split(history: History, on: np.ndarray, settings: Settings) -> np.ndarray:
         order = np.lexsort((losses, np.where(scored, -depth, np.iinfo(np.int64).max)))
     else:  # every scored trial finished: by loss alone (the unscored last, as infinite)
         order = np.argsort(losses, kind="stable")
-    ranked = usable[order]
+    # (`take` and a gather through the inverse order: faster here than fancy indexing)
+    ranked = usable.take(order, axis=0)
     seen = np.cumsum(ranked, axis=0)
     n_good = np.array([settings.n_good(int(k)) for k in seen[-1]]) if len(order) else 0
-    good: np.ndarray = np.empty_like(usable)
-    good[order] = ranked & (seen <= n_good)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    good: np.ndarray = (ranked & (seen <= n_good)).take(rank, axis=0)
     return good
 
 
@@ -119,7 +121,8 @@ def _recent_bad(model: SpaceModel, good: np.ndarray, on: np.ndarray, s: Settings
     if s.bad_window is None or len(bad) <= s.bad_window:
         return bad
     bad &= on
-    later = np.cumsum(bad[::-1], axis=0)[::-1]  # bad trials from this row on
+    # bad trials from each row on, counted along a group's contiguous row of the transpose
+    later = np.cumsum(np.ascontiguousarray(bad.T)[:, ::-1], axis=1)[:, ::-1].T
     result: np.ndarray = bad & ((later <= s.bad_window) | ~model.windowed)
     return result
 
