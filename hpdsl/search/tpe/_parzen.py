@@ -322,9 +322,12 @@ class Mixtures:
         n_dens = len(masks) * G
         if on is None:  # the caller may have it already: `model.group_active(active)`
             on = md.group_active(active)
-        hit = np.stack([(m if m.ndim == 2 else m[:, None]) & on for m in masks])
-        s_i, g_i, rows = np.nonzero(hit.transpose(0, 2, 1))  # (S, G, m): density order
-        obs_dens = s_i * G + g_i
+        # (S, G, m), density order: density s * G + g's observations are row s * G + g
+        m_rows = on.shape[0]
+        hit = np.empty((len(masks), G, m_rows), dtype=bool)
+        for s, mask in enumerate(masks):
+            hit[s] = ((mask if mask.ndim == 2 else mask[:, None]) & on).T
+        obs_dens, rows = np.divmod(np.flatnonzero(hit), max(m_rows, 1))
         self.n_obs = np.bincount(obs_dens, minlength=n_dens)
         # each density's observations, then its prior
         dens = np.repeat(np.arange(n_dens), self.n_obs + 1)
