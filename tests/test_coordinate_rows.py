@@ -86,7 +86,23 @@ def test_the_objective_never_sees_a_nan_an_algorithm_left_in_an_active_parameter
     assert len(study.trials) == 0
 
 
-SPACES = [SPACE] + [hpdsl.load(p) for p in sorted(
+# every way a value is turned into Python: ints (beyond 2**63 too), derived ints and
+# floats, options of several types (a long text is held as an object), and a name
+# declared in two branches with different types
+VALUES = hpdsl.loads("""
+k ~ randint(1, 9)
+n = k * 2
+h = k / 2
+z ~ qnormal(0, 1e30, 1)
+f ~ uniform(0, 1)
+c ~ choice(true, 3, "a", "an option long enough to be held as an object rather than a short text")
+if c == 3 {
+    w ~ randint(0, 5)
+} else {
+    w ~ uniform(0, 1)
+}
+""")
+SPACES = [SPACE, VALUES] + [hpdsl.load(p) for p in sorted(
     __import__("pathlib").Path(__file__).parent.parent.joinpath("examples").glob("*.hps"))]
 
 

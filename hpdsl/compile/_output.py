@@ -7,6 +7,7 @@ that each group becomes dicts with one `zip` per row.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,6 +41,31 @@ def _python_values(program: Program, batch: Batch, name: str, rows: np.ndarray) 
     return out
 
 
+def _python_value(program: Program, batch: Batch, name: str, r: int) -> Any:
+    """`_python_values` of one row: the name's value in row r (where it is active)."""
+    positions = program.steps_of[name]
+    # of several declarations, the last one active in the row gives the value, as in
+    # `_python_values`
+    pos = next(p for p in reversed(positions) if batch.step_active[p][r]) \
+        if len(positions) > 1 else positions[0]
+    step = program.steps[pos]
+    if pos in batch.index:
+        assert step.decl.dist is not None
+        return step.decl.dist.options[int(batch.index[pos][r])]
+    col = batch.env.columns[name].values[r:r + 1]
+    types = program.types.get(name, frozenset())
+    # `_convert`'s rules for one value (tests/test_coordinate_rows.py compares the two)
+    v = col.tolist()[0]
+    if col.dtype == object:
+        return v
+    dist = step.decl.dist
+    if dist is not None and (dist.integer or dist.kind == "randint"):
+        return int(v) if math.isfinite(v) and abs(v) < 2.0**63 else _convert(col, types, step)[0]
+    if dist is None and types == frozenset({"int"}):
+        return int(v) if v == v and float(v).is_integer() else v
+    return v
+
+
 def _convert(col: np.ndarray, types: frozenset[str], step: Any) -> np.ndarray:
     out = np.empty(len(col), dtype=object)
     if col.dtype == object:
@@ -67,7 +93,7 @@ def configs(program: Program, batch: Batch, rows: np.ndarray) -> list[dict[str, 
     if len(rows) == 1:  # a search loop's proposal: no grouping of rows by pattern
         r = int(rows[0])
         which = [n for n in names if batch.env.columns[n].active[r]]
-        row = tuple(_python_values(program, batch, n, rows)[0] for n in which)
+        row = tuple(_python_value(program, batch, n, r) for n in which)
         if any(len(p) > 1 for p in program.paths.values()):
             return [nest([program.paths[n] for n in which], row)]
         return [dict(zip([str(program.paths[n][0]) for n in which], row, strict=True))]
