@@ -123,15 +123,16 @@ def test_conditional_density_ignores_inactive_trials() -> None:
 def reference_log_pdf(model: SpaceModel, h: History, good: np.ndarray, X: np.ndarray,
                       bandwidth: str) -> np.ndarray:
     """The Parzen model written out kernel by kernel, one component per observation. A
-    group of at most one numeric dimension weighs its prior double, and only there do
-    the domain's bounds count as neighbours, and for a discrete dimension the prior's
-    centre too."""
+    group of at most one numeric dimension weighs its prior double, only there do the
+    domain's bounds count as neighbours, and for a discrete dimension the prior's centre
+    too, and its narrowest kernel counts the group's observations in both densities."""
     out = []
     for mask in (good, ~good):
         for g in model.groups:
             obs = h.X[mask & h.active[:, g].all(axis=1)][:, g]
             n, k_num = len(obs), sum(model.specs[j].kind != "categorical" for j in g)
             pw = 2.0 if k_num <= 1 and bandwidth == "neighbor" else 1.0
+            n_clip = int(h.active[:, g].all(axis=1).sum()) if pw == 2.0 else n
             ends = k_num == 1
             dens = np.full(len(X), pw / (n + pw))  # the prior component
             kernels = np.ones((n, len(X)))
@@ -160,7 +161,7 @@ def reference_log_pdf(model: SpaceModel, h: History, good: np.ndarray, X: np.nda
                                 top = spec.hi if ends and np.isfinite(spec.hi) else mu
                                 hi = v[at + 1] if at + 1 < len(v) else top
                                 h_ = max(mu - lo, hi - mu)
-                            sigma = np.clip(h_, spec.sigma / min(100, n + 1), spec.sigma)
+                            sigma = np.clip(h_, spec.sigma / min(100, n_clip + 1), spec.sigma)
                         z = stats.norm(mu, sigma)
                         mass = z.cdf(spec.hi) - z.cdf(spec.lo)
                         if spec.kind == "continuous":
@@ -190,6 +191,24 @@ def test_merged_kernels_give_the_unmerged_densities(multivariate: bool, bandwidt
     X = random_history(space, 25, seed=6).X
     np.testing.assert_allclose(mix.log_pdf(X), reference_log_pdf(model, h, good, X, bandwidth),
                                rtol=1e-5, atol=1e-5)
+
+
+def test_in_a_lone_numeric_dimension_the_good_kernels_narrow_with_every_trial() -> None:
+    # the narrowest kernel is the prior's width over the number of observations: in a
+    # group of one numeric dimension, the group's observations good and bad alike, so
+    # that 6 good trials among 60 do not keep every good kernel a seventh of the domain
+    # wide; in a group of several the good density's own count still applies
+    space = hpdsl.loads("u ~ uniform(0, 1)\nv ~ uniform(0, 1)\nw ~ uniform(0, 1)")
+    model = SpaceModel([spec_for(d) for d in space.coords.dimensions], [[0], [1, 2]])
+    h = random_history(space, 60, seed=3)
+    # the good trials close together in every dimension: their gaps are below 1 / 7
+    h.X[:6] = 0.5 + 0.01 * np.arange(6)[:, None]
+    good = np.arange(60) < 6
+    mix = Mixtures(model, h.X, h.active, [good, ~good], 1.0, "neighbor")
+    for g, floor in ((0, 1 / 61), (1, 1 / 7)):
+        d = mix.dstart[g]  # the good density of group g: its 6 observations, then its prior
+        widths = mix.sigma[mix.cstart[d]:mix.cstart[d + 6]]
+        assert widths.min() == pytest.approx(floor)
 
 
 def test_a_lone_numeric_dimension_weighs_its_prior_double() -> None:

@@ -352,8 +352,16 @@ class Mixtures:
         mu = np.where(e_prior, centre, val)
         h = self._bandwidths(val, dim, kind, centre, width, dens[comp], e_prior, n_e,
                              bandwidth)
+        # the narrowest kernel: the prior's width over the number of observations (at most
+        # 100); with "neighbor", in a group of at most one numeric dimension, the group's
+        # observations in every density (good and bad alike), so the good density's
+        # kernels sharpen as the dimension is explored, not only as good trials gather
+        n_clip = n_e
+        if bandwidth == "neighbor":
+            in_group = np.tile(self.n_obs.reshape(-1, G).sum(axis=0), len(masks))
+            n_clip = np.where(md.narrow[group], in_group[dens], n_here)[comp]
         sigma = np.where(e_prior, width, np.minimum(np.maximum(
-            h, width / np.minimum(100.0, n_e + 1.0)), width))
+            h, width / np.minimum(100.0, n_clip + 1.0)), width))
         rep = _first_identical(dens, comp, md.pos[dim], mu, sigma,
                                ~prior & md.mergeable[group])
         keep = rep == np.arange(dens.size)
