@@ -43,7 +43,10 @@ class Settings:
         domain's bounds count as neighbours, and for an integer or quantized parameter
         the prior's centre too) or "scott" (Scott's rule per dimension, shared by all
         kernels of a density: sharper, but it smooths over the gaps nothing has
-        explored). Both are clipped to [prior width / min(100, n + 1), prior width].
+        explored). Both are clipped to [prior width / min(100, n + 1), prior width],
+        n the density's observations; with "neighbor", in a group of at most one
+        numeric dimension, the group's observations in the good and bad densities
+        together (its few good trials then get sharp kernels once it is explored).
     multivariate: model each activation group (dimensions declared under the same
         conditions) with product kernels (True), or each dimension alone (False: every
         group is one dimension, so the rules above for groups of one numeric
