@@ -357,7 +357,7 @@ class Mixtures:
         # observations in every density (good and bad alike), so the good density's
         # kernels sharpen as the dimension is explored, not only as good trials gather
         n_clip = n_e
-        if bandwidth == "neighbor":
+        if bandwidth == "neighbor" and md.narrow.any():
             in_group = np.tile(self.n_obs.reshape(-1, G).sum(axis=0), len(masks))
             n_clip = np.where(md.narrow[group], in_group[dens], n_here)[comp]
         sigma = np.where(e_prior, width, np.minimum(np.maximum(
