@@ -227,7 +227,9 @@ class SpaceModel:
         self.perm = np.concatenate(self.groups)
         self.sizes = np.array([len(g) for g in self.groups])
         self.gstart = np.concatenate([[0], np.cumsum(self.sizes)[:-1]])
-        self.single = np.flatnonzero(self.sizes == 1)  # groups of one dimension, and it
+        # the groups of one dimension and their dimensions, the groups of several
+        # (`group_active`)
+        self.single = np.flatnonzero(self.sizes == 1)
         self.single_dim = self.perm[self.gstart[self.single]]
         self.multiple = np.flatnonzero(self.sizes > 1).tolist()
         self.group_of = np.empty(len(specs), dtype=np.int64)
