@@ -12,7 +12,13 @@ from scipy import stats
 import hpdsl
 from hpdsl.search import tpe
 from hpdsl.search._base import History, TrialState
-from hpdsl.search.tpe._parzen import Mixtures, SpaceModel, normal_mass, spec_for
+from hpdsl.search.tpe._parzen import (
+    Mixtures,
+    SpaceModel,
+    normal_mass,
+    quantized_buckets,
+    spec_for,
+)
 
 CONDITIONAL = """
 family ~ choice(a, b, c)
@@ -167,7 +173,12 @@ def reference_log_pdf(model: SpaceModel, h: History, good: np.ndarray, X: np.nda
                         if spec.kind == "continuous":
                             kern = z.pdf(x) / mass
                         else:
-                            a, b_ = spec.buckets(x)
+                            if spec.q is None:  # an integer's bucket: one unit wide
+                                k = np.clip(np.round(x), spec.lo + 0.5, spec.hi - 0.5)
+                                a, b_ = k - 0.5, k + 0.5
+                            else:
+                                with np.errstate(all="ignore"):
+                                    a, b_ = quantized_buckets(x, *spec.quantized_args())
                             kern = (z.cdf(b_) - z.cdf(a)) / mass
                     if r is None:
                         dens *= kern

@@ -50,20 +50,13 @@ class Step:
     # the arguments' values when they read no name and are known (`Program.run` then
     # skips evaluating them for every batch); None otherwise
     const_args: dict[str, np.ndarray] | None = None
+    # a static uniform (not log): clamping the coordinate to the dimension's domain
+    # already keeps the value inside its constant bounds (`_realize` clamps once)
+    clamped: bool = False
 
     @property
     def name(self) -> str:
         return self.decl.name
-
-    @property
-    def bounded_by_domain(self) -> bool:
-        """A static uniform (not log): clamping the coordinate to the dimension's domain
-        already keeps the value inside its constant bounds."""
-        dist, args = self.decl.dist, self.const_args
-        return (dist is not None and args is not None and dist.kind in ir.UNIFORM_DISTS
-                and dist.kind not in ir.LOG_DISTS and not dist.dependent
-                and float(args["low"]) == dist.const("low")
-                and float(args["high"]) == dist.const("high"))
 
 
 @dataclass
@@ -152,12 +145,13 @@ class Program:
                 q = decl.dist.args.get("q")
                 if isinstance(q, ir.Const):
                     decimals = decimals_of(decl.dist.const("q"))
+            const_args = _constant_args(decl, args)
             self.steps.append(Step(
                 decl, self.conjunction(decl.conditions), args,
                 self.compile(decl.value) if decl.value is not None else None,
                 dim, options, decimals,
                 decl.value is not None and analysis.types.get(decl.name) == INT,
-                _constant_args(decl, args)))
+                const_args, _bounded_by_domain(decl, const_args)))
         self.constraints = [
             CompiledConstraint(c, self.conjunction(c.conditions), self.compile(c.expr),
                                _constraint_reads(c))
@@ -182,7 +176,6 @@ class Program:
         self.name_of_path = {p: n for n, p in self.paths.items()}
         self.path_prefixes = {p[:i] for p in self.name_of_path for i in range(1, len(p))}
         self.types = analysis.types
-        self.clamped = [s.bounded_by_domain for s in self.steps]  # (`_realize`)
 
     def compile(self, expr: ir.RExpr) -> Evaluator:
         found = self._compiled.get(id(expr))
@@ -242,8 +235,7 @@ class Program:
                             active = active & k
                     x = np.asarray(coords(step, env, active, argvals), dtype=np.float64)
                     dim = self.dims[step.dim or 0]
-                    values, invalid, idx = _realize(step, dim, x, argvals,
-                                                    clamped=self.clamped[pos])
+                    values, invalid, idx = _realize(step, dim, x, argvals)
                     if invalid is not None:
                         bad |= active & invalid
                     assert step.dim is not None
@@ -353,6 +345,15 @@ def _constant_args(decl: ir.Decl, args: dict[str, Evaluator]
     return values
 
 
+def _bounded_by_domain(decl: ir.Decl, const_args: dict[str, np.ndarray] | None) -> bool:
+    """`Step.clamped`: a static uniform, not log, whose constant bounds are its domain's."""
+    dist = decl.dist
+    return (dist is not None and const_args is not None and dist.kind in ir.UNIFORM_DISTS
+            and dist.kind not in ir.LOG_DISTS and not dist.dependent
+            and float(const_args["low"]) == dist.const("low")
+            and float(const_args["high"]) == dist.const("high"))
+
+
 def _quantize(v: np.ndarray, q: np.ndarray, lo: np.ndarray | None, hi: np.ndarray | None,
               decimals: int | None) -> tuple[np.ndarray, np.ndarray]:
     """Round to multiples of q, kept inside [lo, hi]; also rows with no multiple in range.
@@ -406,11 +407,11 @@ def realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarra
     return values, np.zeros(n, dtype=bool) if invalid is None else full(invalid, n), idx
 
 
-def _realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarray],
-             clamped: bool = False) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+def _realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarray]
+             ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """`realize` for a caller already under np.errstate(all="ignore") (`Program.run`
     enters it once for all its steps), with invalid rows None where no row can be
-    invalid (0-d where all rows are alike). `clamped`: `Step.bounded_by_domain`."""
+    invalid (0-d where all rows are alike)."""
     dist = step.decl.dist
     assert dist is not None
     kind = dist.kind
@@ -447,7 +448,7 @@ def _realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarr
             invalid |= ~np.isfinite(lo) | ~np.isfinite(hi)
         else:
             v = np.minimum(np.maximum(x, dim.low), dim.high)
-            if not clamped:
+            if not step.clamped:
                 v = np.minimum(np.maximum(_tidy(np.exp(v)) if log else v, lo), hi)
         if "q" in args:
             q = args["q"]
@@ -457,9 +458,9 @@ def _realize(step: Step, dim: Dimension, x: np.ndarray, args: dict[str, np.ndarr
     # the normal family
     mu, sigma = args["mu"], args["sigma"]
     z = mu + sigma * x if dim.dependent else x
-    invalid = ~np.isfinite(mu) if dim.dependent else np.zeros(x.shape[0], dtype=bool)
+    invalid = np.zeros(x.shape[0], dtype=bool)
     if dim.dependent:
-        invalid |= ~(sigma > 0) | ~np.isfinite(sigma)
+        invalid = ~(sigma > 0) | ~np.isfinite(mu) | ~np.isfinite(sigma)
     v = _tidy(np.exp(z)) if kind in ir.LOG_DISTS else z
     if dim.dependent:
         v = _tidy(v)

@@ -99,14 +99,6 @@ class DimSpec:
     def integer(self) -> bool:
         return self.kind == "discrete" and self.q is None
 
-    def buckets(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Coordinate interval [a, b] of the value each coordinate in `x` decodes to."""
-        if self.q is None:
-            k = np.clip(np.round(x), self.lo + 0.5, self.hi - 0.5)
-            return k - 0.5, k + 0.5
-        with np.errstate(all="ignore"):
-            return quantized_buckets(x, *self.quantized_args())
-
     def quantized_args(self) -> tuple[float, bool, float, float, float, float]:
         """(q, log, kmin, kmax, vlo, vhi) for `quantized_buckets`: the first and last
         multiples of q in the value bounds (infinite when there are none)."""
